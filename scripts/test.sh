@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The one test command: lint, type check, then unit, integration and e2e suites (root-only suites skip
+# themselves with a message when not root). Usage: scripts/test.sh [unit|integration|e2e|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+
+run_suite() {
+  local dir="$1"
+  shopt -s globstar nullglob
+  local files=(test/"$dir"/**/*.test.ts)
+  if [ "${#files[@]}" -eq 0 ]; then
+    echo "no $dir tests"
+    return 0
+  fi
+  echo "== $dir tests (${#files[@]} files)"
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+}
+
+if [ "$what" = all ]; then
+  echo "== lint"; npx eslint .
+  echo "== format"; npx prettier --check .
+  echo "== type check"; npx tsc -p tsconfig.json --noEmit
+  if command -v shellcheck >/dev/null; then echo "== shellcheck"; shellcheck scripts/*.sh .ci/run; fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "NOTE: not root: integration and e2e suites will be skipped (they need containerd, CNI, iptables)"
+  fi
+  run_suite unit
+  run_suite integration
+  run_suite e2e
+else
+  run_suite "$what"
+fi

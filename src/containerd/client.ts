@@ -1,0 +1,65 @@
+import { GrpcConnection } from './grpc.js';
+import { Scope } from './scope.js';
+import { Namespaces } from './namespaces.js';
+import { Containers } from './containers.js';
+import { Tasks } from './tasks.js';
+import { Content } from './content.js';
+import { Images } from './images.js';
+import { Snapshots } from './snapshots.js';
+import { Diff } from './diff.js';
+import { Leases } from './leases.js';
+import { Events } from './events.js';
+
+export const DEFAULT_ADDRESS = '/run/containerd/containerd.sock';
+
+/**
+ * containerd seen through one namespace. `inNamespace` gives a view of another namespace over the same
+ * connection; `close` closes the connection for every view.
+ */
+export class Containerd {
+  readonly namespaces: Namespaces;
+  readonly containers: Containers;
+  readonly tasks: Tasks;
+  readonly content: Content;
+  readonly images: Images;
+  readonly snapshots: Snapshots;
+  readonly diff: Diff;
+  readonly leases: Leases;
+  readonly events: Events;
+
+  constructor(
+    readonly conn: GrpcConnection,
+    readonly namespace: string,
+  ) {
+    const s = new Scope(conn, namespace);
+    this.namespaces = new Namespaces(s);
+    this.containers = new Containers(s);
+    this.tasks = new Tasks(s);
+    this.content = new Content(s);
+    this.images = new Images(s);
+    this.snapshots = new Snapshots(s);
+    this.diff = new Diff(s);
+    this.leases = new Leases(s);
+    this.events = new Events(s);
+  }
+
+  static connect(address: string, namespace: string): Containerd {
+    return new Containerd(new GrpcConnection(address), namespace);
+  }
+
+  inNamespace(namespace: string): Containerd {
+    return namespace === this.namespace ? this : new Containerd(this.conn, namespace);
+  }
+
+  async version(): Promise<{ version: string; revision: string }> {
+    return new Scope(this.conn, this.namespace).call('version', 'Version', {});
+  }
+
+  waitReady(timeoutMs = 10_000): Promise<void> {
+    return this.conn.waitReady(timeoutMs);
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}

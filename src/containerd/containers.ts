@@ -1,0 +1,71 @@
+import type { Scope } from './scope.js';
+import type { ContainerRecord } from './types.js';
+import { isNotFound } from './errors.js';
+
+export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
+export const RUNC_RUNTIME = 'io.containerd.runc.v2';
+
+export interface NewContainer {
+  id: string;
+  image: string;
+  labels: Record<string, string>;
+  spec: object;
+  snapshotter: string;
+  snapshotKey: string;
+}
+
+export class Containers {
+  constructor(private readonly s: Scope) {}
+
+  async create(c: NewContainer): Promise<ContainerRecord> {
+    const res = await this.s.call<{ container: ContainerRecord }>('containers', 'Create', {
+      container: {
+        id: c.id,
+        image: c.image,
+        labels: c.labels,
+        runtime: { name: RUNC_RUNTIME },
+        spec: { typeUrl: SPEC_TYPE_URL, value: Buffer.from(JSON.stringify(c.spec)) },
+        snapshotter: c.snapshotter,
+        snapshotKey: c.snapshotKey,
+      },
+    });
+    return res.container;
+  }
+
+  async get(id: string): Promise<ContainerRecord | undefined> {
+    try {
+      const res = await this.s.call<{ container: ContainerRecord }>('containers', 'Get', { id });
+      return res.container;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Filters use containerd's syntax, e.g. `labels."com.openfaas.function"`. */
+  async list(...filters: string[]): Promise<ContainerRecord[]> {
+    const res = await this.s.call<{ containers: ContainerRecord[] }>('containers', 'List', { filters });
+    return res.containers;
+  }
+
+  async setLabels(id: string, labels: Record<string, string>): Promise<void> {
+    await this.s.call('containers', 'Update', {
+      container: { id, labels },
+      updateMask: { paths: ['labels'] },
+    });
+  }
+
+  /** Deleting what is already gone succeeds. */
+  async delete(id: string): Promise<void> {
+    try {
+      await this.s.call('containers', 'Delete', { id });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
+
+export function specOf(c: ContainerRecord): Record<string, unknown> | undefined {
+  if (!c.spec?.value?.length) return undefined;
+  return JSON.parse(c.spec.value.toString('utf8')) as Record<string, unknown>;
+}

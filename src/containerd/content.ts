@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import type * as grpc from '@grpc/grpc-js';
+import type { Scope } from './scope.js';
+import type { CallOptions } from './grpc.js';
+import type { ContentInfo } from './types.js';
+import { fromServiceError, isNotFound } from './errors.js';
+import { FaasdError } from '../errors.js';
+
+/** The bytes committed did not hash to the digest they were fetched under. */
+export class DigestMismatchError extends FaasdError {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+    options?: ErrorOptions,
+  ) {
+    super('integrity', `digest mismatch: expected ${expected}, got ${actual}`, options);
+  }
+}
+
+interface WriteResponse {
+  action: string;
+  offset: number;
+  total: number;
+  digest: string;
+}
+
+/** Request/response over containerd's bidirectional Write stream: one answer per message sent. */
+class WriteSession {
+  private readonly pending: { resolve: (r: WriteResponse) => void; reject: (e: Error) => void }[] = [];
+  private failure: Error | undefined;
+
+  constructor(private readonly call: grpc.ClientDuplexStream<unknown, unknown>) {
+    call.on('data', (r: WriteResponse) => this.pending.shift()?.resolve(r));
+    call.on('error', (e: grpc.ServiceError) => {
+      this.failure = fromServiceError('content.Write', e);
+      for (const p of this.pending.splice(0)) p.reject(this.failure);
+    });
+  }
+
+  send(msg: object): Promise<WriteResponse> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.call.write(msg);
+    });
+  }
+
+  end(): void {
+    this.call.end();
+  }
+}
+
+export interface WriteBlobOptions extends CallOptions {
+  labels?: Record<string, string>;
+  /** Called with the offset containerd already holds; returns the bytes from there on. */
+  onProgress?: (written: number, total: number) => void;
+}
+
+export type ChunkSource = (offset: number) => AsyncIterable<Uint8Array>;
+
+export class Content {
+  constructor(private readonly s: Scope) {}
+
+  async info(digest: string): Promise<ContentInfo | undefined> {
+    try {
+      const res = await this.s.call<{ info: ContentInfo }>('content', 'Info', { digest });
+      return res.info;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Adds labels (e.g. GC references) to a blob, leaving its other labels alone. */
+  async addLabels(digest: string, labels: Record<string, string>): Promise<void> {
+    const paths = Object.keys(labels).map((k) => `labels.${k}`);
+    if (paths.length === 0) return;
+    await this.s.call('content', 'Update', { info: { digest, labels }, updateMask: { paths } });
+  }
+
+  async delete(digest: string): Promise<void> {
+    try {
+      await this.s.call('content', 'Delete', { digest });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async readAll(digest: string): Promise<Buffer> {
+    const parts = await this.s.list<{ data: Buffer }>('content', 'Read', { digest });
+    return Buffer.concat(parts.map((p) => p.data));
+  }
+
+  read(digest: string, opts?: CallOptions): AsyncIterable<Buffer> {
+    const stream = this.s.conn.serverStream(this.s.namespace, 'content', 'Read', { digest }, opts);
+    return (async function* () {
+      try {
+        for await (const part of stream) yield (part as { data: Buffer }).data;
+      } catch (err) {
+        throw fromServiceError('content.Read', err as grpc.ServiceError);
+      }
+    })();
+  }
+
+  /**
+   * Writes a blob under its expected digest. An interrupted earlier write with the same ref is resumed
+   * from the offset containerd reports; containerd verifies size and digest at commit.
+   */
+  async write(digest: string, size: number, source: ChunkSource, opts: WriteBlobOptions = {}): Promise<void> {
+    const ref = `faasd-${digest}`;
+    const session = new WriteSession(this.s.conn.duplex(this.s.namespace, 'content', 'Write', opts));
+    try {
+      const stat = await session.send({ action: 'STAT', ref, total: size, expected: digest });
+      let offset = stat.offset;
+      const hash = offset === 0 ? createHash('sha256') : undefined;
+      opts.onProgress?.(offset, size);
+      for await (const chunk of source(offset)) {
+        for (let i = 0; i < chunk.length; i += 1 << 20) {
+          const data = chunk.subarray(i, i + (1 << 20));
+          hash?.update(data);
+          await session.send({ action: 'WRITE', ref, offset, data, total: size, expected: digest });
+          offset += data.length;
+          opts.onProgress?.(offset, size);
+        }
+      }
+      const actual = hash ? `sha256:${hash.digest('hex')}` : undefined;
+      if (actual && actual !== digest) {
+        await this.abort(ref);
+        throw new DigestMismatchError(digest, actual);
+      }
+      try {
+        // The offset must be sent: containerd truncates a writer whose COMMIT says offset 0.
+        await session.send({
+          action: 'COMMIT',
+          ref,
+          offset,
+          total: size,
+          expected: digest,
+          labels: opts.labels ?? {},
+        });
+      } catch (err) {
+        // A commit's only precondition is the declared size and digest: when they fail, the bytes are wrong.
+        if (err instanceof FaasdError && err.kind === 'precondition') {
+          await this.abort(ref);
+          throw new DigestMismatchError(digest, actual ?? 'a different digest', { cause: err });
+        }
+        if (err instanceof FaasdError && err.kind === 'exists') return;
+        throw err;
+      }
+    } finally {
+      session.end();
+    }
+  }
+
+  async abort(ref: string): Promise<void> {
+    try {
+      await this.s.call('content', 'Abort', { ref });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async writeBuffer(digest: string, data: Buffer, opts: WriteBlobOptions = {}): Promise<void> {
+    if (await this.info(digest)) {
+      if (opts.labels) await this.addLabels(digest, opts.labels);
+      return;
+    }
+    await this.write(
+      digest,
+      data.length,
+      async function* (offset) {
+        yield data.subarray(offset);
+      },
+      opts,
+    );
+  }
+}
+
+export function sha256Digest(data: Uint8Array | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** Drops the first `n` bytes of a byte stream (to resume a write from a source that starts at 0). */
+export async function* skipBytes(source: AsyncIterable<Uint8Array>, n: number): AsyncGenerator<Uint8Array> {
+  let skip = n;
+  for await (const chunk of source) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    yield skip > 0 ? chunk.subarray(skip) : chunk;
+    skip = 0;
+  }
+}

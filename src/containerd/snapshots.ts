@@ -1,0 +1,85 @@
+import type { Scope } from './scope.js';
+import type { CallOptions } from './grpc.js';
+import type { Mount, SnapshotInfo } from './types.js';
+import { isNotFound } from './errors.js';
+
+export const DEFAULT_SNAPSHOTTER = 'overlayfs';
+
+export class Snapshots {
+  constructor(
+    private readonly s: Scope,
+    readonly snapshotter = DEFAULT_SNAPSHOTTER,
+  ) {}
+
+  async prepare(
+    key: string,
+    parent: string,
+    labels: Record<string, string> = {},
+    opts?: CallOptions,
+  ): Promise<Mount[]> {
+    const res = await this.s.call<{ mounts: Mount[] }>(
+      'snapshots',
+      'Prepare',
+      { snapshotter: this.snapshotter, key, parent, labels },
+      opts,
+    );
+    return res.mounts;
+  }
+
+  async view(key: string, parent: string, opts?: CallOptions): Promise<Mount[]> {
+    const res = await this.s.call<{ mounts: Mount[] }>(
+      'snapshots',
+      'View',
+      { snapshotter: this.snapshotter, key, parent },
+      opts,
+    );
+    return res.mounts;
+  }
+
+  async mounts(key: string): Promise<Mount[]> {
+    const res = await this.s.call<{ mounts: Mount[] }>('snapshots', 'Mounts', {
+      snapshotter: this.snapshotter,
+      key,
+    });
+    return res.mounts;
+  }
+
+  async commit(
+    name: string,
+    key: string,
+    labels: Record<string, string> = {},
+    opts?: CallOptions,
+  ): Promise<void> {
+    await this.s.call('snapshots', 'Commit', { snapshotter: this.snapshotter, name, key, labels }, opts);
+  }
+
+  async stat(key: string): Promise<SnapshotInfo | undefined> {
+    try {
+      const res = await this.s.call<{ info: SnapshotInfo }>('snapshots', 'Stat', {
+        snapshotter: this.snapshotter,
+        key,
+      });
+      return res.info;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(...filters: string[]): Promise<SnapshotInfo[]> {
+    const pages = await this.s.list<{ info: SnapshotInfo[] }>('snapshots', 'List', {
+      snapshotter: this.snapshotter,
+      filters,
+    });
+    return pages.flatMap((p) => p.info);
+  }
+
+  /** Removing what is already gone succeeds. */
+  async remove(key: string): Promise<void> {
+    try {
+      await this.s.call('snapshots', 'Remove', { snapshotter: this.snapshotter, key });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { Scope } from './scope.js';
+import type { ExitStatus, Mount, ProcessInfo } from './types.js';
+import { toDate } from './types.js';
+import { isNotFound } from './errors.js';
+
+export interface NewTask {
+  containerId: string;
+  rootfs: Mount[];
+  /** `file:///abs/path` or another URI the shim understands; both streams may name the same file. */
+  stdout: string;
+  stderr: string;
+}
+
+export class Tasks {
+  constructor(private readonly s: Scope) {}
+
+  async create(t: NewTask): Promise<number> {
+    const res = await this.s.call<{ pid: number }>('tasks', 'Create', {
+      containerId: t.containerId,
+      rootfs: t.rootfs,
+      stdout: t.stdout,
+      stderr: t.stderr,
+    });
+    return res.pid;
+  }
+
+  async start(containerId: string): Promise<number> {
+    const res = await this.s.call<{ pid: number }>('tasks', 'Start', { containerId });
+    return res.pid;
+  }
+
+  async get(containerId: string): Promise<ProcessInfo | undefined> {
+    try {
+      const res = await this.s.call<{ process: ProcessInfo }>('tasks', 'Get', { containerId });
+      return res.process;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(): Promise<ProcessInfo[]> {
+    const res = await this.s.call<{ tasks: ProcessInfo[] }>('tasks', 'List', {});
+    return res.tasks;
+  }
+
+  /** Signals the task's init process (and, with `all`, every process in it). Gone already: no error. */
+  async kill(containerId: string, signal: number, all = false): Promise<void> {
+    try {
+      await this.s.call('tasks', 'Kill', { containerId, signal, all });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Resolves when the task exits; the call has no deadline unless the signal aborts it. */
+  async wait(containerId: string, signal?: AbortSignal): Promise<ExitStatus> {
+    const res = await this.s.call<{
+      exitStatus: number;
+      exitedAt: { seconds: number; nanos: number } | null;
+    }>('tasks', 'Wait', { containerId }, { timeoutMs: 365 * 24 * 3600 * 1000, signal });
+    return { exitStatus: res.exitStatus, exitedAt: toDate(res.exitedAt) };
+  }
+
+  /** Deletes a stopped task; returns its exit status, or undefined when there was none. */
+  async delete(containerId: string): Promise<ExitStatus | undefined> {
+    try {
+      const res = await this.s.call<{
+        exitStatus: number;
+        exitedAt: { seconds: number; nanos: number } | null;
+      }>('tasks', 'Delete', { containerId });
+      return { exitStatus: res.exitStatus, exitedAt: toDate(res.exitedAt) };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async pids(containerId: string): Promise<number[]> {
+    const res = await this.s.call<{ processes: { pid: number }[] }>('tasks', 'ListPids', { containerId });
+    return res.processes.map((p) => p.pid);
+  }
+}

@@ -1,0 +1,186 @@
+import { rm } from 'node:fs/promises';
+import type { Containerd, ExitStatus } from '../containerd/index.js';
+import { buildSpec, isAlreadyExists } from '../containerd/index.js';
+import { resolveImage, type ImageConfig } from '../image/index.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { logPath, prepareLog } from './logs.js';
+import { parseUser } from './user.js';
+import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
+
+export interface RuntimeOptions {
+  /** Containers' stdout/stderr files live in `<logDir>/<namespace>/<id>.log`. */
+  logDir: string;
+  network?: NetworkAttacher | undefined;
+  /** Time between SIGTERM and SIGKILL when stopping. */
+  stopGraceMs?: number;
+}
+
+const SIGTERM = 15;
+const SIGKILL = 9;
+export const IMAGE_LABEL = 'io.faasd.image';
+
+/** Process args from the image config and the overrides, Docker's way. */
+export function processArgs(config: ImageConfig, spec: ContainerSpec): string[] {
+  const entrypoint = spec.entrypoint ?? config.config?.Entrypoint ?? [];
+  const cmd = spec.args ?? (spec.entrypoint ? [] : (config.config?.Cmd ?? []));
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) {
+    throw new InvalidArgumentError(
+      'command',
+      `container ${spec.id}: image ${spec.image} has no entrypoint or cmd`,
+    );
+  }
+  return args;
+}
+
+/**
+ * One container's life, the same for core services and functions:
+ * create (image → snapshot → network → container), start (task), stop (SIGTERM, grace, SIGKILL),
+ * remove (task, container, snapshot, network).
+ */
+export class ContainerRuntime {
+  private readonly graceMs: number;
+
+  constructor(
+    private readonly ctd: Containerd,
+    private readonly opts: RuntimeOptions,
+  ) {
+    this.graceMs = opts.stopGraceMs ?? 5_000;
+  }
+
+  private in(namespace: string): Containerd {
+    return this.ctd.inNamespace(namespace);
+  }
+
+  /** Creates the container and attaches its network; its task is not started. */
+  async create(spec: ContainerSpec): Promise<{ ip: string | undefined }> {
+    const c = this.in(spec.namespace);
+    await c.namespaces.ensure(spec.namespace);
+    if (await c.containers.get(spec.id))
+      throw new AlreadyExistsError('container', `${spec.namespace}/${spec.id}`);
+    const image = await resolveImage(c, spec.image);
+    const args = processArgs(image.config, spec);
+    const { uid, gid } = parseUser(spec.user ?? image.config.config?.User);
+    let ip: string | undefined;
+    let netnsPath: string | undefined;
+    const cleanups: (() => Promise<void>)[] = [];
+    try {
+      if (spec.network) {
+        const net = this.opts.network;
+        if (!net) throw new InvalidArgumentError('network', 'no network is configured for this runtime');
+        cleanups.push(() => net.detach(spec.namespace, spec.id));
+        const att = await net.attach(spec.namespace, spec.id, { portMappings: spec.portMappings ?? [] });
+        ip = att.ip;
+        netnsPath = att.netnsPath;
+      }
+      await c.snapshots.prepare(spec.id, image.chainId);
+      cleanups.push(() => c.snapshots.remove(spec.id));
+      const ociSpec = buildSpec({
+        namespace: spec.namespace,
+        id: spec.id,
+        args,
+        env: [...(image.config.config?.Env ?? []), ...(spec.env ?? [])],
+        cwd: spec.cwd ?? (image.config.config?.WorkingDir || '/'),
+        uid,
+        gid,
+        hostname: spec.hostname ?? spec.id,
+        mounts: [
+          ...(spec.network && this.opts.network ? this.opts.network.sharedMounts() : []),
+          ...(spec.mounts ?? []),
+        ],
+        ...(netnsPath ? { netnsPath } : {}),
+        ...(spec.memoryLimitBytes ? { memoryLimitBytes: spec.memoryLimitBytes } : {}),
+        ...(spec.cpus ? { cpus: spec.cpus } : {}),
+        ...(spec.readonlyRootfs ? { readonlyRootfs: true } : {}),
+        ...(spec.capAdd ? { capAdd: spec.capAdd } : {}),
+        ...(spec.capabilities ? { capabilities: spec.capabilities } : {}),
+      });
+      await c.containers.create({
+        id: spec.id,
+        image: image.name,
+        labels: { ...(spec.labels ?? {}), [IMAGE_LABEL]: image.name },
+        spec: ociSpec,
+        snapshotter: c.snapshots.snapshotter,
+        snapshotKey: spec.id,
+      });
+      return { ip };
+    } catch (err) {
+      for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
+      if (isAlreadyExists(err))
+        throw new AlreadyExistsError('container', `${spec.namespace}/${spec.id}`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Starts the container's task with stdout and stderr appended to its log file. */
+  async start(namespace: string, id: string): Promise<RunningContainer> {
+    const c = this.in(namespace);
+    const container = await c.containers.get(id);
+    if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
+    const stale = await c.tasks.get(id);
+    if (stale) await this.stopTask(c, id);
+    const path = await prepareLog(this.opts.logDir, namespace, id);
+    const uri = `file://${path}`;
+    const rootfs = await c.snapshots.mounts(container.snapshotKey);
+    await c.tasks.create({ containerId: id, rootfs, stdout: uri, stderr: uri });
+    const pid = await c.tasks.start(id);
+    return { namespace, id, pid, ip: undefined, logPath: path };
+  }
+
+  async run(spec: ContainerSpec): Promise<RunningContainer> {
+    const { ip } = await this.create(spec);
+    try {
+      const running = await this.start(spec.namespace, spec.id);
+      return { ...running, ip };
+    } catch (err) {
+      await this.remove(spec.namespace, spec.id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Waits for the task to exit (it must exist). */
+  wait(namespace: string, id: string, signal?: AbortSignal): Promise<ExitStatus> {
+    return this.in(namespace).tasks.wait(id, signal);
+  }
+
+  /** Stops the task (SIGTERM, grace period, SIGKILL) and deletes it; the container stays. */
+  async stop(namespace: string, id: string, graceMs = this.graceMs): Promise<ExitStatus | undefined> {
+    return this.stopTask(this.in(namespace), id, graceMs);
+  }
+
+  private async stopTask(c: Containerd, id: string, graceMs = this.graceMs): Promise<ExitStatus | undefined> {
+    const task = await c.tasks.get(id);
+    if (!task) return undefined;
+    if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'CREATED') {
+      const ctl = new AbortController();
+      const exited = c.tasks.wait(id, ctl.signal).catch(() => undefined);
+      await c.tasks.kill(id, task.status === 'CREATED' ? SIGKILL : SIGTERM);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>(
+        (resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)),
+      );
+      const first = await Promise.race([exited, timedOut]);
+      clearTimeout(timer);
+      if (first === 'timeout') {
+        await c.tasks.kill(id, SIGKILL, true);
+        await exited;
+      }
+      ctl.abort();
+    }
+    return c.tasks.delete(id);
+  }
+
+  /** Removes everything of the container: task, container record, snapshot, network, and its log. */
+  async remove(
+    namespace: string,
+    id: string,
+    opts: { keepLog?: boolean; graceMs?: number } = {},
+  ): Promise<void> {
+    const c = this.in(namespace);
+    await this.stopTask(c, id, opts.graceMs ?? this.graceMs);
+    await c.containers.delete(id);
+    await c.snapshots.remove(id);
+    await this.opts.network?.detach(namespace, id);
+    if (!opts.keepLog) await rm(logPath(this.opts.logDir, namespace, id), { force: true });
+  }
+}
