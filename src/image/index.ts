@@ -20,3 +20,4 @@ export { listImages, removeImage, resolveImage, type ImageSummary } from './imag
 export { progressFor, silentProgress, type Progress } from './progress.js';
 export { hostPlatform, type ImageConfig, type Platform } from './oci.js';
 export { defaultDockerConfigPath } from './docker-config.js';
+export { formatTable, formatImageTable, packSpecFromFlags } from './format.js';

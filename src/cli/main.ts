@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { VERSION, COMMIT, DEFAULTS } from '../config/index.js';
+import { registerImageCommands } from './image-commands.js';
+import { registerCommands } from './commands.js';
+
+const program = new Command('faasd')
+  .description('faasd-ts: OpenFaaS on containerd, no Kubernetes')
+  .option('--address <socket>', `containerd socket (env FAASD_CONTAINERD_ADDRESS; default ${DEFAULTS.address})`)
+  .option('--namespace <ns>', `containerd namespace (env FAASD_NAMESPACE; default ${DEFAULTS.namespace})`);
+
+program
+  .command('version')
+  .description('print version and commit')
+  .action(() => {
+    process.stdout.write(`faasd-ts ${VERSION} (commit ${COMMIT})\n`);
+  });
+
+registerImageCommands(program);
+registerCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from '../errors.js';
+
+/** Every setting faasd reads, with its default; precedence: flag > env > file > default. */
+export interface FaasdConfig {
+  /** containerd's socket. */
+  address: string;
+  /** containerd namespace of the core services. */
+  namespace: string;
+  /** containerd namespace functions go to by default. */
+  functionNamespace: string;
+  /** /var/lib/faasd: compose file, secrets, hosts, resolv.conf, logs. */
+  stateDir: string;
+  /** /var/lib/faasd-provider: function secrets and the provider's own files. */
+  providerDir: string;
+  bridge: string;
+  subnet: string;
+  cniBinDirs: string[];
+  cniConfDir: string;
+  netnsDir: string;
+  /** Plain-HTTP registries besides loopback. */
+  insecureRegistries: string[];
+  dockerConfig: string;
+}
+
+export const DEFAULTS: FaasdConfig = {
+  address: '/run/containerd/containerd.sock',
+  namespace: 'openfaas',
+  functionNamespace: 'openfaas-fn',
+  stateDir: '/var/lib/faasd',
+  providerDir: '/var/lib/faasd-provider',
+  bridge: 'openfaas0',
+  subnet: '10.62.0.0/16',
+  cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni', '/usr/libexec/cni'],
+  cniConfDir: '/etc/cni/net.d',
+  netnsDir: '/var/run/netns',
+  insecureRegistries: [],
+  dockerConfig: '/var/lib/faasd/.docker/config.json',
+};
+
+/** Environment variables that set a field (the first one set wins). */
+const ENV: { [K in keyof FaasdConfig]?: string[] } = {
+  address: ['FAASD_CONTAINERD_ADDRESS', 'CONTAINERD_ADDRESS'],
+  namespace: ['FAASD_NAMESPACE'],
+  functionNamespace: ['FAASD_FUNCTION_NAMESPACE'],
+  stateDir: ['FAASD_STATE_DIR'],
+  providerDir: ['FAASD_PROVIDER_DIR'],
+  bridge: ['FAASD_BRIDGE'],
+  subnet: ['FAASD_SUBNET'],
+  cniBinDirs: ['FAASD_CNI_PATH', 'CNI_PATH'],
+  cniConfDir: ['FAASD_CNI_CONF_DIR'],
+  netnsDir: ['FAASD_NETNS_DIR'],
+  insecureRegistries: ['FAASD_INSECURE_REGISTRIES'],
+  dockerConfig: ['FAASD_DOCKER_CONFIG'],
+};
+
+const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries']);
+
+function parseValue(key: keyof FaasdConfig, raw: string): string | string[] {
+  if (!LIST_FIELDS.has(key)) return raw;
+  return raw.split(key === 'cniBinDirs' ? ':' : ',').filter(Boolean);
+}
+
+export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new InvalidArgumentError('config', `config file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new InvalidArgumentError('config', `config file ${path} is not a JSON object`);
+  for (const key of Object.keys(parsed)) {
+    if (!(key in DEFAULTS)) throw new InvalidArgumentError('config', `config file ${path}: unknown setting ${JSON.stringify(key)}`);
+  }
+  return parsed as Partial<FaasdConfig>;
+}
+
+/** Resolves the configuration: flags over environment over the config file over defaults. */
+export function resolveConfig(
+  flags: Partial<FaasdConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  file: Partial<FaasdConfig> = readConfigFile(env.FAASD_CONFIG),
+): FaasdConfig {
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, names] of Object.entries(ENV) as [keyof FaasdConfig, string[]][]) {
+    const name = names.find((n) => env[n] !== undefined && env[n] !== '');
+    if (name) fromEnv[key] = parseValue(key, env[name] as string);
+  }
+  const defined = <T extends object>(o: T): Partial<T> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return { ...DEFAULTS, ...defined(file), ...(fromEnv as Partial<FaasdConfig>), ...defined(flags) };
+}

@@ -1,0 +1,97 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildSpec } from '../../src/containerd/index.js';
+import { parseUser, processArgs } from '../../src/runtime/index.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import type { ImageConfig } from '../../src/image/index.js';
+
+type Spec = {
+  process: {
+    args: string[];
+    env: string[];
+    user: { uid: number; gid: number };
+    capabilities: { bounding: string[] };
+  };
+  root: { readonly: boolean };
+  mounts: { destination: string; type: string; options: string[] }[];
+  linux: {
+    cgroupsPath: string;
+    namespaces: { type: string; path?: string }[];
+    resources: { memory?: { limit: number }; cpu?: { quota: number; period: number } };
+    maskedPaths: string[];
+  };
+  hostname: string;
+};
+
+describe('OCI spec builder', () => {
+  it('has containerd default mounts, caps, masked paths and the cgroups path', () => {
+    const s = buildSpec({ namespace: 'openfaas-fn', id: 'figlet', args: ['fwatchdog'] }) as unknown as Spec;
+    assert.deepEqual(
+      s.mounts.map((m) => m.destination),
+      ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/run'],
+    );
+    assert.equal(s.linux.cgroupsPath, '/openfaas-fn/figlet');
+    assert.ok(s.process.capabilities.bounding.includes('CAP_NET_BIND_SERVICE'));
+    assert.ok(!s.process.capabilities.bounding.includes('CAP_SYS_ADMIN'));
+    assert.ok(s.linux.maskedPaths.includes('/proc/kcore'));
+    assert.equal(s.process.env[0]?.startsWith('PATH='), true);
+    assert.equal(s.hostname, 'figlet');
+  });
+
+  it('applies netns, limits, read-only rootfs with writable /tmp, binds and extra caps', () => {
+    const s = buildSpec({
+      namespace: 'ns',
+      id: 'c',
+      args: ['x'],
+      netnsPath: '/var/run/netns/ns-c',
+      memoryLimitBytes: 128 * 1024 * 1024,
+      cpus: 0.5,
+      readonlyRootfs: true,
+      mounts: [{ source: '/var/lib/faasd/hosts', destination: '/etc/hosts', readonly: true }],
+      capAdd: ['CAP_NET_ADMIN'],
+      uid: 1000,
+      gid: 1000,
+    }) as unknown as Spec;
+    assert.deepEqual(
+      s.linux.namespaces.find((n) => n.type === 'network'),
+      { type: 'network', path: '/var/run/netns/ns-c' },
+    );
+    assert.equal(s.linux.resources.memory?.limit, 134217728);
+    assert.deepEqual(s.linux.resources.cpu, { quota: 50000, period: 100000 });
+    assert.equal(s.root.readonly, true);
+    assert.ok(s.mounts.some((m) => m.destination === '/tmp' && m.type === 'tmpfs'));
+    assert.deepEqual(s.mounts.find((m) => m.destination === '/etc/hosts')?.options, ['rbind', 'ro']);
+    assert.ok(s.process.capabilities.bounding.includes('CAP_NET_ADMIN'));
+    assert.deepEqual(s.process.user, { uid: 1000, gid: 1000 });
+  });
+});
+
+describe('users', () => {
+  const cases = [
+    { input: undefined, want: { uid: 0, gid: 0 } },
+    { input: '1000', want: { uid: 1000, gid: 1000 } },
+    { input: '1000:2000', want: { uid: 1000, gid: 2000 } },
+    { input: 'nobody', want: { uid: 65534, gid: 65534 } },
+    { input: 'root:0', want: { uid: 0, gid: 0 } },
+  ];
+  for (const c of cases) it(`parses ${String(c.input)}`, () => assert.deepEqual(parseUser(c.input), c.want));
+  it('rejects names it cannot resolve', () => assert.throws(() => parseUser('app'), InvalidArgumentError));
+});
+
+describe('process args', () => {
+  const config = (entry: string[] | null, cmd: string[] | null): ImageConfig => ({
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Entrypoint: entry, Cmd: cmd },
+    rootfs: { type: 'layers', diff_ids: [] },
+  });
+  const base = { namespace: 'n', id: 'i', image: 'x' };
+  it('joins entrypoint and cmd', () =>
+    assert.deepEqual(processArgs(config(['/e'], ['a']), base), ['/e', 'a']));
+  it('args replace cmd', () =>
+    assert.deepEqual(processArgs(config(['/e'], ['a']), { ...base, args: ['b'] }), ['/e', 'b']));
+  it('a new entrypoint drops the image cmd', () =>
+    assert.deepEqual(processArgs(config(['/e'], ['a']), { ...base, entrypoint: ['/n'] }), ['/n']));
+  it('nothing to run is an error', () =>
+    assert.throws(() => processArgs(config(null, null), base), InvalidArgumentError));
+});
