@@ -23,7 +23,7 @@ describe('image references', () => {
 
   const bad = [
     '',
-    'UPPER/case',
+    'lower/Upper',
     'a//b',
     'name:bad tag',
     'x@sha256:short',
