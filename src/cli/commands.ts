@@ -1,4 +1,23 @@
 import type { Command } from 'commander';
+import { networkFromConfig, formatNetTable } from '../network/index.js';
+import { configFrom, type GlobalFlags } from './context.js';
+import { runAction } from './run.js';
 
-/** Commands of the other subsystems (net, up, provider, install) register here as they land. */
-export function registerCommands(_program: Command): void {}
+/** Commands of the other subsystems register here. */
+export function registerCommands(program: Command): void {
+  const globals = (): GlobalFlags => program.opts<GlobalFlags>();
+  const net = program.command('net').description('the faasd network');
+  net
+    .command('ls')
+    .description('list network attachments from the IPAM store')
+    .option('--json', 'print the store records as JSON')
+    .option('--namespace <ns>', 'only this containerd namespace')
+    .option('--state-dir <dir>', 'faasd state directory (env FAASD_STATE_DIR)')
+    .action((opts: { json?: boolean; namespace?: string; stateDir?: string }) =>
+      runAction(async () => {
+        const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+        const records = await networkFromConfig(cfg).records(opts.namespace);
+        process.stdout.write(opts.json ? `${JSON.stringify(records, null, 2)}\n` : formatNetTable(records));
+      }),
+    );
+}

@@ -4,10 +4,15 @@ import { resolveConfig, type FaasdConfig } from '../config/index.js';
 export interface GlobalFlags {
   address?: string;
   namespace?: string;
+  stateDir?: string;
 }
 
 export function configFrom(flags: GlobalFlags): FaasdConfig {
-  return resolveConfig({ address: flags.address, namespace: flags.namespace } as Partial<FaasdConfig>);
+  return resolveConfig({
+    address: flags.address,
+    namespace: flags.namespace,
+    stateDir: flags.stateDir,
+  } as Partial<FaasdConfig>);
 }
 
 /** Connects to containerd for one command and closes the connection after it. */

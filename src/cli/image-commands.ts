@@ -24,7 +24,10 @@ export function registerImageCommands(program: Command): void {
     .action((reference: string) =>
       runAction(async () => {
         const cfg = configFrom(globals());
-        const registry = new RegistryClient({ insecure: cfg.insecureRegistries, dockerConfigPath: cfg.dockerConfig });
+        const registry = new RegistryClient({
+          insecure: cfg.insecureRegistries,
+          dockerConfigPath: cfg.dockerConfig,
+        });
         await withContainerd(cfg, async (ctd) => {
           const pulled = await pullImage(ctd, registry, reference, { progress: progressFor(process.stderr) });
           process.stdout.write(`${pulled.name} ${pulled.target.digest}\n`);

@@ -6,7 +6,10 @@ import { registerCommands } from './commands.js';
 
 const program = new Command('faasd')
   .description('faasd-ts: OpenFaaS on containerd, no Kubernetes')
-  .option('--address <socket>', `containerd socket (env FAASD_CONTAINERD_ADDRESS; default ${DEFAULTS.address})`)
+  .option(
+    '--address <socket>',
+    `containerd socket (env FAASD_CONTAINERD_ADDRESS; default ${DEFAULTS.address})`,
+  )
   .option('--namespace <ns>', `containerd namespace (env FAASD_NAMESPACE; default ${DEFAULTS.namespace})`);
 
 program

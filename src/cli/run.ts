@@ -1,7 +1,14 @@
 import { FaasdError, errorMessage } from '../errors.js';
 
 /** Exit codes by error kind: 2 for bad input, 3 not found, 4 conflict, 5 unavailable, 1 otherwise. */
-const EXIT: Record<string, number> = { invalid: 2, 'not-found': 3, exists: 4, unavailable: 5, timeout: 5, auth: 6 };
+const EXIT: Record<string, number> = {
+  invalid: 2,
+  'not-found': 3,
+  exists: 4,
+  unavailable: 5,
+  timeout: 5,
+  auth: 6,
+};
 
 export function exitCodeOf(err: unknown): number {
   return err instanceof FaasdError ? (EXIT[err.kind] ?? 1) : 1;

@@ -68,11 +68,15 @@ export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new InvalidArgumentError('config', `config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new InvalidArgumentError('config', `config file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  if (typeof parsed !== 'object' || parsed === null) throw new InvalidArgumentError('config', `config file ${path} is not a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null)
+    throw new InvalidArgumentError('config', `config file ${path} is not a JSON object`);
   for (const key of Object.keys(parsed)) {
-    if (!(key in DEFAULTS)) throw new InvalidArgumentError('config', `config file ${path}: unknown setting ${JSON.stringify(key)}`);
+    if (!(key in DEFAULTS))
+      throw new InvalidArgumentError('config', `config file ${path}: unknown setting ${JSON.stringify(key)}`);
   }
   return parsed as Partial<FaasdConfig>;
 }

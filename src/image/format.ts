@@ -4,7 +4,11 @@ import { InvalidArgumentError } from '../errors.js';
 
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -15,13 +19,18 @@ export function formatImageTable(images: ImageSummary[]): string {
   );
 }
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const list = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 /** `faasd image pack` flags → a PackSpec; `--file host:image` pairs are split on the first colon. */
-export function packSpecFromFlags(name: string, flags: Record<string, string | string[] | undefined>): PackSpec {
+export function packSpecFromFlags(
+  name: string,
+  flags: Record<string, string | string[] | undefined>,
+): PackSpec {
   const paths = list(flags.file).map((f) => {
     const i = f.indexOf(':');
-    if (i <= 0 || i === f.length - 1) throw new InvalidArgumentError('file', `--file ${JSON.stringify(f)}: use HOST_PATH:IMAGE_PATH`);
+    if (i <= 0 || i === f.length - 1)
+      throw new InvalidArgumentError('file', `--file ${JSON.stringify(f)}: use HOST_PATH:IMAGE_PATH`);
     return { hostPath: f.slice(0, i), imagePath: f.slice(i + 1) };
   });
   const spec: PackSpec = { name, binaries: list(flags.binary).map((hostPath) => ({ hostPath })), paths };

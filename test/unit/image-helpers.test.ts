@@ -142,7 +142,7 @@ describe('tar layers', () => {
       s.on('end', next);
     });
     await new Promise((resolve, reject) => {
-      ex.on('finish', resolve);
+      ex.on('finish', () => resolve(undefined));
       ex.on('error', reject);
       ex.end(a);
     });

@@ -1,0 +1,42 @@
+import { FaasdError } from '../errors.js';
+
+/** A plugin answered with a CNI error object (spec: code, msg, details). */
+export class CniPluginError extends FaasdError {
+  constructor(
+    readonly plugin: string,
+    readonly command: string,
+    readonly code: number,
+    readonly msg: string,
+    readonly details: string,
+    readonly stderr = '',
+    options?: ErrorOptions,
+  ) {
+    super(
+      'internal',
+      `CNI ${plugin} ${command} failed (code ${code}): ${msg}${details ? `: ${details}` : ''}`,
+      options,
+    );
+  }
+}
+
+export class CniPluginNotFoundError extends FaasdError {
+  constructor(
+    readonly plugin: string,
+    readonly searched: string[],
+  ) {
+    super(
+      'precondition',
+      `CNI plugin ${JSON.stringify(plugin)} not found in ${searched.join(':')} (install containernetworking-plugins)`,
+    );
+  }
+}
+
+export class CniTimeoutError extends FaasdError {
+  constructor(
+    readonly plugin: string,
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super('timeout', `CNI ${plugin} ${command} did not finish in ${timeoutMs} ms`);
+  }
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { NetworkList } from './cni.js';
+
+export interface NetworkSettings {
+  /** CNI network name; host-local keeps its state under `<ipamDataDir>/<name>`. */
+  name: string;
+  bridge: string;
+  subnet: string;
+  ipamDataDir: string;
+}
+
+function templatePath(file: string): string {
+  // cni-conf/ sits at the repository root; dist/ gets a copy (scripts/copy-assets.mjs).
+  for (const rel of [`../../cni-conf/${file}`, `../cni-conf/${file}`]) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    try {
+      readFileSync(p);
+      return p;
+    } catch {
+      // try the next layout
+    }
+  }
+  throw new Error(`CNI template ${file} is missing from this installation`);
+}
+
+/** Renders cni-conf/faasd.conflist.json with the configured bridge, subnet and names. */
+export function renderConflist(s: NetworkSettings): NetworkList {
+  const text = readFileSync(templatePath('faasd.conflist.json'), 'utf8').replace(
+    /\{\{(\w+)\}\}/g,
+    (_, key: string) => {
+      const v = (s as unknown as Record<string, string>)[key];
+      if (v === undefined) throw new Error(`CNI template names unknown setting ${key}`);
+      return v;
+    },
+  );
+  return JSON.parse(text) as NetworkList;
+}
+
+export function loopbackList(): NetworkList {
+  const conf = JSON.parse(readFileSync(templatePath('loopback.conf.json'), 'utf8')) as {
+    cniVersion: string;
+    name: string;
+    type: string;
+  };
+  return { cniVersion: conf.cniVersion, name: conf.name, plugins: [{ type: conf.type }] };
+}

@@ -1,0 +1,16 @@
+import type { AttachmentRecord } from './ipam-store.js';
+import { formatTable } from '../image/index.js';
+
+export function formatNetTable(records: AttachmentRecord[]): string {
+  return formatTable(
+    ['NAMESPACE', 'NAME', 'IP', 'MAC', 'NETNS', 'CREATED'],
+    records.map((r) => [
+      r.namespace,
+      r.id,
+      r.ip ? `${r.ip}/${r.prefix ?? ''}` : `(${r.state})`,
+      r.mac ?? '',
+      r.netns,
+      r.createdAt,
+    ]),
+  );
+}

@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import type { FaasdConfig } from '../config/index.js';
+import { CniNetwork } from './network.js';
+
+/** The faasd network as configured: one CNI network named `openfaas-cni-bridge` by default. */
+export function networkFromConfig(cfg: FaasdConfig, name = 'openfaas-cni-bridge'): CniNetwork {
+  return new CniNetwork({
+    name,
+    bridge: cfg.bridge,
+    subnet: cfg.subnet,
+    ipamDataDir: join(cfg.stateDir, 'cni', 'networks'),
+    cniBinDirs: cfg.cniBinDirs,
+    stateDir: cfg.stateDir,
+    coreNamespace: cfg.namespace,
+    ownedNamespaces: [cfg.namespace, cfg.functionNamespace],
+  });
+}

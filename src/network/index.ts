@@ -1,0 +1,10 @@
+export { CniNetwork, gatewayOf, type NetworkOptions } from './network.js';
+export { CniRunner, pluginEnv, pluginConfig, type NetworkList, type CniAttachment } from './cni.js';
+export { CniPluginError, CniPluginNotFoundError, CniTimeoutError } from './cni-errors.js';
+export { containerAddress, type CniAddress } from './cni-result.js';
+export { IpamStore, writeFileAtomic, type AttachmentRecord } from './ipam-store.js';
+export { renderConflist, loopbackList, type NetworkSettings } from './conflist.js';
+export { renderHosts, deriveResolvConf, writeInPlace } from './hosts-file.js';
+export { netnsName, netnsPath, listNetns, deleteNetns } from './netns.js';
+export { formatNetTable } from './format.js';
+export { networkFromConfig } from './from-config.js';

@@ -1,0 +1,106 @@
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import lockfile from 'proper-lockfile';
+import { InternalError } from '../errors.js';
+
+/** One container's attachment to the faasd network. `pending` = ADD begun and not finished. */
+export interface AttachmentRecord {
+  namespace: string;
+  id: string;
+  netns: string;
+  ifname: string;
+  state: 'pending' | 'attached';
+  ip?: string;
+  prefix?: number;
+  gateway?: string;
+  mac?: string;
+  portMappings?: unknown[];
+  /** The final CNI ADD result, given back to the plugins as prevResult on DEL. */
+  result?: unknown;
+  createdAt: string;
+}
+
+interface StoreFile {
+  version: 1;
+  records: AttachmentRecord[];
+}
+
+/** Writes beside the old file, fsyncs, renames over it: a crash leaves the old file or the new one. */
+export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  const fh = await open(tmp, 'w', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** The JSON record of every network attachment; every read-modify-write holds its lock. */
+export class IpamStore {
+  constructor(readonly path: string) {}
+
+  async read(): Promise<AttachmentRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const parsed = JSON.parse(text) as StoreFile;
+    if (parsed.version !== 1 || !Array.isArray(parsed.records)) {
+      throw new InternalError(`IPAM store ${this.path} has an unknown format`);
+    }
+    return parsed.records;
+  }
+
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o755 });
+    const release = await lockfile.lock(this.path, {
+      realpath: false,
+      stale: 30_000,
+      retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.5 },
+    });
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * Read-modify-write under the lock. `fn` returns the new records; `after` runs still under the lock
+   * with them (the hosts file is regenerated there, so it always matches the store).
+   */
+  async update(
+    fn: (records: AttachmentRecord[]) => AttachmentRecord[],
+    after?: (records: AttachmentRecord[]) => Promise<void>,
+  ): Promise<AttachmentRecord[]> {
+    return this.withLock(async () => {
+      const next = fn(await this.read());
+      const file: StoreFile = { version: 1, records: next };
+      await writeFileAtomic(this.path, JSON.stringify(file, null, 2) + '\n');
+      if (after) await after(next);
+      return next;
+    });
+  }
+
+  async find(namespace: string, id: string): Promise<AttachmentRecord | undefined> {
+    return (await this.read()).find((r) => r.namespace === namespace && r.id === id);
+  }
+}

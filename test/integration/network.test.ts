@@ -1,0 +1,142 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { needsRoot } from '../helpers/root.js';
+import { testNetwork, type TestNetwork } from '../helpers/network.js';
+import { listNetns, netnsName } from '../../src/network/index.js';
+
+const WORKER = join(import.meta.dirname, '../helpers/attach-worker.ts');
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+
+async function perContainerChains(): Promise<string[]> {
+  const out = await execa('iptables', ['-t', 'nat', '-S']);
+  return out.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('-N CNI-') && !l.startsWith('-N CNI-HOSTPORT-'))
+    .map((l) => l.slice(3));
+}
+
+function runWorker(net: TestNetwork, namespace: string, ids: string[]) {
+  return execa('node', ['--import', 'tsx', WORKER, JSON.stringify(net.options), namespace, ...ids], {
+    reject: false,
+  });
+}
+
+describe('CNI network with the real plugins', { skip: needsRoot }, () => {
+  let net: TestNetwork;
+  let chainsBefore: string[];
+  before(async () => {
+    chainsBefore = await perContainerChains();
+    net = await testNetwork('net');
+  });
+  after(async () => {
+    await net?.cleanup();
+  });
+
+  it('attaches 50 containers from 4 processes with distinct IPs that everyone agrees on, and DEL leaves nothing', async () => {
+    const ns = net.options.coreNamespace;
+    const ids = Array.from({ length: 50 }, (_, i) => `c${i}`);
+    const groups = [0, 1, 2, 3].map((g) => ids.filter((_, i) => i % 4 === g));
+    const runs = await Promise.all(groups.map((g) => runWorker(net, ns, g)));
+    for (const r of runs) assert.equal(r.exitCode, 0, r.stderr);
+
+    const records = await net.network.records(ns);
+    assert.equal(records.length, 50);
+    const ips = records.map((r) => r.ip);
+    assert.equal(new Set(ips).size, 50);
+
+    // host-local's own state: one file per IP, naming our CNI container id.
+    const hostLocalDir = join(net.options.ipamDataDir, net.options.name);
+    const allocated = (await readdir(hostLocalDir)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    assert.deepEqual([...allocated].sort(), [...ips].sort());
+
+    for (const r of records) {
+      const name = netnsName(r.namespace, r.id);
+      const addr = await execa('ip', ['-n', name, '-4', '-o', 'addr', 'show', 'eth0']);
+      assert.match(addr.stdout, new RegExp(`inet ${r.ip?.replace(/\./g, '\\.')}/${r.prefix} `));
+      const ping = await execa(
+        'ip',
+        ['netns', 'exec', name, 'busybox', 'ping', '-c', '1', '-W', '2', net.network.gateway],
+        { reject: false },
+      );
+      assert.equal(ping.exitCode, 0, `${name} cannot reach ${net.network.gateway}: ${ping.stdout}`);
+    }
+
+    // `faasd net ls --json` prints exactly the store's records.
+    const ls = await execa('node', [
+      '--import',
+      'tsx',
+      CLI,
+      'net',
+      'ls',
+      '--json',
+      '--state-dir',
+      net.options.stateDir,
+    ]);
+    assert.deepEqual(JSON.parse(ls.stdout), await net.network.records());
+
+    await Promise.all(records.map((r) => net.network.detach(r.namespace, r.id)));
+    assert.deepEqual(await net.network.records(), []);
+    assert.deepEqual(
+      (await listNetns()).filter((n) => n.startsWith(`${ns}-`)),
+      [],
+    );
+    const left = (await readdir(hostLocalDir)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    assert.deepEqual(left, []);
+    assert.deepEqual(await perContainerChains(), chainsBefore);
+    const veths = await execa('ip', ['-o', 'link', 'show', 'master', net.options.bridge], { reject: false });
+    assert.equal(veths.stdout.trim(), '');
+  });
+
+  it('ADD is idempotent and DEL of what is gone succeeds', async () => {
+    const ns = net.options.coreNamespace;
+    const first = await net.network.attach(ns, 'again');
+    const second = await net.network.attach(ns, 'again');
+    assert.equal((await net.network.records(ns)).length, 1);
+    assert.ok(second.ip);
+    assert.ok(first.ip);
+    await net.network.detach(ns, 'again');
+    await net.network.detach(ns, 'again');
+    assert.deepEqual(await net.network.records(ns), []);
+  });
+
+  it('a process SIGKILLed in the middle of ADDs leaves nothing after reconcile', async () => {
+    const ns = net.options.coreNamespace;
+    const ids = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    const child = spawn('node', ['--import', 'tsx', WORKER, JSON.stringify(net.options), ns, ...ids], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Kill once the first attachment is under way (a record exists), not after a fixed time.
+    await new Promise<void>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error('worker never started an ADD')), 20_000);
+      const poll = setInterval(() => {
+        void net.network.records(ns).then(
+          (rs) => {
+            if (rs.length > 0) {
+              clearInterval(poll);
+              clearTimeout(deadline);
+              child.kill('SIGKILL');
+              resolve();
+            }
+          },
+          () => undefined,
+        );
+      }, 5);
+    });
+    await new Promise((r) => (child.exitCode !== null || child.signalCode ? r(null) : child.once('exit', r)));
+
+    await net.network.reconcile(async () => false);
+    assert.deepEqual(await net.network.records(ns), []);
+    assert.deepEqual(
+      (await listNetns()).filter((n) => n.startsWith(`${ns}-`)),
+      [],
+    );
+    const hostLocalDir = join(net.options.ipamDataDir, net.options.name);
+    const left = (await readdir(hostLocalDir).catch(() => [])).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    assert.deepEqual(left, []);
+    assert.deepEqual(await perContainerChains(), chainsBefore);
+  });
+});
