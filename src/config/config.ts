@@ -78,7 +78,7 @@ export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
     if (!(key in DEFAULTS))
       throw new InvalidArgumentError('config', `config file ${path}: unknown setting ${JSON.stringify(key)}`);
   }
-  return parsed as Partial<FaasdConfig>;
+  return parsed;
 }
 
 /** Resolves the configuration: flags over environment over the config file over defaults. */

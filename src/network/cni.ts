@@ -140,12 +140,12 @@ export class CniRunner {
     runtimeConfig: Record<string, unknown> = {},
     prevResult?: unknown,
   ): Promise<void> {
-    let first: unknown;
+    let first: Error | undefined;
     for (const plugin of [...list.plugins].reverse()) {
       try {
         await this.exec(plugin.type, 'DEL', att, pluginConfig(list, plugin, runtimeConfig, prevResult));
       } catch (err) {
-        first ??= err;
+        first ??= err instanceof Error ? err : new Error(String(err));
       }
     }
     if (first) throw first;

@@ -9,5 +9,5 @@ const net = new CniNetwork(options);
 process.stdout.write('ready\n');
 const results = await Promise.allSettled(ids.map((id) => net.attach(namespace, id)));
 const failed = results.filter((r) => r.status === 'rejected');
-for (const f of failed) process.stderr.write(`${String((f as PromiseRejectedResult).reason)}\n`);
+for (const f of failed) process.stderr.write(`${String(f.reason)}\n`);
 process.exit(failed.length ? 1 : 0);
