@@ -45,6 +45,17 @@ class WriteSession {
     });
   }
 
+  /**
+   * Sends without waiting for the answer (answers still come in order, one per message), so data
+   * streams at the socket's pace instead of one round trip per chunk; waits only when gRPC's buffer is full.
+   */
+  async pipeline(msg: object): Promise<void> {
+    if (this.failure) throw this.failure;
+    const answered = new Promise<WriteResponse>((resolve, reject) => this.pending.push({ resolve, reject }));
+    answered.catch(() => undefined);
+    if (!this.call.write(msg)) await new Promise<void>((resolve) => this.call.once('drain', resolve));
+  }
+
   end(): void {
     this.call.end();
   }
@@ -118,7 +129,7 @@ export class Content {
         for (let i = 0; i < chunk.length; i += 1 << 20) {
           const data = chunk.subarray(i, i + (1 << 20));
           hash?.update(data);
-          await session.send({ action: 'WRITE', ref, offset, data, total: size, expected: digest });
+          await session.pipeline({ action: 'WRITE', ref, offset, data, total: size, expected: digest });
           offset += data.length;
           opts.onProgress?.(offset, size);
         }
