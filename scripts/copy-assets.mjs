@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 
 cpSync('src/containerd/proto', 'dist/containerd/proto', { recursive: true });
 cpSync('cni-conf', 'dist/cni-conf', { recursive: true });
+cpSync('src/runtime/bin', 'dist/runtime/bin', { recursive: true });
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 let commit = 'unknown';
 try {

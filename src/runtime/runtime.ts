@@ -1,14 +1,14 @@
-import { rm } from 'node:fs/promises';
 import type { Containerd, ExitStatus } from '../containerd/index.js';
 import { buildSpec, isAlreadyExists } from '../containerd/index.js';
 import { resolveImage, type ImageConfig } from '../image/index.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
-import { logPath, prepareLog } from './logs.js';
+import { dirname } from 'node:path';
+import { loggerUri, prepareLogs, removeLogs } from './logs.js';
 import { parseUser } from './user.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
 
 export interface RuntimeOptions {
-  /** Containers' stdout/stderr files live in `<logDir>/<namespace>/<id>.log`. */
+  /** Containers' output lives in `<logDir>/<namespace>/<id>.stdout.log` and `.stderr.log`. */
   logDir: string;
   network?: NetworkAttacher | undefined;
   /** Time between SIGTERM and SIGKILL when stopping. */
@@ -119,12 +119,12 @@ export class ContainerRuntime {
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
     const stale = await c.tasks.get(id);
     if (stale) await this.stopTask(c, id);
-    const path = await prepareLog(this.opts.logDir, namespace, id);
-    const uri = `file://${path}`;
+    const logs = await prepareLogs(this.opts.logDir, namespace, id);
     const rootfs = await c.snapshots.mounts(container.snapshotKey);
+    const uri = loggerUri(dirname(logs.stdout));
     await c.tasks.create({ containerId: id, rootfs, stdout: uri, stderr: uri });
     const pid = await c.tasks.start(id);
-    return { namespace, id, pid, ip: undefined, logPath: path };
+    return { namespace, id, pid, ip: undefined, logs };
   }
 
   async run(spec: ContainerSpec): Promise<RunningContainer> {
@@ -181,6 +181,6 @@ export class ContainerRuntime {
     await c.containers.delete(id);
     await c.snapshots.remove(id);
     await this.opts.network?.detach(namespace, id);
-    if (!opts.keepLog) await rm(logPath(this.opts.logDir, namespace, id), { force: true });
+    if (!opts.keepLog) await removeLogs(this.opts.logDir, namespace, id);
   }
 }

@@ -52,5 +52,5 @@ export interface RunningContainer {
   id: string;
   pid: number;
   ip: string | undefined;
-  logPath: string;
+  logs: { stdout: string; stderr: string };
 }

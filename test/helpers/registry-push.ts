@@ -35,3 +35,37 @@ export async function pushManifest(
   if (res.status !== 201) throw new Error(`manifest put: ${res.status} ${await res.text()}`);
   return digestOf(body);
 }
+
+/** Pushes a one-layer image's layer and config; returns the manifest body (not pushed) and the layer digest. */
+export async function pushOneLayerImage(
+  host: string,
+  repo: string,
+  layer: Buffer,
+  arch: string,
+): Promise<{ manifest: Buffer; layerDigest: string }> {
+  const layerDigest = await pushBlob(host, repo, layer);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: arch,
+      os: 'linux',
+      config: { Cmd: ['/x'] },
+      rootfs: { type: 'layers', diff_ids: [layerDigest] },
+    }),
+  );
+  const configDigest = await pushBlob(host, repo, config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: configDigest,
+        size: config.length,
+      },
+      layers: [
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length },
+      ],
+    }),
+  );
+  return { manifest, layerDigest };
+}

@@ -7,7 +7,7 @@ import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { startRegistry, freePort, type TestRegistry } from '../helpers/registry.js';
 import { needsRoot } from '../helpers/root.js';
 import { packBusybox } from '../helpers/busybox.js';
-import { digestOf, pushBlob, pushManifest } from '../helpers/registry-push.js';
+import { digestOf, pushManifest, pushOneLayerImage } from '../helpers/registry-push.js';
 import { pollUntil } from '../helpers/wait.js';
 import { DigestMismatchError } from '../../src/containerd/index.js';
 import {
@@ -75,9 +75,9 @@ describe('images and containers against a private containerd', { skip: needsRoot
     });
     const status = await runtime.wait('itest', 'exit3');
     assert.equal(status.exitStatus, 3);
-    const log = await readFile(running.logPath, 'utf8');
-    assert.match(log, /^to-stdout$/m);
-    assert.match(log, /^to-stderr$/m);
+    await runtime.stop('itest', 'exit3');
+    assert.equal(await readFile(running.logs.stdout, 'utf8'), 'to-stdout\n');
+    assert.equal(await readFile(running.logs.stderr, 'utf8'), 'to-stderr\n');
 
     await runtime.remove('itest', 'exit3');
     assert.deepEqual(await c.containers.list(), []);
@@ -114,30 +114,7 @@ describe('images and containers against a private containerd', { skip: needsRoot
       const layer = await buildTar([
         { path: `/arch-${arch}`, type: 'file', mode: 0o644, content: Buffer.from(arch) },
       ]);
-      const layerDigest = await pushBlob(reg.host, repo, layer);
-      const config = Buffer.from(
-        JSON.stringify({
-          architecture: arch,
-          os: 'linux',
-          config: { Cmd: ['/x'] },
-          rootfs: { type: 'layers', diff_ids: [layerDigest] },
-        }),
-      );
-      const configDigest = await pushBlob(reg.host, repo, config);
-      const manifest = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          config: {
-            mediaType: 'application/vnd.oci.image.config.v1+json',
-            digest: configDigest,
-            size: config.length,
-          },
-          layers: [
-            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length },
-          ],
-        }),
-      );
+      const { manifest } = await pushOneLayerImage(reg.host, repo, layer, arch);
       const digest = await pushManifest(
         reg.host,
         repo,
@@ -177,29 +154,7 @@ describe('images and containers against a private containerd', { skip: needsRoot
     const layer = await buildTar([
       { path: '/data', type: 'file', mode: 0o644, content: Buffer.alloc(4096, 1) },
     ]);
-    const layerDigest = await pushBlob(reg.host, repo, layer);
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture: 'amd64',
-        os: 'linux',
-        rootfs: { type: 'layers', diff_ids: [layerDigest] },
-      }),
-    );
-    const configDigest = await pushBlob(reg.host, repo, config);
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: {
-          mediaType: 'application/vnd.oci.image.config.v1+json',
-          digest: configDigest,
-          size: config.length,
-        },
-        layers: [
-          { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length },
-        ],
-      }),
-    );
+    const { manifest, layerDigest } = await pushOneLayerImage(reg.host, repo, layer, 'amd64');
     await pushManifest(reg.host, repo, 'v1', 'application/vnd.oci.image.manifest.v1+json', manifest);
     const hex = layerDigest.slice(7);
     const blobFile = join(reg.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
