@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Scope } from './scope.js';
 import type { CallOptions } from './grpc.js';
 import type { ContentInfo } from './types.js';
-import { fromServiceError, isNotFound } from './errors.js';
+import { fromServiceError, isNotFound, isServiceError } from './errors.js';
 import { FaasdError } from '../errors.js';
 
 /** The bytes committed did not hash to the digest they were fetched under. */
@@ -108,7 +108,7 @@ export class Content {
       try {
         for await (const part of stream) yield (part as { data: Buffer }).data;
       } catch (err) {
-        throw fromServiceError('content.Read', err as grpc.ServiceError);
+        throw isServiceError(err) ? fromServiceError('content.Read', err) : err;
       }
     })();
   }

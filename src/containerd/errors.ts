@@ -37,3 +37,8 @@ export function isNotFound(err: unknown): boolean {
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof FaasdError && err.kind === 'exists';
 }
+
+/** A failure that came from the gRPC layer (it carries a status code), not from our own code. */
+export function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'metadata' in err;
+}

@@ -3,9 +3,9 @@ import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Scope } from './scope.js';
 import { protoDir } from './grpc.js';
-import { fromServiceError } from './errors.js';
+import { fromServiceError, isServiceError } from './errors.js';
 import type { ProtoAny, Timestamp } from './types.js';
-import { toDate } from './types.js';
+import { anyTypeUrl, toDate } from './types.js';
 
 export interface TaskExitEvent {
   topic: '/tasks/exit';
@@ -38,11 +38,13 @@ function eventTypes(): protobuf.Root {
 
 /** Decodes an envelope's payload by its type URL; unknown payloads keep only topic and namespace. */
 export function decodeEnvelope(env: Envelope): ContainerdEvent {
-  const typeName = env.event?.typeUrl.replace(/^.*\//, '') ?? '';
+  const typeName = anyTypeUrl(env.event).replace(/^.*\//, '');
   let payload: Record<string, unknown> = {};
   if (env.event && typeName.startsWith('containerd.events.')) {
-    const type = eventTypes().lookupType(typeName);
-    if (type) payload = type.toObject(type.decode(env.event.value), { longs: Number, defaults: true });
+    const type = eventTypes().lookup(typeName);
+    if (type instanceof protobuf.Type) {
+      payload = type.toObject(type.decode(env.event.value), { longs: Number, defaults: true });
+    }
   }
   const containerId = typeof payload.containerId === 'string' ? payload.containerId : undefined;
   if (env.topic === '/tasks/exit') {
@@ -62,8 +64,9 @@ export class Events {
   constructor(private readonly s: Scope) {}
 
   /**
-   * Streams events matching containerd filters (e.g. `topic=="/tasks/exit"`) until the signal aborts
-   * or the connection fails (the iterator then throws an UnavailableError-kind error).
+   * Streams events matching containerd filters until the signal aborts. Filters in the list are ORed;
+   * conditions joined by a comma inside one filter are ANDed: `topic=="/tasks/exit",namespace==openfaas`.
+   * Ends when the connection fails (the iterator then throws an UnavailableError-kind error).
    */
   subscribe(filters: string[], signal?: AbortSignal): AsyncIterable<ContainerdEvent> {
     const stream: grpc.ClientReadableStream<unknown> = this.s.conn.serverStream(
@@ -78,7 +81,7 @@ export class Events {
         for await (const env of stream) yield decodeEnvelope(env as Envelope);
       } catch (err) {
         if (signal?.aborted) return;
-        throw fromServiceError('events.Subscribe', err as grpc.ServiceError);
+        throw isServiceError(err) ? fromServiceError('events.Subscribe', err) : err;
       }
     })();
   }

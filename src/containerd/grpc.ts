@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
-import { fromServiceError } from './errors.js';
+import { fromServiceError, isServiceError } from './errors.js';
 import { UnavailableError } from '../errors.js';
 
 const PROTO_FILES = [
@@ -180,7 +180,7 @@ export async function collect<T>(label: string, stream: grpc.ClientReadableStrea
   try {
     for await (const item of stream) out.push(item as T);
   } catch (err) {
-    throw fromServiceError(label, err as grpc.ServiceError);
+    throw isServiceError(err) ? fromServiceError(label, err) : err;
   }
   return out;
 }

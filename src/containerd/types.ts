@@ -4,9 +4,15 @@ export interface Timestamp {
   nanos: number;
 }
 
+/** google.protobuf.Any: written as `typeUrl`; protobufjs's Any wrapper decodes it as `type_url`. */
 export interface ProtoAny {
-  typeUrl: string;
+  typeUrl?: string;
+  type_url?: string;
   value: Buffer;
+}
+
+export function anyTypeUrl(a: ProtoAny | null | undefined): string {
+  return a?.typeUrl ?? a?.type_url ?? '';
 }
 
 export interface Mount {

@@ -73,35 +73,38 @@ export class ContainerRuntime {
         ip = att.ip;
         netnsPath = att.netnsPath;
       }
-      await c.snapshots.prepare(spec.id, image.chainId);
-      cleanups.push(() => c.snapshots.remove(spec.id));
-      const ociSpec = buildSpec({
-        namespace: spec.namespace,
-        id: spec.id,
-        args,
-        env: [...(image.config.config?.Env ?? []), ...(spec.env ?? [])],
-        cwd: spec.cwd ?? (image.config.config?.WorkingDir || '/'),
-        uid,
-        gid,
-        hostname: spec.hostname ?? spec.id,
-        mounts: [
-          ...(spec.network && this.opts.network ? this.opts.network.sharedMounts() : []),
-          ...(spec.mounts ?? []),
-        ],
-        ...(netnsPath ? { netnsPath } : {}),
-        ...(spec.memoryLimitBytes ? { memoryLimitBytes: spec.memoryLimitBytes } : {}),
-        ...(spec.cpus ? { cpus: spec.cpus } : {}),
-        ...(spec.readonlyRootfs ? { readonlyRootfs: true } : {}),
-        ...(spec.capAdd ? { capAdd: spec.capAdd } : {}),
-        ...(spec.capabilities ? { capabilities: spec.capabilities } : {}),
-      });
-      await c.containers.create({
-        id: spec.id,
-        image: image.name,
-        labels: { ...(spec.labels ?? {}), [IMAGE_LABEL]: image.name },
-        spec: ociSpec,
-        snapshotter: c.snapshots.snapshotter,
-        snapshotKey: spec.id,
+      // A lease from prepare until the container refers to the snapshot: GC may remove it in between.
+      await c.leases.with('faasd-create', async (lease) => {
+        await c.snapshots.prepare(spec.id, image.chainId, {}, { lease });
+        cleanups.push(() => c.snapshots.remove(spec.id));
+        const ociSpec = buildSpec({
+          namespace: spec.namespace,
+          id: spec.id,
+          args,
+          env: [...(image.config.config?.Env ?? []), ...(spec.env ?? [])],
+          cwd: spec.cwd ?? (image.config.config?.WorkingDir || '/'),
+          uid,
+          gid,
+          hostname: spec.hostname ?? spec.id,
+          mounts: [
+            ...(spec.network && this.opts.network ? this.opts.network.sharedMounts() : []),
+            ...(spec.mounts ?? []),
+          ],
+          ...(netnsPath ? { netnsPath } : {}),
+          ...(spec.memoryLimitBytes ? { memoryLimitBytes: spec.memoryLimitBytes } : {}),
+          ...(spec.cpus ? { cpus: spec.cpus } : {}),
+          ...(spec.readonlyRootfs ? { readonlyRootfs: true } : {}),
+          ...(spec.capAdd ? { capAdd: spec.capAdd } : {}),
+          ...(spec.capabilities ? { capabilities: spec.capabilities } : {}),
+        });
+        await c.containers.create({
+          id: spec.id,
+          image: image.name,
+          labels: { ...(spec.labels ?? {}), [IMAGE_LABEL]: image.name },
+          spec: ociSpec,
+          snapshotter: c.snapshots.snapshotter,
+          snapshotKey: spec.id,
+        });
       });
       return { ip };
     } catch (err) {

@@ -95,6 +95,61 @@ describe('images and containers against a private containerd', { skip: needsRoot
     );
   });
 
+  it('streams task-exit events with the exit status', async () => {
+    const c = ctd.client.inNamespace('events');
+    await packBusybox(c, 'faasd.test/busybox:ev');
+    const runtime = new ContainerRuntime(ctd.client, { logDir: join(work, 'logs') });
+    const ctl = new AbortController();
+    const seen = (async () => {
+      for await (const ev of ctd.client.events.subscribe(
+        ['topic=="/tasks/exit"', 'namespace==events'],
+        ctl.signal,
+      )) {
+        if (ev.topic === '/tasks/exit' && ev.containerId === 'exit7') return ev;
+      }
+      return undefined;
+    })();
+    // The subscription must be in place before the task can exit: a first event proves it.
+    await runtime.run({
+      namespace: 'events',
+      id: 'exit7',
+      image: 'faasd.test/busybox:ev',
+      args: ['sh', '-c', 'sleep 0.2; exit 7'],
+    });
+    const ev = await seen;
+    ctl.abort();
+    assert.ok(ev && 'exitStatus' in ev);
+    assert.equal(ev.exitStatus, 7);
+    assert.equal(ev.namespace, 'events');
+    await runtime.remove('events', 'exit7');
+  });
+
+  it('resumes an interrupted blob write from the offset containerd holds', async () => {
+    const c = ctd.client.inNamespace('resume');
+    const data = Buffer.alloc(3 * 1024 * 1024, 7);
+    const digest = digestOf(data);
+    await c.leases.with('test-resume', async (lease) => {
+      const offsets: number[] = [];
+      const broken = async function* (offset: number) {
+        offsets.push(offset);
+        yield data.subarray(offset, offset + 1024 * 1024);
+        throw new Error('connection reset');
+      };
+      await assert.rejects(c.content.write(digest, data.length, broken, { lease }), /connection reset/);
+      await c.content.write(
+        digest,
+        data.length,
+        async function* (offset) {
+          offsets.push(offset);
+          yield data.subarray(offset);
+        },
+        { lease },
+      );
+      assert.deepEqual(offsets, [0, 1024 * 1024]);
+      assert.equal((await c.content.info(digest))?.size, data.length);
+    });
+  });
+
   it('imports an archive it exported', async () => {
     const c = ctd.client.inNamespace('import');
     await packBusybox(c, 'faasd.test/busybox:imp');
