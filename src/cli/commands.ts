@@ -1,11 +1,24 @@
 import type { Command } from 'commander';
 import { networkFromConfig, formatNetTable } from '../network/index.js';
+import { up } from '../supervisor/index.js';
 import { configFrom, type GlobalFlags } from './context.js';
 import { runAction } from './run.js';
 
 /** Commands of the other subsystems register here. */
 export function registerCommands(program: Command): void {
   const globals = (): GlobalFlags => program.opts<GlobalFlags>();
+  program
+    .command('up')
+    .description('run the core stack from docker-compose.yaml until SIGTERM, then remove it')
+    .option('--compose <file>', 'compose file (default <state-dir>/docker-compose.yaml)')
+    .option('--state-dir <dir>', 'faasd state directory (env FAASD_STATE_DIR)')
+    .action((opts: { compose?: string; stateDir?: string }) =>
+      runAction(async () => {
+        const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+        await up({ config: cfg, ...(opts.compose ? { composeFile: opts.compose } : {}) });
+      }),
+    );
+
   const net = program.command('net').description('the faasd network');
   net
     .command('ls')

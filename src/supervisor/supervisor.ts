@@ -1,0 +1,189 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Containerd } from '../containerd/index.js';
+import type { RegistryClient } from '../image/index.js';
+import type { ContainerRuntime } from '../runtime/index.js';
+import type { CniNetwork } from '../network/index.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ServiceSpec } from './compose.js';
+import { startOrder } from './order.js';
+import { ensureImage } from './local-images.js';
+
+export const SERVICE_LABEL = 'io.faasd.service';
+
+export interface SupervisorDeps {
+  ctd: Containerd;
+  runtime: ContainerRuntime;
+  network: CniNetwork;
+  registry: RegistryClient;
+  log: Logger;
+  namespace: string;
+  /** First restart delay; doubles per quick failure up to `maxRestartDelayMs`. */
+  restartDelayMs?: number;
+  maxRestartDelayMs?: number;
+  stopGraceMs?: number;
+}
+
+interface ServiceState {
+  spec: ServiceSpec;
+  failures: number;
+  startedAt: number;
+  restarting: boolean;
+}
+
+/** Runs the compose services: start in dependency order, restart what dies, remove all on stop. */
+export class Supervisor {
+  private readonly order: ServiceSpec[];
+  private readonly states = new Map<string, ServiceState>();
+  private readonly ctl = new AbortController();
+  private stopping = false;
+  private monitorDone: Promise<void> = Promise.resolve();
+
+  constructor(
+    services: ServiceSpec[],
+    private readonly d: SupervisorDeps,
+  ) {
+    this.order = startOrder(services);
+    for (const s of this.order)
+      this.states.set(s.name, { spec: s, failures: 0, startedAt: 0, restarting: false });
+  }
+
+  private get c(): Containerd {
+    return this.d.ctd.inNamespace(this.d.namespace);
+  }
+
+  /** Removes what a previous run left (after a crash): our containers, then attachments without containers. */
+  private async reconcile(): Promise<void> {
+    const leftovers = await this.c.containers.list(`labels."${SERVICE_LABEL}"`);
+    for (const c of leftovers) {
+      this.d.log.info('removing leftover container', { namespace: this.d.namespace, container: c.id });
+      await this.d.runtime.remove(this.d.namespace, c.id, { keepLog: true, graceMs: 1000 });
+    }
+    for (const s of this.order)
+      await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
+    const removed = await this.d.network.reconcile(async (ns, id) =>
+      Boolean(await this.d.ctd.inNamespace(ns).containers.get(id)),
+    );
+    for (const r of removed) this.d.log.info('reconciled network attachment', { attachment: r });
+  }
+
+  async up(): Promise<void> {
+    await this.c.namespaces.ensure(this.d.namespace);
+    await this.reconcile();
+    await this.d.network.prepareFiles();
+    for (const s of this.order) await ensureImage(this.c, this.d.registry, s.image, this.d.log);
+    // Every network first, so the hosts file names every service before any task reads it.
+    for (const s of this.order) await this.create(s);
+    for (const s of this.order) await this.start(s.name);
+    this.monitorDone = this.monitor();
+  }
+
+  private async create(s: ServiceSpec): Promise<void> {
+    const { ip } = await this.d.runtime.create({
+      namespace: this.d.namespace,
+      id: s.name,
+      image: s.image,
+      ...(s.entrypoint ? { entrypoint: s.entrypoint } : {}),
+      ...(s.command ? { args: s.command } : {}),
+      env: s.environment,
+      ...(s.user ? { user: s.user } : {}),
+      hostname: s.name,
+      mounts: s.mounts,
+      labels: { [SERVICE_LABEL]: s.name },
+      capAdd: s.capAdd,
+      network: true,
+      portMappings: s.ports,
+    });
+    this.d.log.info('created service', { service: s.name, ip });
+  }
+
+  private async start(name: string): Promise<void> {
+    const running = await this.d.runtime.start(this.d.namespace, name);
+    const st = this.states.get(name);
+    if (st) st.startedAt = Date.now();
+    this.d.log.info('started service', { service: name, pid: running.pid });
+  }
+
+  /** Restarts a dead service after a delay that grows while it keeps failing fast. */
+  private async restart(name: string, reason: string): Promise<void> {
+    const st = this.states.get(name);
+    if (!st || st.restarting || this.stopping) return;
+    st.restarting = true;
+    try {
+      if (Date.now() - st.startedAt > 10_000) st.failures = 0;
+      const wait = Math.min(
+        this.d.maxRestartDelayMs ?? 10_000,
+        (this.d.restartDelayMs ?? 250) * 2 ** st.failures,
+      );
+      st.failures++;
+      this.d.log.warn('service exited; restarting', {
+        service: name,
+        reason,
+        in_ms: wait,
+        attempt: st.failures,
+      });
+      await delay(wait, undefined, { signal: this.ctl.signal }).catch(() => undefined);
+      if (this.stopping) return;
+      if (!(await this.c.containers.get(name))) await this.create(st.spec);
+      await this.start(name);
+    } catch (err) {
+      this.d.log.error('restart failed', { service: name, error: errorMessage(err) });
+      st.restarting = false;
+      if (!this.stopping) void this.restart(name, 'restart failed');
+      return;
+    }
+    st.restarting = false;
+  }
+
+  /** Starts whatever should run and does not (after a reconnect, containerd may have lost tasks). */
+  private async recheck(): Promise<void> {
+    for (const s of this.order) {
+      const task = await this.c.tasks.get(s.name);
+      if (task?.status !== 'RUNNING')
+        void this.restart(s.name, task ? `task ${task.status.toLowerCase()}` : 'no task');
+    }
+  }
+
+  /** Follows task-exit events; when containerd goes away, reconnects with backoff and re-checks. */
+  private async monitor(): Promise<void> {
+    const signal = this.ctl.signal;
+    let backoff = 200;
+    while (!signal.aborted) {
+      try {
+        const events = this.d.ctd.events.subscribe(
+          [`topic=="/tasks/exit",namespace==${this.d.namespace}`],
+          signal,
+        );
+        await this.recheck();
+        backoff = 200;
+        for await (const ev of events) {
+          if (ev.topic !== '/tasks/exit' || !ev.containerId || !this.states.has(ev.containerId)) continue;
+          if ('exitStatus' in ev) void this.restart(ev.containerId, `exit status ${ev.exitStatus}`);
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        this.d.log.warn('lost containerd events; reconnecting', { error: errorMessage(err), in_ms: backoff });
+      }
+      await delay(backoff, undefined, { signal }).catch(() => undefined);
+      backoff = Math.min(backoff * 2, 5_000);
+    }
+  }
+
+  /** Stops services in reverse order (SIGTERM, grace, SIGKILL) and removes them and their networks. */
+  async down(): Promise<void> {
+    this.stopping = true;
+    this.ctl.abort();
+    await this.monitorDone;
+    for (const s of [...this.order].reverse()) {
+      try {
+        await this.d.runtime.remove(this.d.namespace, s.name, {
+          keepLog: true,
+          graceMs: this.d.stopGraceMs ?? 5_000,
+        });
+        this.d.log.info('removed service', { service: s.name });
+      } catch (err) {
+        this.d.log.error('remove failed', { service: s.name, error: errorMessage(err) });
+      }
+    }
+  }
+}
