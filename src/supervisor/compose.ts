@@ -65,10 +65,14 @@ function environment(service: string, v: unknown): string[] {
       return e.includes('=') ? e : `${e}=`;
     });
   }
-  if (isObject(v))
-    return Object.entries(v).map(
-      ([k, val]) => `${k}=${val === null || val === undefined ? '' : String(val)}`,
-    );
+  if (isObject(v)) {
+    return Object.entries(v).map(([k, val]) => {
+      if (val === null || val === undefined) return `${k}=`;
+      if (typeof val === 'object')
+        throw new ComposeError(service, 'environment', `${k} must be a string, number or boolean`);
+      return `${k}=${String(val as string | number | boolean)}`;
+    });
+  }
   throw new ComposeError(service, 'environment', 'must be a list of KEY=VALUE or a map');
 }
 
