@@ -70,7 +70,7 @@ function environment(service: string, v: unknown): string[] {
       if (val === null || val === undefined) return `${k}=`;
       if (typeof val === 'object')
         throw new ComposeError(service, 'environment', `${k} must be a string, number or boolean`);
-      return `${k}=${String(val as string | number | boolean)}`;
+      return `${k}=${String(val)}`;
     });
   }
   throw new ComposeError(service, 'environment', 'must be a list of KEY=VALUE or a map');
