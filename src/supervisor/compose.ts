@@ -68,9 +68,9 @@ function environment(service: string, v: unknown): string[] {
   if (isObject(v)) {
     return Object.entries(v).map(([k, val]) => {
       if (val === null || val === undefined) return `${k}=`;
-      if (typeof val === 'object')
-        throw new ComposeError(service, 'environment', `${k} must be a string, number or boolean`);
-      return `${k}=${String(val)}`;
+      if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean')
+        return `${k}=${val}`;
+      throw new ComposeError(service, 'environment', `${k} must be a string, number or boolean`);
     });
   }
   throw new ComposeError(service, 'environment', 'must be a list of KEY=VALUE or a map');
