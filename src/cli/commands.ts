@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { networkFromConfig, formatNetTable } from '../network/index.js';
 import { up } from '../supervisor/index.js';
+import { startProvider } from '../provider/index.js';
 import { configFrom, type GlobalFlags } from './context.js';
 import { runAction } from './run.js';
 
@@ -16,6 +17,29 @@ export function registerCommands(program: Command): void {
       runAction(async () => {
         const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
         await up({ config: cfg, ...(opts.compose ? { composeFile: opts.compose } : {}) });
+      }),
+    );
+
+  program
+    .command('provider')
+    .description('serve the OpenFaaS provider API (functions on containerd) until SIGTERM')
+    .option('--port <port>', 'port on 127.0.0.1 and the bridge gateway', '8081')
+    .option('--listen <address...>', 'addresses to listen on (default 127.0.0.1 and the bridge gateway)')
+    .option('--state-dir <dir>', 'faasd state directory (env FAASD_STATE_DIR)')
+    .action((opts: { port: string; listen?: string[]; stateDir?: string }) =>
+      runAction(async () => {
+        const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+        const stop = new Promise<void>((res) => {
+          process.once('SIGTERM', () => res());
+          process.once('SIGINT', () => res());
+        });
+        const running = await startProvider({
+          config: cfg,
+          port: Number(opts.port),
+          ...(opts.listen ? { listen: opts.listen } : {}),
+        });
+        await stop;
+        await running.stop();
       }),
     );
 

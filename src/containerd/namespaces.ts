@@ -1,6 +1,6 @@
 import type { Scope } from './scope.js';
 import type { NamespaceRecord } from './types.js';
-import { isAlreadyExists, isNotFound } from './errors.js';
+import { isAlreadyExists } from './errors.js';
 
 export class Namespaces {
   constructor(private readonly s: Scope) {}
@@ -10,14 +10,9 @@ export class Namespaces {
     return res.namespaces;
   }
 
+  /** From List: containerd's Get answers (with no labels) even for a namespace that does not exist. */
   async get(name: string): Promise<NamespaceRecord | undefined> {
-    try {
-      const res = await this.s.call<{ namespace: NamespaceRecord }>('namespaces', 'Get', { name });
-      return res.namespace;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return (await this.list()).find((n) => n.name === name);
   }
 
   async create(name: string, labels: Record<string, string> = {}): Promise<void> {

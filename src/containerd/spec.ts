@@ -30,6 +30,8 @@ export interface SpecOptions {
   capAdd?: string[];
   /** Replaces the default capability set when given. */
   capabilities?: string[];
+  /** OCI annotations: kept with the container in containerd, read back with specOf(). */
+  annotations?: Record<string, string>;
 }
 
 export const DEFAULT_CAPS = [
@@ -156,6 +158,7 @@ export function buildSpec(o: SpecOptions): Record<string, unknown> {
       noNewPrivileges: true,
     },
     hostname: o.hostname ?? o.id,
+    ...(o.annotations ? { annotations: o.annotations } : {}),
     mounts,
     linux: {
       resources,

@@ -8,3 +8,4 @@ export { renderHosts, deriveResolvConf, writeInPlace } from './hosts-file.js';
 export { netnsName, netnsPath, listNetns, deleteNetns } from './netns.js';
 export { formatNetTable } from './format.js';
 export { networkFromConfig } from './from-config.js';
+export { ensureBridge } from './bridge.js';

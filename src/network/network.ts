@@ -58,6 +58,10 @@ export class CniNetwork implements NetworkAttacher {
     ];
   }
 
+  get prefix(): number {
+    return Number(this.o.subnet.split('/')[1] ?? '16');
+  }
+
   /** Writes hosts and resolv.conf before any container that mounts them is created. */
   async prepareFiles(): Promise<void> {
     await mkdir(dirname(this.hostsPath), { recursive: true });

@@ -96,6 +96,7 @@ export class ContainerRuntime {
           ...(spec.readonlyRootfs ? { readonlyRootfs: true } : {}),
           ...(spec.capAdd ? { capAdd: spec.capAdd } : {}),
           ...(spec.capabilities ? { capabilities: spec.capabilities } : {}),
+          ...(spec.annotations ? { annotations: spec.annotations } : {}),
         });
         await c.containers.create({
           id: spec.id,

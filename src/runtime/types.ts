@@ -37,6 +37,8 @@ export interface ContainerSpec {
   hostname?: string;
   mounts?: BindMount[];
   labels?: Record<string, string>;
+  /** Stored in the OCI spec (no size limit, unlike containerd labels). */
+  annotations?: Record<string, string>;
   memoryLimitBytes?: number;
   cpus?: number;
   readonlyRootfs?: boolean;

@@ -1,0 +1,42 @@
+import type { ServerResponse } from 'node:http';
+import { FaasdError, InvalidArgumentError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export class BodyTooLargeError extends FaasdError {
+  constructor(readonly limit: number) {
+    super('too-large', `request body is larger than ${limit} bytes`);
+  }
+}
+
+export class MalformedJsonError extends InvalidArgumentError {
+  constructor(detail: string) {
+    super('body', `request body is not valid JSON: ${detail}`);
+  }
+}
+
+export const AUTH_REALM = 'faasd';
+
+/** The one place errors become HTTP responses: a status by kind, and a plain one-line message. */
+export function sendError(
+  res: ServerResponse,
+  err: unknown,
+  log: Logger,
+  context: Record<string, string>,
+): void {
+  const known = err instanceof FaasdError;
+  const status = known ? err.status : 500;
+  const message = known ? err.message : 'internal error';
+  if (!known || status >= 500)
+    log.error('request failed', {
+      ...context,
+      status,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
+  if (status === 401) headers['WWW-Authenticate'] = `Basic realm="${AUTH_REALM}"`;
+  res.writeHead(status, headers).end(`${message}\n`);
+}

@@ -1,0 +1,12 @@
+export { startProvider, type ProviderOptions, type RunningProvider } from './serve.js';
+export { createProviderHandler, type ProviderServerDeps } from './server.js';
+export { FunctionService } from './functions.js';
+export { NamespaceService } from './namespaces.js';
+export { SecretStore } from './secrets.js';
+export { Resolver } from './resolver.js';
+export { checkBasicAuth, loadCredentials, UnauthorizedError } from './auth.js';
+export { parseDeployment, containerSpecOf, FUNCTION_LABEL, REPLICAS_LABEL } from './deployment.js';
+export { parseMemory, parseCpu } from './quantity.js';
+export { validateName } from './validate.js';
+export { parseFunctionPath } from './proxy.js';
+export type * from './types.js';

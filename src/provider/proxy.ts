@@ -1,0 +1,99 @@
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FaasdError } from '../errors.js';
+
+export class UpstreamError extends FaasdError {
+  constructor(
+    readonly fn: string,
+    reason: string,
+    /** The connection failed before any of the request was read: safe to send again. */
+    readonly beforeRequest = false,
+    options?: ErrorOptions,
+  ) {
+    super('integrity', `function ${fn} could not be reached: ${reason}`, options);
+  }
+}
+
+export class NoReadyReplicaError extends FaasdError {
+  constructor(readonly fn: string) {
+    super('unavailable', `function ${fn} has no ready replica (scaled to zero?)`);
+  }
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+/** `/function/NAME[.NS][/rest]` → name, namespace and the path to forward. */
+export function parseFunctionPath(
+  path: string,
+  prefix: string,
+): { name: string; namespace: string | undefined; rest: string } {
+  const after = path.slice(prefix.length);
+  const slash = after.indexOf('/');
+  const target = slash >= 0 ? after.slice(0, slash) : after;
+  const rest = slash >= 0 ? after.slice(slash) : '/';
+  const dot = target.indexOf('.');
+  return dot >= 0
+    ? { name: target.slice(0, dot), namespace: target.slice(dot + 1), rest }
+    : { name: target, namespace: undefined, rest };
+}
+
+export function forwardHeaders(h: IncomingMessage['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+  return out;
+}
+
+/** Streams a request to a function and its response back, over kept-alive connections. */
+export class FunctionProxy {
+  readonly agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+
+  constructor(private readonly timeoutMs: number) {}
+
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: { host: string; port: number; path: string; fn: string },
+  ): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const up = httpRequest(
+        {
+          host: target.host,
+          port: target.port,
+          method: req.method,
+          path: target.path,
+          headers: { ...forwardHeaders(req.headers), 'x-forwarded-host': req.headers.host ?? '' },
+          agent: this.agent,
+          timeout: this.timeoutMs,
+        },
+        (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, forwardHeaders(upRes.headers));
+          upRes.pipe(res);
+          upRes.on('end', () => resolve(upRes.statusCode ?? 502));
+          upRes.on('error', (e) => reject(new UpstreamError(target.fn, e.message, false, { cause: e })));
+        },
+      );
+      // The body is read only once the connection stands, so a refused connect leaves it unread.
+      let piped = false;
+      const pipeBody = () => {
+        piped = true;
+        req.pipe(up);
+      };
+      up.on('socket', (sock) => (sock.connecting ? sock.once('connect', pipeBody) : pipeBody()));
+      up.on('timeout', () => up.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
+      up.on('error', (e) => reject(new UpstreamError(target.fn, e.message, !piped, { cause: e })));
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Containerd } from '../containerd/index.js';
+import type { FaasdConfig } from '../config/index.js';
+import { RegistryClient } from '../image/index.js';
+import { ContainerRuntime } from '../runtime/index.js';
+import { ensureBridge, networkFromConfig } from '../network/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
+import { loadCredentials } from './auth.js';
+import { FunctionService } from './functions.js';
+import { NamespaceService } from './namespaces.js';
+import { Resolver } from './resolver.js';
+import { SecretStore } from './secrets.js';
+import { createProviderHandler } from './server.js';
+import { createServer, type Server } from 'node:http';
+
+export interface ProviderOptions {
+  config: FaasdConfig;
+  port?: number;
+  /** Addresses to listen on; default 127.0.0.1 and the bridge gateway (not every interface). */
+  listen?: string[];
+  stopGraceMs?: number;
+}
+
+export interface RunningProvider {
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** Follows task exits in every namespace, dropping resolver entries; reconnects when containerd does. */
+async function watchExits(
+  ctd: Containerd,
+  resolver: Resolver,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  let backoff = 200;
+  while (!signal.aborted) {
+    try {
+      for await (const ev of ctd.events.subscribe(['topic=="/tasks/exit"'], signal)) {
+        if (ev.containerId) resolver.invalidate(ev.namespace, ev.containerId);
+        backoff = 200;
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      log.warn('lost containerd events; reconnecting', { error: errorMessage(err), in_ms: backoff });
+      resolver.clear();
+    }
+    await new Promise((r) => setTimeout(r, backoff));
+    backoff = Math.min(backoff * 2, 5000);
+  }
+}
+
+/** Starts the provider: reconcile, then serve until stop(). Running functions are left alone on stop. */
+export async function startProvider(o: ProviderOptions): Promise<RunningProvider> {
+  const log = createLogger('faasd provider');
+  const cfg = o.config;
+  const ctd = Containerd.connect(cfg.address, cfg.functionNamespace);
+  await ctd.waitReady(10_000);
+  const network = networkFromConfig(cfg);
+  await network.prepareFiles();
+  await ensureBridge(cfg.bridge, network.gateway, network.prefix);
+  const runtime = new ContainerRuntime(ctd, {
+    logDir: join(cfg.providerDir, 'logs'),
+    network,
+    stopGraceMs: o.stopGraceMs ?? 5000,
+  });
+  const namespaces = new NamespaceService(ctd, cfg.functionNamespace, [cfg.namespace, 'default']);
+  await namespaces.ensureDefault();
+  const secrets = new SecretStore(join(cfg.providerDir, 'secrets'));
+  const registry = new RegistryClient({
+    insecure: cfg.insecureRegistries,
+    dockerConfigPath: cfg.dockerConfig,
+  });
+  const resolver = new Resolver(async (ns, name) => {
+    const task = await ctd.inNamespace(ns).tasks.get(name);
+    return task?.status === 'RUNNING' ? (await network.store.find(ns, name))?.ip : undefined;
+  });
+  const functions = new FunctionService({
+    ctd,
+    runtime,
+    network,
+    registry,
+    secrets,
+    namespaces,
+    resolver,
+    log,
+    stopGraceMs: o.stopGraceMs ?? 5000,
+  });
+  await functions.reconcile();
+  const credentials = await loadCredentials(join(cfg.stateDir, 'secrets'));
+  const handler = createProviderHandler({ functions, namespaces, secrets, credentials, resolver, log });
+  const ctl = new AbortController();
+  const watching = watchExits(ctd, resolver, log, ctl.signal);
+
+  const port = o.port ?? 8081;
+  const servers: Server[] = [];
+  const ports: number[] = [];
+  // One http.Server per address (127.0.0.1 and the bridge gateway), all with the same handler.
+  for (const host of o.listen ?? ['127.0.0.1', network.gateway]) {
+    const s = createServer((req, res) => handler.handle(req, res));
+    s.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, host, () => resolve());
+    });
+    servers.push(s);
+    const bound = (s.address() as AddressInfo).port;
+    ports.push(bound);
+    log.info('listening', { address: `${host}:${bound}` });
+  }
+  return {
+    ports,
+    async stop() {
+      ctl.abort();
+      handler.close();
+      for (const s of servers) {
+        s.closeAllConnections();
+        s.close();
+      }
+      await watching;
+      ctd.close();
+      log.info('stopped');
+    },
+  };
+}

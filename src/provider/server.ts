@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../log.js';
+import { NotFoundError, FaasdError } from '../errors.js';
+import { checkBasicAuth, type Credentials } from './auth.js';
+import { sendError } from './http-errors.js';
+import { Router, send } from './router.js';
+import { systemRoutes, type RouteDeps } from './routes.js';
+import { FunctionProxy, NoReadyReplicaError, UpstreamError, parseFunctionPath } from './proxy.js';
+import type { Resolver } from './resolver.js';
+import { validateName } from './validate.js';
+import { Metrics } from './metrics.js';
+
+export interface ProviderServerDeps extends RouteDeps {
+  credentials: Credentials;
+  resolver: Resolver;
+  log: Logger;
+  bodyLimit?: number;
+  upstreamTimeoutMs?: number;
+  /** The port functions' watchdogs listen on. */
+  functionPort?: number;
+}
+
+class MethodNotAllowedError extends FaasdError {
+  constructor(method: string, path: string) {
+    super('invalid', `method ${method} is not allowed on ${path}`);
+  }
+}
+
+export interface ProviderHandler {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  close(): void;
+}
+
+/** The provider's request handler: /system (basic auth), /function (invoke), /healthz, /metrics. */
+export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
+  const router = new Router(d.bodyLimit ?? 1024 * 1024);
+  systemRoutes(router, d);
+  const proxy = new FunctionProxy(d.upstreamTimeoutMs ?? 60_000);
+  const metrics = new Metrics();
+  const port = d.functionPort ?? 8080;
+
+  const endpoint = async (name: string, ns: string, suspect = false): Promise<string> => {
+    const host = await d.functions.endpoint(name, ns, suspect);
+    if (!host) throw new NoReadyReplicaError(name);
+    return host;
+  };
+
+  const invoke = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const { name, namespace, rest } = parseFunctionPath(url.pathname, '/function/');
+    validateName('function', name);
+    const ns = namespace ?? d.namespaces.defaultNamespace;
+    validateName('namespace', ns);
+    const started = process.hrtime.bigint();
+    const target = (host: string) => ({ host, port, path: rest + url.search, fn: name });
+    const cached = await d.resolver.resolve(ns, name);
+    let status: number;
+    try {
+      status = await proxy.forward(req, res, target(cached ?? (await endpoint(name, ns))));
+    } catch (err) {
+      // A cached address whose task just died: look again (restarting it) and send once more.
+      if (!(cached && err instanceof UpstreamError && err.beforeRequest)) throw err;
+      d.resolver.invalidate(ns, name);
+      status = await proxy.forward(req, res, target(await endpoint(name, ns, true)));
+    }
+    metrics.observe(`${name}.${ns}`, status, Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://provider');
+    if (url.pathname.startsWith('/function/')) return invoke(req, res, url);
+    if (url.pathname === '/healthz') return send(res, { status: 200, text: 'OK\n' });
+    if (url.pathname === '/metrics') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(metrics.render());
+      return;
+    }
+    if (!url.pathname.startsWith('/system/')) throw new NotFoundError('route', url.pathname);
+    checkBasicAuth(req.headers.authorization, d.credentials);
+    const m = router.match(req.method ?? 'GET', url.pathname);
+    if (m === undefined) throw new NotFoundError('route', url.pathname);
+    if (m === 'method') throw new MethodNotAllowedError(req.method ?? '', url.pathname);
+    const reply = await m.handler(router.request(req, res, url, m.params));
+    if (reply) send(res, reply);
+  };
+
+  return {
+    handle(req, res) {
+      handle(req, res).catch((err: unknown) =>
+        sendError(res, err, d.log, { method: req.method ?? '', path: req.url ?? '' }),
+      );
+    },
+    close() {
+      proxy.close();
+    },
+  };
+}

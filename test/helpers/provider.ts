@@ -1,0 +1,70 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
+import { startProvider, type RunningProvider } from '../../src/provider/index.js';
+import { networkFromConfig } from '../../src/network/index.js';
+import { ContainerRuntime } from '../../src/runtime/index.js';
+import type { TestContainerd } from './containerd.js';
+
+export interface TestProvider {
+  config: FaasdConfig;
+  env: Record<string, string>;
+  url: string;
+  auth: string;
+  running: RunningProvider | undefined;
+  start(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** A provider on 127.0.0.1:<random> with a test-only bridge, subnet, namespaces and state. */
+export async function testProvider(ctd: TestContainerd, tag: string): Promise<TestProvider> {
+  const dir = await mkdtemp(`/tmp/faasd-test-${tag}-`);
+  const t = randomBytes(2).toString('hex');
+  const env: Record<string, string> = {
+    FAASD_CONTAINERD_ADDRESS: ctd.address,
+    FAASD_NAMESPACE: `core${t}`,
+    FAASD_FUNCTION_NAMESPACE: `fn${t}`,
+    FAASD_STATE_DIR: join(dir, 'state'),
+    FAASD_PROVIDER_DIR: join(dir, 'provider'),
+    FAASD_BRIDGE: `fprov${t}`,
+    FAASD_SUBNET: `10.202.${randomBytes(1)[0] ?? 1}.0/24`,
+    FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
+  };
+  const config = resolveConfig({}, env, {});
+  const secrets = join(config.stateDir, 'secrets');
+  await mkdir(secrets, { recursive: true, mode: 0o700 });
+  const password = randomBytes(12).toString('hex');
+  await writeFile(join(secrets, 'basic-auth-user'), 'admin\n', { mode: 0o600 });
+  await writeFile(join(secrets, 'basic-auth-password'), `${password}\n`, { mode: 0o600 });
+  await chmod(secrets, 0o700);
+  const tp: TestProvider = {
+    config,
+    env,
+    url: '',
+    auth: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`,
+    running: undefined,
+    async start() {
+      tp.running = await startProvider({ config, port: 0, listen: ['127.0.0.1'], stopGraceMs: 2000 });
+      tp.url = `http://127.0.0.1:${tp.running.ports[0]}`;
+    },
+    async cleanup() {
+      await tp.running?.stop().catch(() => undefined);
+      const network = networkFromConfig(config);
+      const runtime = new ContainerRuntime(ctd.client, {
+        logDir: join(dir, 'logs'),
+        network,
+        stopGraceMs: 200,
+      });
+      for (const ns of await ctd.client.namespaces.list()) {
+        for (const c of await ctd.client.inNamespace(ns.name).containers.list())
+          await runtime.remove(ns.name, c.id).catch(() => undefined);
+      }
+      await network.reconcile(async () => false).catch(() => undefined);
+      await execa('ip', ['link', 'del', config.bridge], { reject: false });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return tp;
+}

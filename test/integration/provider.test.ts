@@ -1,0 +1,267 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
+import { needsRoot } from '../helpers/root.js';
+import { packEchoFunction } from '../helpers/echo-function.js';
+import { testProvider, type TestProvider } from '../helpers/provider.js';
+
+const IMAGE = 'faasd.test/echo:1';
+
+describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () => {
+  let ctd: TestContainerd;
+  let p: TestProvider;
+  let fnNs: string;
+
+  const api = async (method: string, path: string, body?: unknown, auth = true) => {
+    const headers: Record<string, string> = {};
+    if (auth) headers.Authorization = p.auth;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${p.url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, text, json: () => JSON.parse(text) as unknown, headers: res.headers };
+  };
+  const listNames = async (ns = fnNs) =>
+    ((await api('GET', `/system/functions?namespace=${ns}`)).json() as { name: string }[])
+      .map((f) => f.name)
+      .sort();
+  const deployment = (over: Record<string, unknown> = {}) => ({
+    service: 'echo',
+    image: IMAGE,
+    envProcess: 'cat',
+    envVars: { GREETING: 'hello' },
+    labels: { 'com.openfaas.scale.min': '1', team: 'a' },
+    annotations: { topic: 'demo' },
+    limits: { memory: '64Mi', cpu: '500m' },
+    ...over,
+  });
+  /** faas-cli deploy: PUT first, POST when the function does not exist. */
+  const faasCliDeploy = async (body: unknown) => {
+    const put = await api('PUT', '/system/functions', body);
+    if (put.status !== 404) return put;
+    return api('POST', '/system/functions', body);
+  };
+
+  before(async () => {
+    ctd = await startContainerd('provider');
+    p = await testProvider(ctd, 'provider');
+    fnNs = p.config.functionNamespace;
+    await packEchoFunction(ctd.client.inNamespace(fnNs), IMAGE);
+    await p.start();
+  });
+  after(async () => {
+    await p?.cleanup();
+    await ctd?.stop();
+  });
+
+  it('answers /healthz and /system/info, and 401 with a challenge without credentials', async () => {
+    assert.equal((await fetch(`${p.url}/healthz`)).status, 200);
+    const info = (await api('GET', '/system/info')).json() as { orchestration: string; provider: string };
+    assert.equal(info.orchestration, 'containerd');
+    for (const [m, path] of [
+      ['GET', '/system/functions'],
+      ['POST', '/system/functions'],
+      ['GET', '/system/secrets'],
+      ['GET', '/system/namespaces'],
+      ['POST', '/system/scale-function/echo'],
+      ['GET', '/system/info'],
+    ] as const) {
+      const r = await api(m, path, undefined, false);
+      assert.equal(r.status, 401, `${m} ${path}`);
+      assert.match(r.headers.get('www-authenticate') ?? '', /^Basic realm=/);
+    }
+    const wrong = await fetch(`${p.url}/system/functions`, {
+      headers: { Authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` },
+    });
+    assert.equal(wrong.status, 401);
+  });
+
+  it('deploys (PUT 404 then POST), lists and describes exactly what was deployed', async () => {
+    const put = await api('PUT', '/system/functions', deployment());
+    assert.equal(put.status, 404);
+    const r = await faasCliDeploy(deployment());
+    assert.equal(r.status, 202, r.text);
+    assert.equal((await api('POST', '/system/functions', deployment())).status, 409);
+    assert.deepEqual(await listNames(), ['echo']);
+    const d = (await api('GET', `/system/function/echo?namespace=${fnNs}`)).json() as Record<string, unknown>;
+    assert.equal(d.name, 'echo');
+    assert.equal(d.image, IMAGE);
+    assert.equal(d.namespace, fnNs);
+    assert.deepEqual(d.envVars, { GREETING: 'hello' });
+    assert.equal(d.envProcess, 'cat');
+    assert.deepEqual(d.labels, { 'com.openfaas.scale.min': '1', team: 'a' });
+    assert.deepEqual(d.annotations, { topic: 'demo' });
+    assert.deepEqual(d.limits, { memory: '64Mi', cpu: '500m' });
+    assert.equal(d.replicas, 1);
+    assert.equal(d.availableReplicas, 1);
+    assert.match(String(d.createdAt), /^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('invokes with method, path, query, headers and body passed through', async () => {
+    const post = await fetch(`${p.url}/function/echo/some/path?x=1&y=two`, {
+      method: 'POST',
+      headers: { 'X-Test': 'yes', 'Content-Type': 'text/plain' },
+      body: 'payload-123',
+    });
+    assert.equal(post.status, 200);
+    const text = await post.text();
+    assert.match(text, /^method=POST$/m);
+    assert.match(text, /^target=\/some\/path\?x=1&y=two$/m);
+    assert.match(text, /^header=x-test: yes$/im);
+    assert.match(text, /^body=payload-123$/m);
+    assert.match(text, /^greeting=hello$/m);
+    assert.match(text, /^fprocess=cat$/m);
+    assert.match(text, /^hostname=echo$/m);
+    const get = await fetch(`${p.url}/function/echo.${fnNs}`);
+    assert.match(await get.text(), /^method=GET\ntarget=\/$/m);
+    assert.equal((await fetch(`${p.url}/function/nothere`)).status, 404);
+  });
+
+  it('updates: the new env is visible', async () => {
+    const r = await faasCliDeploy(deployment({ envVars: { GREETING: 'bonjour' } }));
+    assert.equal(r.status, 202, r.text);
+    const text = await (await fetch(`${p.url}/function/echo`)).text();
+    assert.match(text, /^greeting=bonjour$/m);
+    const d = (await api('GET', '/system/function/echo')).json() as { envVars: Record<string, string> };
+    assert.deepEqual(d.envVars, { GREETING: 'bonjour' });
+  });
+
+  it('scales to 0 (503, truthful counts) and back to 1', async () => {
+    assert.equal(
+      (
+        await api('POST', '/system/scale-function/echo', {
+          serviceName: 'echo',
+          replicas: 0,
+          namespace: fnNs,
+        })
+      ).status,
+      202,
+    );
+    const d0 = (await api('GET', '/system/function/echo')).json() as {
+      replicas: number;
+      availableReplicas: number;
+    };
+    assert.deepEqual([d0.replicas, d0.availableReplicas], [0, 0]);
+    assert.equal((await fetch(`${p.url}/function/echo`)).status, 503);
+    assert.equal(
+      (await api('POST', '/system/scale-function/echo', { serviceName: 'echo', replicas: 1 })).status,
+      202,
+    );
+    const d1 = (await api('GET', '/system/function/echo')).json() as {
+      replicas: number;
+      availableReplicas: number;
+    };
+    assert.deepEqual([d1.replicas, d1.availableReplicas], [1, 1]);
+    assert.equal((await fetch(`${p.url}/function/echo`)).status, 200);
+    assert.equal((await api('POST', '/system/scale-function/echo', { replicas: -1 })).status, 400);
+    assert.equal((await api('POST', '/system/scale-function/nothere', { replicas: 1 })).status, 404);
+  });
+
+  it('brings a function whose task died back on its next invocation', async () => {
+    const task = await ctd.client.inNamespace(fnNs).tasks.get('echo');
+    process.kill(task?.pid ?? 0, 'SIGKILL');
+    const res = await fetch(`${p.url}/function/echo`);
+    assert.equal(res.status, 200);
+  });
+
+  it('manages secrets, and a function reads its secret', async () => {
+    assert.equal((await api('POST', '/system/secrets', { name: 'db-pass', value: 's3cret' })).status, 201);
+    assert.equal((await api('POST', '/system/secrets', { name: 'db-pass', value: 'again' })).status, 409);
+    assert.deepEqual((await api('GET', '/system/secrets')).json(), [{ name: 'db-pass', namespace: fnNs }]);
+    assert.equal(
+      (
+        await api('PUT', '/system/secrets', {
+          name: 'db-pass',
+          rawValue: Buffer.from('n3w').toString('base64'),
+        })
+      ).status,
+      202,
+    );
+    assert.equal((await api('PUT', '/system/secrets', { name: 'nope', value: 'x' })).status, 404);
+    const r = await faasCliDeploy(deployment({ secrets: ['db-pass'] }));
+    assert.equal(r.status, 202, r.text);
+    assert.match(await (await fetch(`${p.url}/function/echo`)).text(), /^secrets=db-pass=n3w;$/m);
+    assert.equal((await api('DELETE', '/system/secrets', { name: 'db-pass' })).status, 202);
+    assert.equal((await api('DELETE', '/system/secrets', { name: 'db-pass' })).status, 404);
+  });
+
+  it('manages namespaces and deploys into one', async () => {
+    assert.equal((await api('POST', '/system/namespace/team1', { labels: { owner: 'x' } })).status, 201);
+    assert.equal((await api('POST', '/system/namespace/team1', {})).status, 409);
+    assert.deepEqual(
+      ((await api('GET', '/system/namespaces')).json() as string[]).sort(),
+      [fnNs, 'team1'].sort(),
+    );
+    const ns = (await api('GET', '/system/namespace/team1')).json() as { labels: Record<string, string> };
+    assert.deepEqual(ns.labels, { owner: 'x', openfaas: '1' });
+    await packEchoFunction(ctd.client.inNamespace('team1'), IMAGE);
+    assert.equal(
+      (
+        await api(
+          'POST',
+          '/system/functions',
+          deployment({ namespace: 'team1', envVars: { GREETING: 'team' } }),
+        )
+      ).status,
+      202,
+    );
+    assert.match(await (await fetch(`${p.url}/function/echo.team1/`)).text(), /^greeting=team$/m);
+    assert.deepEqual(await listNames('team1'), ['echo']);
+    assert.equal(
+      (await api('DELETE', '/system/functions', { functionName: 'echo', namespace: 'team1' })).status,
+      202,
+    );
+    await ctd.client.inNamespace('team1').images.delete('docker.io/library/x');
+    for (const img of await ctd.client.inNamespace('team1').images.list())
+      await ctd.client.inNamespace('team1').images.delete(img.name, true);
+    assert.equal((await api('DELETE', '/system/namespace/team1')).status, 202);
+    assert.equal((await api('GET', '/system/namespace/team1')).status, 404);
+  });
+
+  it('refuses bad input with the right status and changes nothing', async () => {
+    const before = await listNames();
+    const cases: [string, string, unknown, number][] = [
+      ['POST', '/system/functions', deployment({ service: 'Bad_Name' }), 400],
+      ['POST', '/system/functions', deployment({ service: 'x'.repeat(64) }), 400],
+      ['POST', '/system/functions', deployment({ service: 'new1', namespace: 'unknown-ns' }), 400],
+      ['POST', '/system/functions', '{"service": "new2", "image": ', 400],
+      ['POST', '/system/functions', deployment({ service: 'new3', image: 'Not A Ref::' }), 400],
+      ['POST', '/system/functions', deployment({ service: 'new4', secrets: ['missing'] }), 400],
+      ['POST', '/system/functions', deployment({ service: 'new5', secrets: ['../etc'] }), 400],
+      ['POST', '/system/functions', deployment({ service: 'new6', limits: { memory: 'lots' } }), 400],
+      [
+        'POST',
+        '/system/functions',
+        { service: 'new7', image: IMAGE, padding: 'x'.repeat(2 * 1024 * 1024) },
+        413,
+      ],
+      ['POST', '/system/secrets', { name: 'a/b', value: 'x' }, 400],
+      ['POST', '/system/secrets', { name: '..', value: 'x' }, 400],
+      ['GET', '/system/functions?namespace=Bad_NS', undefined, 400],
+      ['GET', '/system/function/nothere', undefined, 404],
+      ['DELETE', '/system/functions', { functionName: 'nothere' }, 404],
+      ['PUT', '/system/functions', deployment({ service: 'nothere' }), 404],
+    ];
+    for (const [m, path, body, want] of cases) {
+      const r = await api(m, path, body);
+      assert.equal(r.status, want, `${m} ${path} ${JSON.stringify(body)?.slice(0, 80)}: ${r.text}`);
+      assert.ok(r.text.trim().length > 0, 'a clear message');
+    }
+    assert.deepEqual(await listNames(), before);
+    assert.deepEqual((await api('GET', '/system/secrets')).json(), []);
+  });
+
+  it('deletes a function that ignores SIGTERM within the grace period + 1 s', async () => {
+    const t0 = Date.now();
+    const r = await api('DELETE', '/system/functions', { functionName: 'echo', namespace: fnNs });
+    const took = Date.now() - t0;
+    assert.equal(r.status, 202, r.text);
+    assert.ok(took < 2000 + 1000, `took ${took} ms`);
+    assert.equal((await api('GET', '/system/function/echo')).status, 404);
+    assert.deepEqual(await listNames(), []);
+    assert.deepEqual(await ctd.client.inNamespace(fnNs).containers.list(), []);
+  });
+});
