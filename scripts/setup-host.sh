@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runtime_pkgs=(containerd runc containernetworking-plugins iproute2 iptables nats-server prometheus busybox-static)
+runtime_pkgs=(containerd runc containernetworking-plugins iproute2 iptables nats-server prometheus busybox-static perl)
 test_pkgs=(docker-registry skopeo shellcheck)
 
 pkgs=("${runtime_pkgs[@]}")

@@ -26,12 +26,9 @@ export function sendError(
   const known = err instanceof FaasdError;
   const status = known ? err.status : 500;
   const message = known ? err.message : 'internal error';
-  if (!known || status >= 500)
-    log.error('request failed', {
-      ...context,
-      status,
-      error: err instanceof Error ? err.message : String(err),
-    });
+  const fields = { ...context, status, error: err instanceof Error ? err.message : String(err) };
+  if (!known) log.error('request failed', fields);
+  else if (status >= 500) log.warn('request failed', fields);
   if (res.headersSent) {
     res.destroy();
     return;

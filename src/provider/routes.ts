@@ -1,4 +1,5 @@
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
+import { parseLogQuery, streamLogs } from './logs.js';
 import { VERSION, COMMIT } from '../config/index.js';
 import type { FunctionService } from './functions.js';
 import type { NamespaceService } from './namespaces.js';
@@ -8,6 +9,8 @@ import type { DeleteFunctionRequest, NamespaceRequest, ScaleServiceRequest, Secr
 import { validateName } from './validate.js';
 
 export interface RouteDeps {
+  /** Where function logs are (`<logDir>/<namespace>/<name>.log`). */
+  logDir: string;
   functions: FunctionService;
   namespaces: NamespaceService;
   secrets: SecretStore;
@@ -106,7 +109,11 @@ export function systemRoutes(r: Router, d: RouteDeps): void {
     return { status: 202 };
   });
 
-  r.on('GET', '/system/logs', async () => {
-    throw new NotFoundError('route', '/system/logs (not implemented yet: issue #5)');
+  r.on('GET', '/system/logs', async (req) => {
+    const q = parseLogQuery(req.query, d.namespaces.defaultNamespace);
+    const ns = await namespaceOf(d, q.namespace);
+    await d.functions.describe(validateName('function', q.name), ns); // 404 for an unknown function
+    await streamLogs(req.res, d.logDir, { ...q, namespace: ns });
+    return undefined;
   });
 }

@@ -61,8 +61,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const network = networkFromConfig(cfg);
   await network.prepareFiles();
   await ensureBridge(cfg.bridge, network.gateway, network.prefix);
+  const logDir = join(cfg.providerDir, 'logs');
   const runtime = new ContainerRuntime(ctd, {
-    logDir: join(cfg.providerDir, 'logs'),
+    logDir,
     network,
     stopGraceMs: o.stopGraceMs ?? 5000,
   });
@@ -90,7 +91,15 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   });
   await functions.reconcile();
   const credentials = await loadCredentials(join(cfg.stateDir, 'secrets'));
-  const handler = createProviderHandler({ functions, namespaces, secrets, credentials, resolver, log });
+  const handler = createProviderHandler({
+    logDir,
+    functions,
+    namespaces,
+    secrets,
+    credentials,
+    resolver,
+    log,
+  });
   const ctl = new AbortController();
   const watching = watchExits(ctd, resolver, log, ctl.signal);
 

@@ -3,12 +3,12 @@ import { buildSpec, isAlreadyExists } from '../containerd/index.js';
 import { resolveImage, type ImageConfig } from '../image/index.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { dirname } from 'node:path';
-import { loggerUri, prepareLogs, removeLogs } from './logs.js';
+import { logPath, loggerUri, prepareLog, removeLogs } from './logs.js';
 import { parseUser } from './user.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
 
 export interface RuntimeOptions {
-  /** Containers' output lives in `<logDir>/<namespace>/<id>.stdout.log` and `.stderr.log`. */
+  /** Containers' output lives in `<logDir>/<namespace>/<id>.log` (see logs.ts). */
   logDir: string;
   network?: NetworkAttacher | undefined;
   /** Time between SIGTERM and SIGKILL when stopping. */
@@ -123,12 +123,13 @@ export class ContainerRuntime {
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
     const stale = await c.tasks.get(id);
     if (stale) await this.stopTask(c, id);
-    const logs = await prepareLogs(this.opts.logDir, namespace, id);
+    await prepareLog(this.opts.logDir, namespace);
+    const log = logPath(this.opts.logDir, namespace, id);
     const rootfs = await c.snapshots.mounts(container.snapshotKey);
-    const uri = loggerUri(dirname(logs.stdout));
+    const uri = loggerUri(dirname(log));
     await c.tasks.create({ containerId: id, rootfs, stdout: uri, stderr: uri });
     const pid = await c.tasks.start(id);
-    return { namespace, id, pid, ip: undefined, logs };
+    return { namespace, id, pid, ip: undefined, logPath: log };
   }
 
   async run(spec: ContainerSpec): Promise<RunningContainer> {

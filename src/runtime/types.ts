@@ -54,5 +54,5 @@ export interface RunningContainer {
   id: string;
   pid: number;
   ip: string | undefined;
-  logs: { stdout: string; stderr: string };
+  logPath: string;
 }

@@ -3,7 +3,8 @@ import { packImage, type PackedImage } from '../../src/image/index.js';
 
 /**
  * A function image without a watchdog: busybox nc serves :8080 and runs /bin/fn per connection, which
- * answers with what it got (method, target, headers, body) and what it sees (env GREETING, secrets).
+ * answers with what it got (method, target, headers, body) and what it sees (env GREETING, secrets),
+ * and logs one line per request to stderr.
  * PID 1 is nc, which ignores SIGTERM: deleting it exercises the SIGKILL path.
  */
 const FN = `#!/bin/sh
@@ -21,6 +22,7 @@ if [ "$len" -gt 0 ]; then body=$(head -c "$len"); fi
 secrets=""
 for f in /var/openfaas/secrets/*; do [ -f "$f" ] && secrets="$secrets$(basename "$f")=$(cat "$f");"; done
 out="$out""body=$body\\ngreeting=$GREETING\\nfprocess=$fprocess\\nsecrets=$secrets\\nhostname=$(hostname)\\n"
+echo "handled $method $target" >&2
 printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\n\\r\\n%b' "$(printf '%b' "$out" | wc -c)" "$out"
 `;
 

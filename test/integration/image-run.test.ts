@@ -22,7 +22,7 @@ import {
   removeImage,
   resolveImage,
 } from '../../src/image/index.js';
-import { ContainerRuntime } from '../../src/runtime/index.js';
+import { ContainerRuntime, parseLogLine } from '../../src/runtime/index.js';
 import { buildTar } from '../../src/image/tar-layer.js';
 
 describe('images and containers against a private containerd', { skip: needsRoot }, () => {
@@ -76,8 +76,12 @@ describe('images and containers against a private containerd', { skip: needsRoot
     const status = await runtime.wait('itest', 'exit3');
     assert.equal(status.exitStatus, 3);
     await runtime.stop('itest', 'exit3');
-    assert.equal(await readFile(running.logs.stdout, 'utf8'), 'to-stdout\n');
-    assert.equal(await readFile(running.logs.stderr, 'utf8'), 'to-stderr\n');
+    const lines = (await readFile(running.logPath, 'utf8')).trim().split('\n').map(parseLogLine);
+    assert.deepEqual(lines.map((l) => `${l?.stream} ${l?.text}`).sort(), [
+      'stderr to-stderr',
+      'stdout to-stdout',
+    ]);
+    for (const l of lines) assert.match(l?.time ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
 
     await runtime.remove('itest', 'exit3');
     assert.deepEqual(await c.containers.list(), []);

@@ -4,6 +4,7 @@ import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
 import { packEchoFunction } from '../helpers/echo-function.js';
 import { testProvider, type TestProvider } from '../helpers/provider.js';
+import { pollUntil } from '../helpers/wait.js';
 
 const IMAGE = 'faasd.test/echo:1';
 
@@ -219,6 +220,60 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
       await ctd.client.inNamespace('team1').images.delete(img.name, true);
     assert.equal((await api('DELETE', '/system/namespace/team1')).status, 202);
     assert.equal((await api('GET', '/system/namespace/team1')).status, 404);
+  });
+
+  it('serves logs as ndjson with tail, since and follow', async () => {
+    type Entry = { name: string; namespace: string; instance: string; timestamp: string; text: string };
+    const entries = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Entry);
+    await fetch(`${p.url}/function/echo/first`).then((r) => r.text());
+    await fetch(`${p.url}/function/echo/second`).then((r) => r.text());
+    const handled = (es: Entry[]) => es.filter((e) => e.text.startsWith('handled '));
+    const all = await pollUntil('both requests in the log', async () => {
+      const es = handled(entries((await api('GET', '/system/logs?name=echo')).text));
+      return es.some((e) => e.text === 'handled GET /second') ? es : undefined;
+    });
+    const last = all[all.length - 1];
+    assert.equal(last?.name, 'echo');
+    assert.equal(last?.namespace, fnNs);
+    assert.match(last?.timestamp ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    const tail1 = entries((await api('GET', '/system/logs?name=echo&tail=1')).text);
+    assert.deepEqual(
+      tail1.map((e) => e.text),
+      ['handled GET /second'],
+    );
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    assert.equal((await api('GET', `/system/logs?name=echo&since=${future}`)).text, '');
+
+    const ctl = new AbortController();
+    const deadline = setTimeout(() => ctl.abort(), 20_000);
+    const res = await fetch(`${p.url}/system/logs?name=echo&tail=0&follow=true`, {
+      headers: { Authorization: p.auth },
+      signal: ctl.signal,
+    });
+    assert.equal(res.headers.get('content-type'), 'application/x-ndjson');
+    const reader = res.body?.getReader();
+    await fetch(`${p.url}/function/echo/followed`).then((r) => r.text());
+    let got = '';
+    while (!got.includes('handled GET /followed')) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      got += Buffer.from(chunk.value).toString('utf8');
+    }
+    clearTimeout(deadline);
+    ctl.abort();
+    assert.deepEqual(
+      handled(entries(got)).map((e) => e.text),
+      ['handled GET /followed'],
+    );
+
+    assert.equal((await api('GET', '/system/logs?name=nothere')).status, 404);
+    assert.equal((await api('GET', '/system/logs?name=echo&tail=x')).status, 400);
+    assert.equal((await api('GET', '/system/logs?name=echo&since=yesterday')).status, 400);
   });
 
   it('refuses bad input with the right status and changes nothing', async () => {
