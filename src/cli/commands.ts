@@ -2,6 +2,17 @@ import type { Command } from 'commander';
 import { networkFromConfig, formatNetTable } from '../network/index.js';
 import { up } from '../supervisor/index.js';
 import { startProvider } from '../provider/index.js';
+import { gatewayOptionsFromEnv, startGateway } from '../gateway/index.js';
+import { startQueueWorker, workerOptionsFromEnv } from '../queue-worker/index.js';
+import { createLogger } from '../log.js';
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((res) => {
+    process.once('SIGTERM', () => res());
+    process.once('SIGINT', () => res());
+  });
+}
 import { configFrom, type GlobalFlags } from './context.js';
 import { runAction } from './run.js';
 
@@ -29,15 +40,38 @@ export function registerCommands(program: Command): void {
     .action((opts: { port: string; listen?: string[]; stateDir?: string }) =>
       runAction(async () => {
         const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
-        const stop = new Promise<void>((res) => {
-          process.once('SIGTERM', () => res());
-          process.once('SIGINT', () => res());
-        });
+        const stop = untilSignal();
         const running = await startProvider({
           config: cfg,
           port: Number(opts.port),
           ...(opts.listen ? { listen: opts.listen } : {}),
         });
+        await stop;
+        await running.stop();
+      }),
+    );
+
+  program
+    .command('gateway')
+    .description('serve the OpenFaaS gateway (env FAASD_PROVIDER_URL, FAASD_NATS_URL, FAASD_SECRETS_DIR, …)')
+    .action(() =>
+      runAction(async () => {
+        const stop = untilSignal();
+        const running = await startGateway(gatewayOptionsFromEnv());
+        await stop;
+        await running.stop();
+      }),
+    );
+
+  program
+    .command('queue-worker')
+    .description(
+      'run async invocations from NATS JetStream (env FAASD_NATS_URL, FAASD_GATEWAY_URL, FAASD_MAX_INFLIGHT, …)',
+    )
+    .action(() =>
+      runAction(async () => {
+        const stop = untilSignal();
+        const running = await startQueueWorker(workerOptionsFromEnv(createLogger('faasd queue-worker')));
         await stop;
         await running.stop();
       }),

@@ -8,5 +8,15 @@ export { checkBasicAuth, loadCredentials, UnauthorizedError } from './auth.js';
 export { parseDeployment, containerSpecOf, FUNCTION_LABEL, REPLICAS_LABEL } from './deployment.js';
 export { parseMemory, parseCpu } from './quantity.js';
 export { validateName } from './validate.js';
-export { parseFunctionPath } from './proxy.js';
+export {
+  parseFunctionPath,
+  FunctionProxy,
+  forwardHeaders,
+  UpstreamError,
+  NoReadyReplicaError,
+} from './proxy.js';
+export { Metrics } from './metrics.js';
+export { sendError, AUTH_REALM, BodyTooLargeError } from './http-errors.js';
+export { readBody } from './router.js';
+export { waitForPort } from './wait-port.js';
 export type * from './types.js';

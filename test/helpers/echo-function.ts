@@ -4,11 +4,13 @@ import { packImage, type PackedImage } from '../../src/image/index.js';
 /**
  * A function image without a watchdog: busybox nc serves :8080 and runs /bin/fn per connection, which
  * answers with what it got (method, target, headers, body) and what it sees (env GREETING, secrets),
- * and logs one line per request to stderr.
+ * and logs a line to stderr when a request starts and when it is answered. `/slow…` takes 2 s.
  * PID 1 is nc, which ignores SIGTERM: deleting it exercises the SIGKILL path.
  */
 const FN = `#!/bin/sh
 read -r method target version
+echo "start $method $target" >&2
+case "$target" in /slow*) sleep 2 ;; esac
 out="method=$method\\ntarget=$target\\n"
 len=0
 while IFS= read -r line; do

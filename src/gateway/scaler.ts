@@ -1,0 +1,47 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { FaasdError } from '../errors.js';
+import type { ProviderClient } from './provider-client.js';
+
+export class ScaleTimeoutError extends FaasdError {
+  constructor(
+    readonly fn: string,
+    readonly timeoutMs: number,
+  ) {
+    super('unavailable', `function ${fn} did not become ready within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Scale from zero: before an invocation, a function known to be ready passes at once (cached for a few
+ * seconds); otherwise the provider is asked, a function at 0 replicas is scaled to 1, and the call waits
+ * (bounded) until it has an available replica.
+ */
+export class Scaler {
+  private readonly readyUntil = new Map<string, number>();
+
+  constructor(
+    private readonly provider: ProviderClient,
+    private readonly opts: { cacheMs: number; timeoutMs: number; pollMs: number },
+  ) {}
+
+  invalidate(name: string, namespace?: string): void {
+    if (namespace) this.readyUntil.delete(`${namespace}/${name}`);
+    else for (const k of this.readyUntil.keys()) if (k.endsWith(`/${name}`)) this.readyUntil.delete(k);
+  }
+
+  async ensureReady(name: string, namespace: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    if ((this.readyUntil.get(key) ?? 0) > Date.now()) return;
+    let status = await this.provider.describe(name, namespace);
+    if (status.availableReplicas < 1) {
+      if (status.replicas < 1) await this.provider.scale(name, namespace, 1);
+      const deadline = Date.now() + this.opts.timeoutMs;
+      while (status.availableReplicas < 1) {
+        if (Date.now() > deadline) throw new ScaleTimeoutError(name, this.opts.timeoutMs);
+        await delay(this.opts.pollMs);
+        status = await this.provider.describe(name, namespace);
+      }
+    }
+    this.readyUntil.set(key, Date.now() + this.opts.cacheMs);
+  }
+}
