@@ -5,6 +5,7 @@ import { startProvider } from '../provider/index.js';
 import { gatewayOptionsFromEnv, startGateway } from '../gateway/index.js';
 import { startQueueWorker, workerOptionsFromEnv } from '../queue-worker/index.js';
 import { createLogger } from '../log.js';
+import { install, uninstall } from '../install/index.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
 function untilSignal(): Promise<void> {
@@ -48,6 +49,21 @@ export function registerCommands(program: Command): void {
         });
         await stop;
         await running.stop();
+      }),
+    );
+
+  program
+    .command('install')
+    .description('install faasd: /var/lib/faasd layout, compose file, secrets, CNI conflist, systemd units')
+    .option('--root <dir>', 'install under this prefix instead of /', '/')
+    .option('--uninstall', 'remove what install made (secrets are kept unless --purge-secrets)')
+    .option('--purge-secrets', 'with --uninstall: remove the secrets too')
+    .option('--no-start', 'do not enable and start the systemd units')
+    .action((opts: { root: string; uninstall?: boolean; purgeSecrets?: boolean; start: boolean }) =>
+      runAction(async () => {
+        const base = { config: configFrom(globals()), root: opts.root, start: opts.start };
+        if (opts.uninstall) await uninstall({ ...base, purgeSecrets: opts.purgeSecrets ?? false });
+        else await install(base);
       }),
     );
 

@@ -8,6 +8,49 @@ import {
   type RegistryClient,
 } from '../image/index.js';
 import type { Logger } from '../log.js';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { COMMIT, VERSION } from '../config/index.js';
+import { InternalError } from '../errors.js';
+
+/** The image the gateway and queue-worker run from: this faasd, tagged by version and commit. */
+export function selfImageRef(): string {
+  return `faasd.local/faasd:${VERSION}-${COMMIT}`;
+}
+
+/** dist/bundle of this installation (from the bundle itself, or from dist/ or src/ beside it). */
+function bundleDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [here, join(here, '../bundle'), join(here, '../../dist/bundle')]) {
+    if (existsSync(join(dir, 'faasd.mjs'))) return dir;
+  }
+  throw new InternalError('dist/bundle/faasd.mjs is missing: run `npm run build` first');
+}
+
+/** node (with its libraries) and the bundle, so the image runs `faasd gateway` or `faasd queue-worker`. */
+export function selfImageSpec(): PackSpec {
+  const bundle = bundleDir();
+  return {
+    name: selfImageRef(),
+    binaries: [{ hostPath: process.execPath, imagePath: '/usr/bin/node' }],
+    paths: [
+      { hostPath: bundle, imagePath: '/opt/faasd/bundle' },
+      { hostPath: join(bundle, '../build-info.json'), imagePath: '/opt/faasd/build-info.json' },
+    ],
+    dirs: [{ imagePath: '/tmp' }],
+    files: [
+      {
+        imagePath: '/etc/passwd',
+        content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n',
+      },
+    ],
+    entrypoint: ['/usr/bin/node', '/opt/faasd/bundle/faasd.mjs'],
+    cmd: ['gateway'],
+    env: ['PATH=/usr/bin:/bin', 'NODE_ENV=production'],
+    exposedPorts: ['8080/tcp'],
+  };
+}
 
 /**
  * Images faasd makes on the host from Debian's packages, so the core stack needs no registry.
@@ -40,7 +83,7 @@ export async function ensureImage(
 ): Promise<void> {
   const name = normalizeReference(ref);
   if (await ctd.images.get(name)) return;
-  const local = LOCAL_IMAGES[name];
+  const local = name === normalizeReference(selfImageRef()) ? selfImageSpec : LOCAL_IMAGES[name];
   if (local) {
     log.info('packing image from host files', { image: name });
     await packImage(ctd, local());

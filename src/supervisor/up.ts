@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { parseCompose, type ServiceSpec } from './compose.js';
 import { startOrder } from './order.js';
 import { Supervisor } from './supervisor.js';
+import { selfImageRef } from './local-images.js';
 
 export interface UpOptions {
   config: FaasdConfig;
@@ -27,7 +28,8 @@ export async function loadCompose(file: string): Promise<ServiceSpec[]> {
       cause: err,
     });
   }
-  const services = parseCompose(text, resolve(file, '..'));
+  // FAASD_IMAGE names this faasd's own packed image, so the default compose file never goes stale.
+  const services = parseCompose(text, resolve(file, '..'), { ...process.env, FAASD_IMAGE: selfImageRef() });
   startOrder(services); // cycles and unknown dependencies fail here, before anything starts
   return services;
 }

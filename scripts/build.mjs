@@ -1,0 +1,38 @@
+// The build: tsc to dist/ (for `node dist/cli/main.js`), assets beside it, and one ESM bundle in
+// dist/bundle/ (faasd.mjs + proto/ + bin/) for the packed gateway/queue-worker image and the
+// single-file executable. Records version + commit for `faasd version`.
+import { cpSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
+
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+cpSync('src/containerd/proto', 'dist/containerd/proto', { recursive: true });
+cpSync('src/runtime/bin', 'dist/runtime/bin', { recursive: true });
+cpSync('cni-conf', 'dist/cni-conf', { recursive: true });
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+} catch {
+  // not a git checkout
+}
+writeFileSync('dist/build-info.json', JSON.stringify({ version: pkg.version, commit }) + '\n');
+chmodSync('dist/cli/main.js', 0o755);
+
+mkdirSync('dist/bundle', { recursive: true });
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile: 'dist/bundle/faasd.mjs',
+  // CommonJS dependencies call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __faasdRequire } from 'node:module'; const require = __faasdRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+cpSync('src/containerd/proto', 'dist/bundle/proto', { recursive: true });
+cpSync('src/runtime/bin', 'dist/bundle/bin', { recursive: true });

@@ -1,0 +1,94 @@
+/** The default stack, written by `faasd install` to /var/lib/faasd. Images need no registry. */
+export const DEFAULT_COMPOSE = `# faasd-ts core stack. Images under faasd.local/ are packed on this host by \`faasd up\`
+# (nats-server and prometheus from Debian, gateway and queue-worker from faasd itself):
+# no registry is needed. \${FAASD_IMAGE} is set by faasd up to its own image.
+version: "3.7"
+services:
+  nats:
+    image: faasd.local/nats:latest
+    command: ["-js", "-sd", "/data", "-m", "8222"]
+    volumes:
+      - ./nats:/data
+
+  prometheus:
+    image: faasd.local/prometheus:latest
+    volumes:
+      - ./prometheus.yml:/etc/prometheus/prometheus.yml:ro
+      - ./prometheus:/prometheus
+    ports:
+      - "127.0.0.1:\${FAASD_PROMETHEUS_PORT:-9090}:9090"
+
+  gateway:
+    image: \${FAASD_IMAGE}
+    command: ["gateway"]
+    environment:
+      - FAASD_PROVIDER_URL=http://faasd-provider:8081
+      - FAASD_NATS_URL=nats://nats:4222
+      - FAASD_PROMETHEUS_URL=http://prometheus:9090
+      - FAASD_SECRETS_DIR=/run/secrets
+    volumes:
+      - ./secrets/basic-auth-user:/run/secrets/basic-auth-user:ro
+      - ./secrets/basic-auth-password:/run/secrets/basic-auth-password:ro
+    ports:
+      - "\${FAASD_GATEWAY_BIND:-0.0.0.0}:\${FAASD_GATEWAY_PORT:-8080}:8080"
+    depends_on: [nats, prometheus]
+
+  queue-worker:
+    image: \${FAASD_IMAGE}
+    command: ["queue-worker"]
+    environment:
+      - FAASD_NATS_URL=nats://nats:4222
+      - FAASD_GATEWAY_URL=http://gateway:8080
+      - FAASD_MAX_INFLIGHT=4
+      - FAASD_ACK_WAIT_MS=30000
+    depends_on: [nats, gateway]
+`;
+
+export const PROMETHEUS_YML = `global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+scrape_configs:
+  - job_name: gateway
+    static_configs:
+      - targets: ["gateway:8080"]
+  - job_name: provider
+    static_configs:
+      - targets: ["faasd-provider:8081"]
+`;
+
+function unit(description: string, after: string, exec: string, workDir: string): string {
+  return `[Unit]
+Description=${description}
+After=${after}
+Requires=containerd.service
+
+[Service]
+ExecStart=${exec}
+WorkingDirectory=${workDir}
+Restart=on-failure
+RestartSec=2
+KillMode=mixed
+TimeoutStopSec=60
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function providerUnit(faasd: string): string {
+  return unit(
+    'faasd-ts provider (OpenFaaS provider API on containerd)',
+    'network.target containerd.service',
+    `${faasd} provider`,
+    '/var/lib/faasd-provider',
+  );
+}
+
+export function faasdUnit(faasd: string): string {
+  return unit(
+    'faasd-ts core stack (gateway, queue-worker, NATS, Prometheus)',
+    'network.target containerd.service faasd-provider.service',
+    `${faasd} up`,
+    '/var/lib/faasd',
+  );
+}

@@ -1,0 +1,2 @@
+export { install, uninstall, selfCommand, type InstallOptions, type UninstallOptions } from './install.js';
+export { DEFAULT_COMPOSE, PROMETHEUS_YML } from './files.js';

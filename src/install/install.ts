@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { FaasdConfig } from '../config/index.js';
+import { renderConflist } from '../network/index.js';
+import { writeFileAtomic } from '../network/index.js';
+import { DEFAULT_COMPOSE, PROMETHEUS_YML, faasdUnit, providerUnit } from './files.js';
+
+export interface InstallOptions {
+  config: FaasdConfig;
+  /** Install under this prefix (tests); `/` for a real install. */
+  root: string;
+  /** How systemd should start faasd; default: this program as it was started. */
+  faasdCommand?: string;
+  /** Start the services when systemd is PID 1 (default true). */
+  start?: boolean;
+  out?: NodeJS.WritableStream;
+}
+
+export interface UninstallOptions extends InstallOptions {
+  purgeSecrets?: boolean;
+}
+
+const UNITS = ['faasd-provider.service', 'faasd.service'];
+const PACKAGE_SERVICES = ['prometheus.service', 'nats-server.service'];
+
+/** The command systemd runs: the single-file executable itself, or node with this script. */
+export function selfCommand(): string {
+  const script = process.argv[1];
+  if (!script || !/\.(m?js|ts)$/.test(script)) return process.execPath;
+  return `${process.execPath} ${realpathSync(script)}`;
+}
+
+function paths(o: InstallOptions) {
+  const at = (p: string) => join(o.root, p);
+  return {
+    state: at(o.config.stateDir),
+    provider: at(o.config.providerDir),
+    secrets: at(join(o.config.stateDir, 'secrets')),
+    providerSecrets: at(join(o.config.providerDir, 'secrets')),
+    conflist: at(join(o.config.cniConfDir, '10-openfaas.conflist')),
+    units: at('/etc/systemd/system'),
+  };
+}
+
+async function systemdIsInit(): Promise<boolean> {
+  return (await readFile('/proc/1/comm', 'utf8').catch(() => '')).trim() === 'systemd';
+}
+
+async function writeSecret(path: string, value: string, keep: boolean): Promise<boolean> {
+  if (keep) {
+    try {
+      await readFile(path);
+      await chmod(path, 0o600);
+      return false;
+    } catch {
+      // missing: write it
+    }
+  }
+  await writeFile(path, `${value}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return true;
+}
+
+/** Idempotent: files of ours are rewritten, secrets are kept when present. */
+export async function install(o: InstallOptions): Promise<void> {
+  const out = o.out ?? process.stdout;
+  const p = paths(o);
+  for (const d of [
+    p.state,
+    join(p.state, 'nats'),
+    join(p.state, 'prometheus'),
+    join(p.state, 'logs'),
+    p.provider,
+    join(p.provider, 'logs'),
+    p.units,
+  ]) {
+    await mkdir(d, { recursive: true, mode: 0o755 });
+  }
+  for (const d of [p.secrets, p.providerSecrets]) {
+    await mkdir(d, { recursive: true, mode: 0o700 });
+    await chmod(d, 0o700);
+  }
+  await writeFileAtomic(join(p.state, 'docker-compose.yaml'), DEFAULT_COMPOSE);
+  await writeFileAtomic(join(p.state, 'prometheus.yml'), PROMETHEUS_YML);
+  await writeSecret(join(p.secrets, 'basic-auth-user'), 'admin', false);
+  const made = await writeSecret(
+    join(p.secrets, 'basic-auth-password'),
+    randomBytes(24).toString('base64url'),
+    true,
+  );
+  await mkdir(join(p.conflist, '..'), { recursive: true });
+  const list = renderConflist({
+    name: 'openfaas-cni-bridge',
+    bridge: o.config.bridge,
+    subnet: o.config.subnet,
+    ipamDataDir: join(o.config.stateDir, 'cni', 'networks'),
+  });
+  await writeFileAtomic(p.conflist, JSON.stringify(list, null, 2) + '\n');
+  const faasd = o.faasdCommand ?? selfCommand();
+  await writeFileAtomic(join(p.units, 'faasd-provider.service'), providerUnit(faasd));
+  await writeFileAtomic(join(p.units, 'faasd.service'), faasdUnit(faasd));
+  out.write(
+    `faasd: installed under ${o.root} (password ${made ? 'created' : 'kept'}: ${join(p.secrets, 'basic-auth-password')})\n`,
+  );
+
+  if (o.root === '/' && o.start !== false && (await systemdIsInit())) {
+    // The Debian packages' own prometheus and nats services would take the ports faasd's containers use.
+    await execa('systemctl', ['disable', '--now', ...PACKAGE_SERVICES], { reject: false });
+    await execa('systemctl', ['daemon-reload']);
+    await execa('systemctl', ['enable', '--now', ...UNITS]);
+    out.write('faasd: started faasd-provider and faasd with systemd\n');
+  } else {
+    out.write(
+      [
+        'faasd: systemd is not running here; start both by hand (as root):',
+        `  ${faasd} provider &`,
+        `  (cd ${o.config.stateDir} && ${faasd} up) &`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+/** Removes what install made; the basic-auth and function secrets stay unless purgeSecrets. */
+export async function uninstall(o: UninstallOptions): Promise<void> {
+  const out = o.out ?? process.stdout;
+  const p = paths(o);
+  if (o.root === '/' && (await systemdIsInit())) {
+    await execa('systemctl', ['disable', '--now', ...UNITS], { reject: false });
+  }
+  for (const u of UNITS) await rm(join(p.units, u), { force: true });
+  if (o.root === '/' && (await systemdIsInit()))
+    await execa('systemctl', ['daemon-reload'], { reject: false });
+  await rm(p.conflist, { force: true });
+  for (const f of ['docker-compose.yaml', 'prometheus.yml']) await rm(join(p.state, f), { force: true });
+  for (const d of ['nats', 'prometheus', 'logs', 'network', 'cni'])
+    await rm(join(p.state, d), { recursive: true, force: true });
+  await rm(join(p.provider, 'logs'), { recursive: true, force: true });
+  for (const f of ['hosts', 'resolv.conf']) await rm(join(p.state, f), { force: true });
+  if (o.purgeSecrets) {
+    await rm(p.state, { recursive: true, force: true });
+    await rm(p.provider, { recursive: true, force: true });
+  }
+  out.write(
+    `faasd: uninstalled from ${o.root}${o.purgeSecrets ? ' (secrets removed)' : ` (secrets kept in ${p.secrets} and ${p.providerSecrets})`}\n`,
+  );
+}
