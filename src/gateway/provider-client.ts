@@ -1,4 +1,4 @@
-import { FaasdError, NotFoundError } from '../errors.js';
+import { FaasdError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { FunctionStatus } from '../provider/index.js';
 
 export class ProviderUnavailableError extends FaasdError {
@@ -37,6 +37,7 @@ export class ProviderClient {
       `/system/function/${encodeURIComponent(name)}?namespace=${encodeURIComponent(namespace)}`,
     );
     if (res.status === 404) throw new NotFoundError('function', name);
+    if (res.status === 400) throw new InvalidArgumentError('function', (await res.text()).trim());
     if (!res.ok) throw new ProviderUnavailableError(`describe answered ${res.status}`);
     return (await res.json()) as FunctionStatus;
   }

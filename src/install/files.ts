@@ -26,6 +26,7 @@ services:
       - FAASD_NATS_URL=nats://nats:4222
       - FAASD_PROMETHEUS_URL=http://prometheus:9090
       - FAASD_SECRETS_DIR=/run/secrets
+      - FAASD_FUNCTION_NAMESPACE=\${FAASD_FUNCTION_NAMESPACE:-openfaas-fn}
     volumes:
       - ./secrets/basic-auth-user:/run/secrets/basic-auth-user:ro
       - ./secrets/basic-auth-password:/run/secrets/basic-auth-password:ro
