@@ -1,15 +1,125 @@
 #!/usr/bin/env bash
-# The README's main command. Today it sets the host up and builds faasd-ts; the stack itself
-# (faasd up + faasd provider + gateway) does not exist yet, and this script says so instead of pretending.
+# The README's main command: on a fresh Debian 12 / Ubuntu 22.04+ host, as root, with no registry
+# reachable: install what faasd needs, start containerd, install faasd, start the provider and the core
+# stack, pack a sample function on this host, deploy it through the gateway and invoke it.
+# Safe to run twice. `scripts/quickstart.sh --down` stops and removes it all (secrets are kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-host.sh --runtime-only
-cat <<'MSG'
+repo=$(pwd)
+faasd=(node "$repo/dist/bundle/faasd.mjs")
+run_dir=/run/faasd-quickstart
+log_dir=/var/log/faasd
+gateway=http://127.0.0.1:8080
+password_file=/var/lib/faasd/secrets/basic-auth-password
 
-faasd-ts is built (dist/cli/main.js), but the stack is NOT YET here:
-  `faasd up`, `faasd provider`, the gateway and the sample function land with issues #4-#7.
-What works today (as root, with containerd running):
-  node dist/cli/main.js image pull|ls|rm|pack|import|export
-  node dist/cli/main.js net ls [--json]
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+systemd_is_init() { [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; }
+alive() { [ -f "$run_dir/$1.pid" ] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/dev/null; }
+
+# Starts a daemon in the background (no systemd here), unless it is already running.
+background() {
+  local name=$1; shift
+  if alive "$name"; then say "$name already running (pid $(cat "$run_dir/$name.pid"))"; return; fi
+  mkdir -p "$run_dir" "$log_dir"
+  nohup "$@" >>"$log_dir/$name.log" 2>&1 &
+  echo $! >"$run_dir/$name.pid"
+  say "started $name (pid $!, log $log_dir/$name.log)"
+}
+
+# Polls a command until it succeeds, at most $2 seconds.
+wait_for() {
+  local what=$1 seconds=$2; shift 2
+  for _ in $(seq 1 $((seconds * 5))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  echo "quickstart: timed out waiting for $what" >&2
+  return 1
+}
+
+stop_background() {
+  local name=$1
+  if alive "$name"; then
+    local pid; pid=$(cat "$run_dir/$name.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    say "stopped $name"
+  fi
+  rm -f "$run_dir/$name.pid"
+}
+
+if [ "$(id -u)" != 0 ]; then echo "quickstart: run as root" >&2; exit 1; fi
+
+if [ "${1:-}" = "--down" ]; then
+  if [ -f "$password_file" ] && curl -fsS -o /dev/null "$gateway/healthz" 2>/dev/null; then
+    auth="admin:$(cat "$password_file")"
+    curl -fsS -u "$auth" -X DELETE -H 'Content-Type: application/json' -d '{"functionName":"hello"}' \
+      "$gateway/system/functions" >/dev/null 2>&1 && say "removed function hello"
+  fi
+  if systemd_is_init && systemctl is-enabled faasd.service >/dev/null 2>&1; then
+    systemctl disable --now faasd.service faasd-provider.service
+  else
+    stop_background faasd-up
+    stop_background faasd-provider
+  fi
+  "${faasd[@]}" install --uninstall >/dev/null
+  # CNI never deletes its bridge; with every container gone, nothing uses it.
+  ip link del openfaas0 2>/dev/null || true
+  stop_background containerd
+  say "faasd is down (secrets kept in /var/lib/faasd/secrets)"
+  exit 0
+fi
+
+say "installing host packages and building faasd-ts"
+bash scripts/setup-host.sh --runtime-only
+command -v curl >/dev/null || { apt-get install -y -qq curl >/dev/null; }
+
+say "containerd"
+if systemd_is_init; then
+  systemctl enable --now containerd >/dev/null
+elif ! [ -S /run/containerd/containerd.sock ] || ! ctr version >/dev/null 2>&1; then
+  background containerd containerd
+fi
+wait_for containerd 30 ctr version
+
+say "installing faasd"
+if systemd_is_init; then
+  "${faasd[@]}" install
+else
+  "${faasd[@]}" install --no-start >/dev/null
+  background faasd-provider "${faasd[@]}" provider
+  wait_for "the provider" 60 curl -fsS -o /dev/null http://127.0.0.1:8081/healthz
+  background faasd-up bash -c "cd /var/lib/faasd && exec ${faasd[*]} up"
+fi
+say "waiting for the gateway (first start packs the core images: a minute at most)"
+wait_for "the gateway on $gateway" 300 curl -fsS -o /dev/null "$gateway/healthz"
+
+say "packing the sample function (no registry needed)"
+"${faasd[@]}" --namespace openfaas-fn image pack faasd.local/hello:1 \
+  --binary /bin/busybox --entrypoint /bin/hello \
+  --file "$repo/scripts/sample/hello:/bin/hello" "$repo/scripts/sample/hello-handler:/bin/hello-handler" >/dev/null
+
+say "deploying it through the gateway, as faas-cli does (PUT, then POST when new)"
+auth="admin:$(cat "$password_file")"
+body='{"service":"hello","image":"faasd.local/hello:1","labels":{"com.openfaas.sample":"quickstart"}}'
+code=$(curl -sS -o /dev/null -w '%{http_code}' -u "$auth" -X PUT -H 'Content-Type: application/json' -d "$body" "$gateway/system/functions")
+if [ "$code" = 404 ]; then
+  curl -fsS -u "$auth" -X POST -H 'Content-Type: application/json' -d "$body" "$gateway/system/functions"
+fi
+
+say "invoking it"
+answer=$(curl -fsS --retry 10 --retry-connrefused --retry-delay 1 -d 'hi there' "$gateway/function/hello")
+echo
+echo "  $answer"
+echo
+cat <<MSG
+faasd-ts is running.
+  gateway:   $gateway   (also on this host's other addresses, port 8080)
+  user:      admin
+  password:  $password_file
+Next:
+  faas-cli login --gateway $gateway -u admin --password-stdin < $password_file
+  faas-cli list --gateway $gateway
+  curl -d 'hello' $gateway/function/hello
+Stop and remove it all: scripts/quickstart.sh --down
 MSG
-exit 2

@@ -21,7 +21,7 @@ if [ "$what" = all ]; then
   echo "== lint"; npx eslint .
   echo "== format"; npx prettier --check .
   echo "== type check"; npx tsc -p tsconfig.json --noEmit
-  if command -v shellcheck >/dev/null; then echo "== shellcheck"; shellcheck scripts/*.sh .ci/run; fi
+  if command -v shellcheck >/dev/null; then echo "== shellcheck"; shellcheck scripts/*.sh scripts/sample/* .ci/run; fi
   if [ "$(id -u)" != 0 ]; then
     echo "NOTE: not root: integration and e2e suites will be skipped (they need containerd, CNI, iptables)"
   fi
