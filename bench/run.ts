@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchPull } from './pull.js';
 import { benchNetwork } from './network.js';
+import { benchStack } from './stack.js';
 import type { BenchResult } from './stats.js';
 
 if (process.getuid?.() !== 0) {
@@ -15,6 +16,7 @@ const results: BenchResult[] = [];
 for (const [name, fn] of [
   ['pull', () => benchPull()],
   ['network', () => benchNetwork()],
+  ['stack', () => benchStack()],
 ] as const) {
   process.stderr.write(`bench: ${name}…\n`);
   results.push(...(await fn()));

@@ -1,73 +1,36 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { execa } from 'execa';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
 import { packEchoFunction } from '../helpers/echo-function.js';
 import { freePort } from '../helpers/registry.js';
 import { pollUntil } from '../helpers/wait.js';
-import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
-import { resolveConfig } from '../../src/config/index.js';
-import { install } from '../../src/install/index.js';
-import { gatewayOf, networkFromConfig } from '../../src/network/index.js';
-import { ContainerRuntime } from '../../src/runtime/index.js';
-import { readFile } from 'node:fs/promises';
+import { testStack, type TestStack } from '../helpers/stack.js';
 
 const IMAGE = 'faasd.test/echo:1';
 
 /** The whole product as a user runs it: install, provider, up; then a faas-cli session through :8080. */
 describe('default stack end to end (offline)', { skip: needsRoot }, () => {
   let ctd: TestContainerd;
-  let root: string;
-  let env: Record<string, string>;
+  let stack: TestStack;
   let gw: string;
-  let auth: string;
   let receiver: Server;
   let callbackUrl: string;
   const callbacks: { headers: IncomingHttpHeaders; body: string }[] = [];
-  const procs: FaasdProcess[] = [];
-  let provider: FaasdProcess;
-  let up: FaasdProcess;
 
-  const started = async (args: string[], ready: string): Promise<FaasdProcess> => {
-    const p = runFaasd(args, env);
-    procs.push(p);
-    const early = p.exited.then((c) => {
-      throw new Error(`faasd ${args[0]} exited (${c}): ${p.output().slice(-3000)}`);
-    });
-    early.catch(() => undefined);
-    await pollUntil(
-      `faasd ${args[0]} to be ready`,
-      async () => (p.output().includes(ready) ? true : undefined),
-      { timeoutMs: 120_000, early },
-    );
-    return p;
-  };
   const startBoth = async () => {
-    provider = await started(['provider', '--listen', gatewayOf(env.FAASD_SUBNET ?? '')], 'listening');
-    up = await started(
-      ['up', '--compose', join(env.FAASD_STATE_DIR ?? '', 'docker-compose.yaml')],
-      'stack is up',
-    );
-    await pollUntil(
-      'the gateway /healthz',
-      async () => ((await fetch(`${gw}/healthz`)).ok ? true : undefined),
-      { timeoutMs: 60_000 },
-    );
+    await stack.startProvider();
+    await stack.startUp();
   };
-  const stop = async (p: FaasdProcess) => {
-    p.proc.kill('SIGTERM');
-    assert.equal(await p.exited, 0, p.output().slice(-2000));
+  const stopBoth = async () => {
+    assert.equal(await stack.stop(stack.up), 0, stack.up?.output().slice(-2000));
+    assert.equal(await stack.stop(stack.providerProc), 0, stack.providerProc?.output().slice(-2000));
   };
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${gw}${path}`, {
       method,
-      headers: { Authorization: auth, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      headers: { Authorization: stack.auth, ...(body ? { 'Content-Type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, text: await res.text() };
@@ -75,41 +38,10 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
 
   before(async () => {
     ctd = await startContainerd('e2e');
-    root = await mkdtemp('/tmp/faasd-test-e2e-');
-    const t = randomBytes(2).toString('hex');
-    env = {
-      FAASD_CONTAINERD_ADDRESS: ctd.address,
-      FAASD_NAMESPACE: `core${t}`,
-      FAASD_FUNCTION_NAMESPACE: `fn${t}`,
-      FAASD_STATE_DIR: join(root, 'var/lib/faasd'),
-      FAASD_PROVIDER_DIR: join(root, 'var/lib/faasd-provider'),
-      FAASD_BRIDGE: `fe2e${t}`,
-      FAASD_SUBNET: `10.203.${randomBytes(1)[0] ?? 1}.0/24`,
-      FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
-      FAASD_GATEWAY_BIND: '127.0.0.1',
-      FAASD_GATEWAY_PORT: String(await freePort()),
-      FAASD_PROMETHEUS_PORT: String(await freePort()),
-    };
-    const config = resolveConfig({}, env, {});
-    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-    await install({
-      config: { ...config, stateDir: '/var/lib/faasd', providerDir: '/var/lib/faasd-provider' },
-      root,
-      start: false,
-      out: quiet,
-    });
-    // Scrape every second, so invocationCount moves within the test.
-    const prom = join(env.FAASD_STATE_DIR ?? '', 'prometheus.yml');
-    await writeFile(
-      prom,
-      (await readFile(prom, 'utf8')).replace(/scrape_interval: 15s/, 'scrape_interval: 1s'),
-    );
-    const password = (
-      await readFile(join(env.FAASD_STATE_DIR ?? '', 'secrets/basic-auth-password'), 'utf8')
-    ).trim();
-    auth = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
-    gw = `http://127.0.0.1:${env.FAASD_GATEWAY_PORT}`;
-    await packEchoFunction(ctd.client.inNamespace(config.functionNamespace), IMAGE);
+    // Prometheus scrapes every second, so invocationCount moves within the test.
+    stack = await testStack(ctd, 'e2e', { scrapeSeconds: 1 });
+    gw = stack.gateway;
+    await packEchoFunction(ctd.client.inNamespace(stack.config.functionNamespace), IMAGE);
     // The callback receiver listens on the bridge's own address, which the queue-worker container reaches.
     receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -121,30 +53,14 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
     });
     await startBoth();
     const port = await freePort();
-    await new Promise<void>((r) => receiver.listen(port, gatewayOf(env.FAASD_SUBNET ?? ''), () => r()));
-    callbackUrl = `http://${gatewayOf(env.FAASD_SUBNET ?? '')}:${port}/callback`;
+    await new Promise<void>((r) => receiver.listen(port, stack.bridgeIp, () => r()));
+    callbackUrl = `http://${stack.bridgeIp}:${port}/callback`;
   });
 
   after(async () => {
     receiver?.close();
-    for (const p of procs) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-    if (env) {
-      const config = resolveConfig({}, env, {});
-      const network = networkFromConfig(config);
-      const runtime = new ContainerRuntime(ctd.client, {
-        logDir: join(root, 'logs'),
-        network,
-        stopGraceMs: 200,
-      });
-      for (const ns of await ctd.client.namespaces.list()) {
-        for (const c of await ctd.client.inNamespace(ns.name).containers.list())
-          await runtime.remove(ns.name, c.id).catch(() => undefined);
-      }
-      await network.reconcile(async () => false).catch(() => undefined);
-      await execa('ip', ['link', 'del', config.bridge], { reject: false });
-    }
+    await stack?.cleanup();
     await ctd?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
   });
 
   it('login, deploy (PUT then POST), list, describe, invoke', async () => {
@@ -193,8 +109,7 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
   });
 
   it('survives a restart of both daemons with the function still answering', async () => {
-    await stop(up);
-    await stop(provider);
+    await stopBoth();
     await startBoth();
     const res = await fetch(`${gw}/function/echo/after-restart`);
     assert.equal(res.status, 200);
@@ -210,7 +125,6 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
     assert.equal(res.status, 200);
     assert.equal((await api('DELETE', '/system/functions', { functionName: 'echo' })).status, 202);
     assert.equal((await fetch(`${gw}/function/echo`)).status, 404);
-    await stop(up);
-    await stop(provider);
+    await stopBoth();
   });
 });

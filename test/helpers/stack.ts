@@ -1,0 +1,131 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { execa } from 'execa';
+import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
+import { install } from '../../src/install/index.js';
+import { gatewayOf, networkFromConfig } from '../../src/network/index.js';
+import { ContainerRuntime } from '../../src/runtime/index.js';
+import type { TestContainerd } from './containerd.js';
+import { freePort } from './registry.js';
+import { pollUntil } from './wait.js';
+import { runFaasd, type FaasdProcess } from './faasd-process.js';
+
+/** The product as a user runs it — `faasd install`, `faasd provider`, `faasd up` — on test-only names. */
+export interface TestStack {
+  env: Record<string, string>;
+  config: FaasdConfig;
+  gateway: string;
+  /** The provider's address (the bridge gateway, where the core containers reach it). */
+  provider: string;
+  bridgeIp: string;
+  auth: string;
+  up: FaasdProcess | undefined;
+  providerProc: FaasdProcess | undefined;
+  startProvider(): Promise<void>;
+  /** Starts `faasd up` and resolves when the gateway answers /healthz. */
+  startUp(): Promise<void>;
+  stop(p: FaasdProcess | undefined): Promise<number | null>;
+  cleanup(): Promise<void>;
+}
+
+export async function testStack(
+  ctd: TestContainerd,
+  tag: string,
+  opts: { scrapeSeconds?: number } = {},
+): Promise<TestStack> {
+  const root = await mkdtemp(`/tmp/faasd-test-${tag}-`);
+  const t = randomBytes(2).toString('hex');
+  const env: Record<string, string> = {
+    FAASD_CONTAINERD_ADDRESS: ctd.address,
+    FAASD_NAMESPACE: `core${t}`,
+    FAASD_FUNCTION_NAMESPACE: `fn${t}`,
+    FAASD_STATE_DIR: join(root, 'var/lib/faasd'),
+    FAASD_PROVIDER_DIR: join(root, 'var/lib/faasd-provider'),
+    FAASD_BRIDGE: `fs${t}`,
+    FAASD_SUBNET: `10.203.${randomBytes(1)[0] ?? 1}.0/24`,
+    FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
+    FAASD_GATEWAY_BIND: '127.0.0.1',
+    FAASD_GATEWAY_PORT: String(await freePort()),
+    FAASD_PROMETHEUS_PORT: String(await freePort()),
+  };
+  const config = resolveConfig({}, env, {});
+  const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+  await install({
+    config: { ...config, stateDir: '/var/lib/faasd', providerDir: '/var/lib/faasd-provider' },
+    root,
+    start: false,
+    out: quiet,
+  });
+  if (opts.scrapeSeconds) {
+    const prom = join(config.stateDir, 'prometheus.yml');
+    await writeFile(
+      prom,
+      (await readFile(prom, 'utf8')).replace(
+        /scrape_interval: 15s/,
+        `scrape_interval: ${opts.scrapeSeconds}s`,
+      ),
+    );
+  }
+  const password = (await readFile(join(config.stateDir, 'secrets/basic-auth-password'), 'utf8')).trim();
+  const bridgeIp = gatewayOf(config.subnet);
+
+  const started = async (args: string[], ready: string): Promise<FaasdProcess> => {
+    const p = runFaasd(args, env);
+    const early = p.exited.then((c) => {
+      throw new Error(`faasd ${args[0]} exited (${c}): ${p.output().slice(-3000)}`);
+    });
+    early.catch(() => undefined);
+    await pollUntil(
+      `faasd ${args[0]} to be ready`,
+      async () => (p.output().includes(ready) ? true : undefined),
+      { timeoutMs: 120_000, early },
+    );
+    return p;
+  };
+
+  const s: TestStack = {
+    env,
+    config,
+    gateway: `http://127.0.0.1:${env.FAASD_GATEWAY_PORT}`,
+    provider: `http://${bridgeIp}:8081`,
+    bridgeIp,
+    auth: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`,
+    up: undefined,
+    providerProc: undefined,
+    async startProvider() {
+      s.providerProc = await started(['provider', '--listen', bridgeIp], 'listening');
+    },
+    async startUp() {
+      s.up = await started(['up', '--compose', join(config.stateDir, 'docker-compose.yaml')], 'stack is up');
+      await pollUntil(
+        'the gateway /healthz',
+        async () => ((await fetch(`${s.gateway}/healthz`)).ok ? true : undefined),
+        { timeoutMs: 60_000 },
+      );
+    },
+    async stop(p) {
+      if (!p || p.proc.exitCode !== null) return p?.proc.exitCode ?? null;
+      p.proc.kill('SIGTERM');
+      return p.exited;
+    },
+    async cleanup() {
+      for (const p of [s.up, s.providerProc]) if (p && p.proc.exitCode === null) p.proc.kill('SIGKILL');
+      const network = networkFromConfig(config);
+      const runtime = new ContainerRuntime(ctd.client, {
+        logDir: join(root, 'logs'),
+        network,
+        stopGraceMs: 200,
+      });
+      for (const ns of await ctd.client.namespaces.list()) {
+        for (const c of await ctd.client.inNamespace(ns.name).containers.list())
+          await runtime.remove(ns.name, c.id).catch(() => undefined);
+      }
+      await network.reconcile(async () => false).catch(() => undefined);
+      await execa('ip', ['link', 'del', config.bridge], { reject: false });
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return s;
+}
