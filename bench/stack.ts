@@ -47,7 +47,7 @@ export async function benchStack(): Promise<BenchResult[]> {
   let s: TestStack | undefined;
   try {
     ctd = await startContainerd('bench-stack');
-    s = await testStack(ctd, 'bench-stack');
+    s = await testStack(ctd, 'bench-stack', { bundle: true });
     const st = s;
     await packNodeFunction(ctd.client.inNamespace(st.config.functionNamespace), FN_IMAGE);
     await st.startProvider();

@@ -173,11 +173,14 @@ export async function startQueueWorker(o: WorkerOptions): Promise<{ stop(): Prom
   })();
   o.log.info('consuming', { stream: REQUEST_STREAM, max_inflight: o.maxInflight, ack_wait_ms: o.ackWaitMs });
   return {
+    /** Stops taking messages, lets running invocations finish (bounded), then closes. */
     async stop() {
-      await messages.close();
-      await loop;
-      await Promise.allSettled(inflight);
-      await nc.drain();
+      const bounded = (p: Promise<unknown>, ms: number) =>
+        Promise.race([p, new Promise((r) => setTimeout(r, ms).unref())]);
+      await bounded(messages.close(), 1000);
+      await bounded(Promise.allSettled(inflight), Math.min(o.ackWaitMs, 10_000));
+      await bounded(loop, 500);
+      await nc.close();
     },
   };
 }

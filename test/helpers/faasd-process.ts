@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+/** The built single-file bundle, as users run it (npm run build); benches measure this one. */
+export const BUNDLE = join(import.meta.dirname, '../../dist/bundle/faasd.mjs');
 
 export interface FaasdProcess {
   proc: ChildProcess;
@@ -9,9 +11,14 @@ export interface FaasdProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the faasd CLI from source in a child process, collecting its output. */
-export function runFaasd(args: string[], env: Record<string, string>): FaasdProcess {
-  const proc = spawn('node', ['--import', 'tsx', CLI, ...args], {
+/** Runs the faasd CLI (from source, or the built bundle) in a child process, collecting its output. */
+export function runFaasd(
+  args: string[],
+  env: Record<string, string>,
+  opts: { bundle?: boolean } = {},
+): FaasdProcess {
+  const argv = opts.bundle ? [BUNDLE, ...args] : ['--import', 'tsx', CLI, ...args];
+  const proc = spawn('node', argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -33,7 +33,7 @@ export interface TestStack {
 export async function testStack(
   ctd: TestContainerd,
   tag: string,
-  opts: { scrapeSeconds?: number } = {},
+  opts: { scrapeSeconds?: number; bundle?: boolean } = {},
 ): Promise<TestStack> {
   const root = await mkdtemp(`/tmp/faasd-test-${tag}-`);
   const t = randomBytes(2).toString('hex');
@@ -72,7 +72,7 @@ export async function testStack(
   const bridgeIp = gatewayOf(config.subnet);
 
   const started = async (args: string[], ready: string): Promise<FaasdProcess> => {
-    const p = runFaasd(args, env);
+    const p = runFaasd(args, env, { bundle: opts.bundle ?? false });
     const early = p.exited.then((c) => {
       throw new Error(`faasd ${args[0]} exited (${c}): ${p.output().slice(-3000)}`);
     });
