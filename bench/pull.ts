@@ -9,7 +9,7 @@ import { startRegistry } from '../test/helpers/registry.js';
 import { exportImages, packImage, pullImage, RegistryClient } from '../src/image/index.js';
 import { median, timed, type BenchResult } from './stats.js';
 
-export async function benchPull(rounds = 3): Promise<BenchResult[]> {
+export async function benchPull(rounds = 5): Promise<BenchResult[]> {
   const work = await mkdtemp('/tmp/faasd-bench-pull-');
   const reg = await startRegistry();
   try {

@@ -30,8 +30,15 @@ await build({
   outfile: 'dist/bundle/faasd.mjs',
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
-    js: "import { createRequire as __faasdRequire } from 'node:module'; const require = __faasdRequire(import.meta.url);",
+    js: [
+      // CommonJS dependencies call require(); give the ESM bundle one.
+      "import { createRequire as __faasdRequire } from 'node:module'; const require = __faasdRequire(import.meta.url);",
+      // In a container the gateway and queue-worker are PID 1, which ignores a SIGTERM it has no handler
+      // for: catch one that arrives while the bundle is still loading, for the daemon to honour.
+      "if (['gateway', 'queue-worker'].includes(process.argv[2] ?? '')) { for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => { globalThis.__faasdEarlySignal ??= s; }); }",
+    ].join('\n'),
   },
+
   logLevel: 'warning',
 });
 cpSync('src/containerd/proto', 'dist/bundle/proto', { recursive: true });

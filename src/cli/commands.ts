@@ -7,12 +7,36 @@ import { startQueueWorker, workerOptionsFromEnv } from '../queue-worker/index.js
 import { createLogger } from '../log.js';
 import { install, uninstall } from '../install/index.js';
 
-/** Resolves on the first SIGTERM or SIGINT. */
+/** Resolves on the first SIGTERM or SIGINT, including one caught while the bundle was loading. */
 function untilSignal(): Promise<void> {
   return new Promise<void>((res) => {
+    if ((globalThis as { __faasdEarlySignal?: string }).__faasdEarlySignal) res();
     process.once('SIGTERM', () => res());
     process.once('SIGINT', () => res());
   });
+}
+
+/**
+ * Runs a daemon until SIGTERM/SIGINT, then stops it. A signal that comes while it is still starting
+ * (waiting for NATS, say) ends the process at once: it has nothing to hand over yet.
+ */
+async function serveUntilSignal(start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const signalled = untilSignal();
+  const starting = start();
+  const first = await Promise.race([
+    starting.then(() => 'started' as const),
+    signalled.then(() => 'signal' as const),
+  ]);
+  if (first === 'signal') {
+    void starting.then((r) => r.stop()).catch(() => undefined);
+    setTimeout(() => process.exit(0), 500).unref();
+    return;
+  }
+  const running = await starting;
+  await signalled;
+  await running.stop();
+  // Stopped cleanly: exit now rather than wait on a client library's stray timer (the NATS client's).
+  setImmediate(() => process.exit(0));
 }
 import { configFrom, type GlobalFlags } from './context.js';
 import { runAction } from './run.js';
@@ -41,14 +65,13 @@ export function registerCommands(program: Command): void {
     .action((opts: { port: string; listen?: string[]; stateDir?: string }) =>
       runAction(async () => {
         const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
-        const stop = untilSignal();
-        const running = await startProvider({
-          config: cfg,
-          port: Number(opts.port),
-          ...(opts.listen ? { listen: opts.listen } : {}),
-        });
-        await stop;
-        await running.stop();
+        await serveUntilSignal(() =>
+          startProvider({
+            config: cfg,
+            port: Number(opts.port),
+            ...(opts.listen ? { listen: opts.listen } : {}),
+          }),
+        );
       }),
     );
 
@@ -72,10 +95,7 @@ export function registerCommands(program: Command): void {
     .description('serve the OpenFaaS gateway (env FAASD_PROVIDER_URL, FAASD_NATS_URL, FAASD_SECRETS_DIR, …)')
     .action(() =>
       runAction(async () => {
-        const stop = untilSignal();
-        const running = await startGateway(gatewayOptionsFromEnv());
-        await stop;
-        await running.stop();
+        await serveUntilSignal(() => startGateway(gatewayOptionsFromEnv()));
       }),
     );
 
@@ -86,10 +106,9 @@ export function registerCommands(program: Command): void {
     )
     .action(() =>
       runAction(async () => {
-        const stop = untilSignal();
-        const running = await startQueueWorker(workerOptionsFromEnv(createLogger('faasd queue-worker')));
-        await stop;
-        await running.stop();
+        await serveUntilSignal(() =>
+          startQueueWorker(workerOptionsFromEnv(createLogger('faasd queue-worker'))),
+        );
       }),
     );
 

@@ -181,6 +181,7 @@ export async function startQueueWorker(o: WorkerOptions): Promise<{ stop(): Prom
       await bounded(Promise.allSettled(inflight), Math.min(o.ackWaitMs, 10_000));
       await bounded(loop, 500);
       await nc.close();
+      o.log.info('stopped');
     },
   };
 }
