@@ -16,6 +16,20 @@ async function rssMb(pid: number): Promise<number> {
   return Number((kb / 1024).toFixed(1));
 }
 
+/** Mean proportional set size of the running faasd-logger processes (one per container). */
+async function loggerPssMb(): Promise<number> {
+  const { execa } = await import('execa');
+  const pids = (await execa('pgrep', ['-f', 'faasd-logger'], { reject: false })).stdout
+    .split('\n')
+    .filter(Boolean);
+  let total = 0;
+  for (const pid of pids) {
+    const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+    total += Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? '0');
+  }
+  return pids.length ? Number((total / pids.length / 1024).toFixed(1)) : 0;
+}
+
 async function deploy(s: TestStack, name: string): Promise<void> {
   const res = await fetch(`${s.gateway}/system/functions`, {
     method: 'POST',
@@ -161,6 +175,12 @@ export async function benchStack(): Promise<BenchResult[]> {
     });
     out.push({ name: 'async enqueue via gateway, 8 conns', value: asyncLoad.rps, unit: 'req/s' });
 
+    out.push({
+      name: 'log collector per container (PSS)',
+      value: await loggerPssMb(),
+      unit: 'MB',
+      reference: 'reference 17.6 MB RSS',
+    });
     const idleProvider = await rssMb(providerPid);
     out.push({
       name: 'provider RSS (1 function)',

@@ -108,6 +108,24 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
     assert.match(cb.body, /^body=async$/m);
   });
 
+  it('secrets, logs and namespaces through the gateway', async () => {
+    assert.equal((await api('POST', '/system/secrets', { name: 'api-key', value: 'k3y' })).status, 201);
+    assert.deepEqual(JSON.parse((await api('GET', '/system/secrets')).text), [
+      { name: 'api-key', namespace: stack.config.functionNamespace },
+    ]);
+    const fn = { service: 'echo', image: IMAGE, envVars: { GREETING: 'e2e' }, secrets: ['api-key'] };
+    assert.equal((await api('PUT', '/system/functions', fn)).status, 202);
+    assert.match(await (await fetch(`${gw}/function/echo/with-secret`)).text(), /^secrets=api-key=k3y;$/m);
+    const logs = await pollUntil('the invocation in the logs', async () => {
+      const text = (await api('GET', '/system/logs?name=echo&tail=20')).text;
+      return text.includes('handled GET /with-secret') ? text : undefined;
+    });
+    assert.match(logs, /"name":"echo"/);
+    assert.equal((await api('POST', '/system/namespace/team-e2e', { labels: { team: 'e2e' } })).status, 201);
+    assert.ok((JSON.parse((await api('GET', '/system/namespaces')).text) as string[]).includes('team-e2e'));
+    assert.equal((await api('DELETE', '/system/namespace/team-e2e')).status, 202);
+  });
+
   it('survives a restart of both daemons with the function still answering', async () => {
     await stopBoth();
     await startBoth();
