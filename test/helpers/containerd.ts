@@ -9,6 +9,8 @@ export interface TestContainerd {
   dir: string;
   address: string;
   client: Containerd;
+  /** Stops containerd (its shims and tasks live on) and starts it again on the same root and socket. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -36,31 +38,42 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
       '',
     ].join('\n'),
   );
-  const proc = spawn('containerd', ['--config', join(dir, 'config.toml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const logs: Buffer[] = [];
-  proc.stderr?.on('data', (c: Buffer) => logs.push(c));
-  const early = exited(proc, 'containerd');
-  early.catch(() => undefined);
   const client = Containerd.connect(address, 'default');
-  try {
-    await pollUntil('containerd to answer', async () => (await client.version()).version, { early });
-  } catch (err) {
-    proc.kill('SIGKILL');
-    throw new Error(`containerd did not start: ${Buffer.concat(logs).toString().slice(-2000)}`, {
-      cause: err,
+  const launch = async (): Promise<ChildProcess> => {
+    const p = spawn('containerd', ['--config', join(dir, 'config.toml')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-  }
+    const logs: Buffer[] = [];
+    p.stderr?.on('data', (c: Buffer) => logs.push(c));
+    const early = exited(p, 'containerd');
+    early.catch(() => undefined);
+    try {
+      await pollUntil('containerd to answer', async () => (await client.version()).version, { early });
+    } catch (err) {
+      p.kill('SIGKILL');
+      throw new Error(`containerd did not start: ${Buffer.concat(logs).toString().slice(-2000)}`, {
+        cause: err,
+      });
+    }
+    return p;
+  };
+  let proc = await launch();
+  const halt = async () => {
+    proc.kill('SIGTERM');
+    await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+  };
   return {
     dir,
     address,
     client,
+    async restart() {
+      await halt();
+      proc = await launch();
+    },
     async stop() {
       await removeEverything(client).catch(() => undefined);
       client.close();
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+      await halt();
       // Shims outlive containerd by design; end the ones this instance started.
       await execa('pkill', ['-9', '-f', `containerd-shim-runc-v2 .*-address ${address}`], { reject: false });
       // Loggers (binary:// log drivers) are the shims' children and outlive them too.

@@ -167,6 +167,32 @@ services:
     await assertNothingLeft();
   });
 
+  it('survives a containerd restart: reconnects and still restarts a killed task', async () => {
+    const p = await startUp();
+    await ctd.restart();
+    const c = ctd.client.inNamespace(ns);
+    const before = await pollUntil('idle to be seen after the restart', async () => {
+      const t = await c.tasks.get('idle');
+      return t?.status === 'RUNNING' ? t : undefined;
+    });
+    // The monitor resubscribes after losing containerd; then an exit is handled as before.
+    await pollUntil('faasd up to reconnect', async () =>
+      /lost containerd events; reconnecting/.test(p.output()) ? true : undefined,
+    );
+    process.kill(before.pid, 'SIGKILL');
+    await pollUntil(
+      'idle to be running again',
+      async () => {
+        const t = await c.tasks.get('idle');
+        return t?.status === 'RUNNING' && t.pid !== before.pid ? t : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    p.proc.kill('SIGTERM');
+    assert.equal(await p.exited, 0, p.output());
+    await assertNothingLeft();
+  });
+
   it('after SIGKILL of faasd up, the next start replaces the leftovers and leaks nothing', async () => {
     const first = await startUp();
     first.proc.kill('SIGKILL');
