@@ -43,7 +43,44 @@ function deploymentOf(c: ContainerRecord): StoredDeployment | undefined {
 
 /** Functions as containerd containers: deploy, update, delete, list, describe, scale. */
 export class FunctionService {
+  /** Functions an API call is changing right now: their task exits are ours, not deaths. */
+  private readonly busy = new Map<string, number>();
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
   constructor(private readonly d: FunctionServiceDeps) {}
+
+  private async changing<T>(namespace: string, name: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${namespace}/${name}`;
+    this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const n = (this.busy.get(key) ?? 1) - 1;
+      if (n > 0) this.busy.set(key, n);
+      else this.busy.delete(key);
+    }
+  }
+
+  /**
+   * A function's task exited: unless an API call is changing it or it is scaled to zero, start it again
+   * after a delay that doubles while it keeps dying fast (capped at 30 s).
+   */
+  async onTaskExit(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    if (this.busy.has(key)) return;
+    const f = this.failures.get(key) ?? { count: 0, since: 0 };
+    if (Date.now() - f.since > 60_000) f.count = 0;
+    const wait = Math.min(30_000, 250 * 2 ** f.count);
+    this.failures.set(key, { count: f.count + 1, since: Date.now() });
+    await new Promise((r) => setTimeout(r, wait));
+    if (this.busy.has(key)) return;
+    const c = await this.in(namespace).containers.get(name);
+    if (!c?.labels[FUNCTION_LABEL] || Number(c.labels[REPLICAS_LABEL] ?? '1') === 0) return;
+    if ((await this.in(namespace).tasks.get(name))?.status === 'RUNNING') return;
+    this.d.log.warn('function task exited; restarting', { namespace, function: name, attempt: f.count + 1 });
+    await this.changing(namespace, name, () => this.d.runtime.start(namespace, name));
+    this.d.resolver.invalidate(namespace, name);
+  }
 
   private in(namespace: string): Containerd {
     return this.d.ctd.inNamespace(namespace);
@@ -96,9 +133,11 @@ export class FunctionService {
     if (!old?.labels[FUNCTION_LABEL]) throw new NotFoundError('function', dep.service);
     await ensureImage(c, this.d.registry, dep.image, this.d.log);
     const replicas = Number(old.labels[REPLICAS_LABEL] ?? '1');
-    await this.d.runtime.remove(dep.namespace, dep.service, { graceMs: this.d.stopGraceMs });
-    this.d.resolver.invalidate(dep.namespace, dep.service);
-    await this.launch(dep, replicas);
+    await this.changing(dep.namespace, dep.service, async () => {
+      await this.d.runtime.remove(dep.namespace, dep.service, { graceMs: this.d.stopGraceMs });
+      this.d.resolver.invalidate(dep.namespace, dep.service);
+      await this.launch(dep, replicas);
+    });
     this.d.log.info('updated function', {
       namespace: dep.namespace,
       function: dep.service,
@@ -116,7 +155,9 @@ export class FunctionService {
 
   async delete(name: string, namespace: string): Promise<void> {
     await this.existing(name, namespace);
-    await this.d.runtime.remove(namespace, name, { graceMs: this.d.stopGraceMs });
+    await this.changing(namespace, name, () =>
+      this.d.runtime.remove(namespace, name, { graceMs: this.d.stopGraceMs }),
+    );
     this.d.resolver.invalidate(namespace, name);
     this.d.log.info('deleted function', { namespace, function: name });
   }
@@ -160,8 +201,10 @@ export class FunctionService {
     const ctd = this.in(namespace);
     await ctd.containers.setLabels(name, { ...c.labels, [REPLICAS_LABEL]: String(replicas) });
     const task = await ctd.tasks.get(name);
-    if (replicas === 0 && task) await this.d.runtime.stop(namespace, name, this.d.stopGraceMs);
-    if (replicas > 0 && task?.status !== 'RUNNING') await this.d.runtime.start(namespace, name);
+    await this.changing(namespace, name, async () => {
+      if (replicas === 0 && task) await this.d.runtime.stop(namespace, name, this.d.stopGraceMs);
+      if (replicas > 0 && task?.status !== 'RUNNING') await this.d.runtime.start(namespace, name);
+    });
     this.d.resolver.invalidate(namespace, name);
     this.d.log.info('scaled function', { namespace, function: name, replicas });
   }

@@ -28,10 +28,14 @@ export interface RunningProvider {
   stop(): Promise<void>;
 }
 
-/** Follows task exits in every namespace, dropping resolver entries; reconnects when containerd does. */
+/**
+ * Follows task exits in every namespace: drops resolver entries and lets the function service restart
+ * functions that died; reconnects when containerd does.
+ */
 async function watchExits(
   ctd: Containerd,
   resolver: Resolver,
+  functions: FunctionService,
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
@@ -39,7 +43,16 @@ async function watchExits(
   while (!signal.aborted) {
     try {
       for await (const ev of ctd.events.subscribe(['topic=="/tasks/exit"'], signal)) {
-        if (ev.containerId) resolver.invalidate(ev.namespace, ev.containerId);
+        if (!ev.containerId) continue;
+        resolver.invalidate(ev.namespace, ev.containerId);
+        const { namespace, containerId } = ev;
+        functions.onTaskExit(namespace, containerId).catch((err: unknown) => {
+          log.error('function restart failed', {
+            namespace,
+            function: containerId,
+            error: errorMessage(err),
+          });
+        });
         backoff = 200;
       }
     } catch (err) {
@@ -101,7 +114,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     log,
   });
   const ctl = new AbortController();
-  const watching = watchExits(ctd, resolver, log, ctl.signal);
+  const watching = watchExits(ctd, resolver, functions, log, ctl.signal);
 
   const port = o.port ?? 8081;
   const servers: Server[] = [];

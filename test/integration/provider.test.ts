@@ -168,6 +168,18 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     assert.equal(res.status, 200);
   });
 
+  it('a monitor restarts a function whose task died, without an invocation', async () => {
+    const c = ctd.client.inNamespace(fnNs);
+    const before = await c.tasks.get('echo');
+    assert.equal(before?.status, 'RUNNING');
+    process.kill(before?.pid ?? 0, 'SIGKILL');
+    const after = await pollUntil('the task to run again', async () => {
+      const t = await c.tasks.get('echo');
+      return t?.status === 'RUNNING' && t.pid !== before?.pid ? t : undefined;
+    });
+    assert.notEqual(after.pid, before?.pid);
+  });
+
   it('manages secrets, and a function reads its secret', async () => {
     assert.equal((await api('POST', '/system/secrets', { name: 'db-pass', value: 's3cret' })).status, 201);
     assert.equal((await api('POST', '/system/secrets', { name: 'db-pass', value: 'again' })).status, 409);
