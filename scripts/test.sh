@@ -28,6 +28,12 @@ if [ "$what" = all ]; then
   run_suite unit
   run_suite integration
   run_suite e2e
+  if [ "$(id -u)" = 0 ]; then
+    echo "== single-file executable: build, then the e2e suite against it"
+    bash scripts/release.sh amd64
+    ./dist/release/faasd-linux-amd64 version
+    FAASD_TEST_EXECUTABLE="$PWD/dist/release/faasd-linux-amd64" run_suite e2e
+  fi
 else
   run_suite "$what"
 fi

@@ -22,4 +22,4 @@ program
 registerImageCommands(program);
 registerCommands(program);
 
-await program.parseAsync(process.argv);
+void program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { seaAssetDir } from '../assets.js';
 import { fromServiceError, isServiceError } from './errors.js';
 import { UnavailableError } from '../errors.js';
 
@@ -44,7 +46,8 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 let cachedDefinition: protoLoader.PackageDefinition | undefined;
 
 export function protoDir(): string {
-  return fileURLToPath(new URL('./proto/', import.meta.url));
+  const sea = seaAssetDir();
+  return sea ? join(sea, 'proto') : fileURLToPath(new URL('./proto/', import.meta.url));
 }
 
 /** Parsed once per process: the .proto files never change at run time. */

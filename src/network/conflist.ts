@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { seaAssetDir } from '../assets.js';
 import type { NetworkList } from './cni.js';
 
 export interface NetworkSettings {
@@ -11,7 +13,9 @@ export interface NetworkSettings {
 }
 
 function templatePath(file: string): string {
-  // cni-conf/ sits at the repository root; dist/ gets a copy (scripts/copy-assets.mjs).
+  const sea = seaAssetDir();
+  if (sea) return join(sea, 'cni-conf', file);
+  // cni-conf/ sits at the repository root; dist/ gets a copy (scripts/build.mjs).
   for (const rel of [`../../cni-conf/${file}`, `../cni-conf/${file}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     try {

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seaAssetDir } from '../assets.js';
 
 /**
  * A container's output: one file, `<logDir>/<namespace>/<id>.log` (rotated to `.log.1`), each line
@@ -27,7 +28,10 @@ export async function removeLogs(logDir: string, namespace: string, id: string):
  * first value: one key, `?<dir>=<max bytes>`, is the only way to get a fixed `$1 $2`.
  */
 export function loggerUri(dir: string, maxBytes = 10 * 1024 * 1024): string {
-  const bin = fileURLToPath(new URL('./bin/faasd-logger', import.meta.url));
+  const sea = seaAssetDir();
+  const bin = sea
+    ? join(sea, 'bin/faasd-logger')
+    : fileURLToPath(new URL('./bin/faasd-logger', import.meta.url));
   return `binary://${bin}?${encodeURIComponent(dir)}=${maxBytes}`;
 }
 

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMIT, VERSION } from '../config/index.js';
 import { InternalError } from '../errors.js';
+import { runningAsSea } from '../assets.js';
 
 /** The image the gateway and queue-worker run from: this faasd, tagged by version and commit. */
 export function selfImageRef(): string {
@@ -30,6 +31,24 @@ function bundleDir(): string {
 
 /** node (with its libraries) and the bundle, so the image runs `faasd gateway` or `faasd queue-worker`. */
 export function selfImageSpec(): PackSpec {
+  if (runningAsSea()) {
+    // The single-file executable is node and faasd in one: it is the whole image.
+    return {
+      name: selfImageRef(),
+      binaries: [{ hostPath: process.execPath, imagePath: '/usr/bin/faasd' }],
+      dirs: [{ imagePath: '/tmp' }],
+      files: [
+        {
+          imagePath: '/etc/passwd',
+          content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n',
+        },
+      ],
+      entrypoint: ['/usr/bin/faasd'],
+      cmd: ['gateway'],
+      env: ['PATH=/usr/bin:/bin', 'NODE_ENV=production'],
+      exposedPorts: ['8080/tcp'],
+    };
+  }
   const bundle = bundleDir();
   return {
     name: selfImageRef(),

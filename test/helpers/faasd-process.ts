@@ -17,8 +17,10 @@ export function runFaasd(
   env: Record<string, string>,
   opts: { bundle?: boolean } = {},
 ): FaasdProcess {
-  const argv = opts.bundle ? [BUNDLE, ...args] : ['--import', 'tsx', CLI, ...args];
-  const proc = spawn('node', argv, {
+  // FAASD_TEST_EXECUTABLE: run a single-file build instead (scripts/release.sh), as the test command does once.
+  const exe = process.env.FAASD_TEST_EXECUTABLE;
+  const argv = exe ? args : opts.bundle ? [BUNDLE, ...args] : ['--import', 'tsx', CLI, ...args];
+  const proc = spawn(exe ?? 'node', argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

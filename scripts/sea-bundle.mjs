@@ -1,0 +1,54 @@
+// Prepares a Node single executable application: one CommonJS bundle (SEA needs CommonJS), every
+// runtime file as an asset, and sea-config.json. Usage: node scripts/sea-bundle.mjs OUT_DIR
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const out = resolve(process.argv[2] ?? 'dist/sea');
+mkdirSync(out, { recursive: true });
+const info = JSON.parse(readFileSync('dist/build-info.json', 'utf8'));
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: join(out, 'faasd.cjs'),
+  // import.meta is only read when not running as a SEA (src/assets.ts decides first).
+  logOverride: { 'empty-import-meta': 'silent' },
+  banner: {
+    js: "if (['gateway', 'queue-worker'].includes(process.argv[2] ?? '')) { for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => { globalThis.__faasdEarlySignal ??= s; }); }",
+  },
+  logLevel: 'warning',
+});
+
+const files = [];
+const add = (name, path, mode) => files.push({ name, path: resolve(path), mode });
+for (const f of readdirSync('src/containerd/proto')) add(`proto/${f}`, `src/containerd/proto/${f}`, 0o644);
+add('bin/faasd-logger', 'src/runtime/bin/faasd-logger', 0o755);
+for (const f of readdirSync('cni-conf')) add(`cni-conf/${f}`, `cni-conf/${f}`, 0o644);
+add('build-info.json', 'dist/build-info.json', 0o644);
+const index = {
+  version: `${info.version}-${info.commit}`,
+  files: files.map(({ name, mode }) => ({ name, mode })),
+};
+writeFileSync(join(out, 'assets.json'), JSON.stringify(index));
+
+const assets = Object.fromEntries(files.map((f) => [f.name, f.path]));
+assets['assets.json'] = join(out, 'assets.json');
+writeFileSync(
+  join(out, 'sea-config.json'),
+  JSON.stringify(
+    {
+      main: join(out, 'faasd.cjs'),
+      output: join(out, 'sea.blob'),
+      disableExperimentalSEAWarning: true,
+      useCodeCache: false,
+      useSnapshot: false,
+      assets,
+    },
+    null,
+    2,
+  ),
+);
