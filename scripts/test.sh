@@ -22,6 +22,7 @@ if [ "$what" = all ]; then
   echo "== format"; npx prettier --check .
   echo "== type check"; npx tsc -p tsconfig.json --noEmit
   if command -v shellcheck >/dev/null; then echo "== shellcheck"; shellcheck scripts/*.sh scripts/sample/* .ci/run; fi
+  if command -v vagrant >/dev/null; then echo "== vagrant validate"; vagrant validate --ignore-provider; fi
   if [ "$(id -u)" != 0 ]; then
     echo "NOTE: not root: integration and e2e suites will be skipped (they need containerd, CNI, iptables)"
   fi
