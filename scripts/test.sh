@@ -30,9 +30,12 @@ if [ "$what" = all ]; then
   run_suite integration
   run_suite e2e
   if [ "$(id -u)" = 0 ]; then
-    echo "== single-file executable: build, then the e2e suite against it"
-    bash scripts/release.sh amd64
+    echo "== single-file executables: build both, the e2e suite against amd64, arm64 under qemu"
+    bash scripts/release.sh amd64 arm64
     ./dist/release/faasd-linux-amd64 version
+    if command -v qemu-aarch64-static >/dev/null && [ -d /usr/aarch64-linux-gnu ]; then
+      qemu-aarch64-static -L /usr/aarch64-linux-gnu ./dist/release/faasd-linux-arm64 version
+    fi
     FAASD_TEST_EXECUTABLE="$PWD/dist/release/faasd-linux-amd64" run_suite e2e
   fi
 else
