@@ -30,12 +30,13 @@ if [ "$what" = all ]; then
   run_suite integration
   run_suite e2e
   if [ "$(id -u)" = 0 ]; then
-    echo "== single-file executables: build both, the e2e suite against amd64, arm64 under qemu"
+    echo "== single-file executables: build both; integration and e2e suites against amd64; arm64 under qemu"
     bash scripts/release.sh amd64 arm64
     ./dist/release/faasd-linux-amd64 version
     if command -v qemu-aarch64-static >/dev/null && [ -d /usr/aarch64-linux-gnu ]; then
       qemu-aarch64-static -L /usr/aarch64-linux-gnu ./dist/release/faasd-linux-arm64 version
     fi
+    FAASD_TEST_EXECUTABLE="$PWD/dist/release/faasd-linux-amd64" run_suite integration
     FAASD_TEST_EXECUTABLE="$PWD/dist/release/faasd-linux-amd64" run_suite e2e
   fi
 else
