@@ -19,19 +19,9 @@ export interface FunctionDeployment {
   readOnlyRootFilesystem?: boolean;
 }
 
-export interface FunctionStatus {
+/** List/describe: every FunctionDeployment field, `name` instead of `service`, plus the live counts. */
+export interface FunctionStatus extends Omit<FunctionDeployment, 'service'> {
   name: string;
-  image: string;
-  namespace?: string;
-  envProcess?: string;
-  envVars?: Record<string, string>;
-  constraints?: string[];
-  secrets?: string[];
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  limits?: FunctionResources;
-  requests?: FunctionResources;
-  readOnlyRootFilesystem?: boolean;
   invocationCount: number;
   replicas: number;
   availableReplicas: number;

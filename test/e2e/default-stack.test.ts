@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { startCallbackReceiver, type Callback } from '../helpers/callbacks.js';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
 import { packEchoFunction } from '../helpers/echo-function.js';
-import { freePort } from '../helpers/registry.js';
 import { pollUntil } from '../helpers/wait.js';
 import { testStack, type TestStack } from '../helpers/stack.js';
 
@@ -17,7 +17,7 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
   let gw: string;
   let receiver: Server;
   let callbackUrl: string;
-  const callbacks: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let callbacks: Callback[] = [];
 
   const startBoth = async () => {
     await stack.startProvider();
@@ -42,19 +42,12 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
     stack = await testStack(ctd, 'e2e', { scrapeSeconds: 1 });
     gw = stack.gateway;
     await packEchoFunction(ctd.client.inNamespace(stack.config.functionNamespace), IMAGE);
-    // The callback receiver listens on the bridge's own address, which the queue-worker container reaches.
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        callbacks.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(200).end();
-      });
-    });
     await startBoth();
-    const port = await freePort();
-    await new Promise<void>((r) => receiver.listen(port, stack.bridgeIp, () => r()));
-    callbackUrl = `http://${stack.bridgeIp}:${port}/callback`;
+    // The callback receiver listens on the bridge's own address, which the queue-worker container reaches.
+    const cb = await startCallbackReceiver(stack.bridgeIp);
+    receiver = cb.server;
+    callbacks = cb.received;
+    callbackUrl = cb.url;
   });
 
   after(async () => {

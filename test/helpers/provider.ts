@@ -1,11 +1,9 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execa } from 'execa';
 import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
 import { startProvider, type RunningProvider } from '../../src/provider/index.js';
-import { networkFromConfig } from '../../src/network/index.js';
-import { ContainerRuntime } from '../../src/runtime/index.js';
+import { removeTestStack } from './host-cleanup.js';
 import type { TestContainerd } from './containerd.js';
 
 export interface TestProvider {
@@ -51,18 +49,7 @@ export async function testProvider(ctd: TestContainerd, tag: string): Promise<Te
     },
     async cleanup() {
       await tp.running?.stop().catch(() => undefined);
-      const network = networkFromConfig(config);
-      const runtime = new ContainerRuntime(ctd.client, {
-        logDir: join(dir, 'logs'),
-        network,
-        stopGraceMs: 200,
-      });
-      for (const ns of await ctd.client.namespaces.list()) {
-        for (const c of await ctd.client.inNamespace(ns.name).containers.list())
-          await runtime.remove(ns.name, c.id).catch(() => undefined);
-      }
-      await network.reconcile(async () => false).catch(() => undefined);
-      await execa('ip', ['link', 'del', config.bridge], { reject: false });
+      await removeTestStack(ctd, config, dir);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -2,11 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { execa } from 'execa';
 import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
 import { install } from '../../src/install/index.js';
-import { gatewayOf, networkFromConfig } from '../../src/network/index.js';
-import { ContainerRuntime } from '../../src/runtime/index.js';
+import { gatewayOf } from '../../src/network/index.js';
+import { removeTestStack } from './host-cleanup.js';
 import type { TestContainerd } from './containerd.js';
 import { freePort } from './registry.js';
 import { pollUntil } from './wait.js';
@@ -112,18 +111,7 @@ export async function testStack(
     },
     async cleanup() {
       for (const p of [s.up, s.providerProc]) if (p && p.proc.exitCode === null) p.proc.kill('SIGKILL');
-      const network = networkFromConfig(config);
-      const runtime = new ContainerRuntime(ctd.client, {
-        logDir: join(root, 'logs'),
-        network,
-        stopGraceMs: 200,
-      });
-      for (const ns of await ctd.client.namespaces.list()) {
-        for (const c of await ctd.client.inNamespace(ns.name).containers.list())
-          await runtime.remove(ns.name, c.id).catch(() => undefined);
-      }
-      await network.reconcile(async () => false).catch(() => undefined);
-      await execa('ip', ['link', 'del', config.bridge], { reject: false });
+      await removeTestStack(ctd, config, root);
       await rm(root, { recursive: true, force: true });
     },
   };

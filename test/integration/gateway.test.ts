@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { startCallbackReceiver, type Callback } from '../helpers/callbacks.js';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -16,11 +17,6 @@ import { REQUEST_STREAM } from '../../src/queue-worker/index.js';
 
 const IMAGE = 'faasd.test/echo:1';
 
-interface Callback {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 describe('gateway and queue-worker', { skip: needsRoot }, () => {
   let ctd: TestContainerd;
   let p: TestProvider;
@@ -29,7 +25,7 @@ describe('gateway and queue-worker', { skip: needsRoot }, () => {
   let gwUrl: string;
   let receiver: Server;
   let callbackUrl: string;
-  const callbacks: Callback[] = [];
+  let callbacks: Callback[] = [];
   const workers: FaasdProcess[] = [];
 
   /** `auth`: the Authorization header to send; '' sends none. */
@@ -93,16 +89,10 @@ describe('gateway and queue-worker', { skip: needsRoot }, () => {
       scaleFromZeroTimeoutMs: 20_000,
     });
     gwUrl = `http://127.0.0.1:${gw.port}`;
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        callbacks.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    callbackUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/cb`;
+    const cb = await startCallbackReceiver('127.0.0.1');
+    receiver = cb.server;
+    callbacks = cb.received;
+    callbackUrl = cb.url;
   });
   after(async () => {
     for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGKILL');

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { FaasdConfig } from '../../src/config/index.js';
+import { networkFromConfig } from '../../src/network/index.js';
+import { ContainerRuntime } from '../../src/runtime/index.js';
+import type { TestContainerd } from './containerd.js';
+
+/** Whatever a test on `config`'s network left: every container (with its network), orphaned netns, the bridge. */
+export async function removeTestStack(
+  ctd: TestContainerd,
+  config: FaasdConfig,
+  scratchDir: string,
+): Promise<void> {
+  const network = networkFromConfig(config);
+  const runtime = new ContainerRuntime(ctd.client, {
+    logDir: join(scratchDir, 'logs'),
+    network,
+    stopGraceMs: 200,
+  });
+  for (const ns of await ctd.client.namespaces.list()) {
+    for (const c of await ctd.client.inNamespace(ns.name).containers.list()) {
+      await runtime.remove(ns.name, c.id).catch(() => undefined);
+    }
+  }
+  await network.reconcile(async () => false).catch(() => undefined);
+  await execa('ip', ['link', 'del', config.bridge], { reject: false });
+}
