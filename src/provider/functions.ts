@@ -1,6 +1,6 @@
 import type { Containerd, ContainerRecord } from '../containerd/index.js';
 import { specOf, toDate } from '../containerd/index.js';
-import type { ContainerRuntime } from '../runtime/index.js';
+import { memoryUsageBytes, type ContainerRuntime } from '../runtime/index.js';
 import type { CniNetwork } from '../network/index.js';
 import { ensureImage } from '../supervisor/index.js';
 import type { RegistryClient } from '../image/index.js';
@@ -168,6 +168,7 @@ export class FunctionService {
     const replicas = Number(c.labels[REPLICAS_LABEL] ?? '1');
     const { service, ...rest } = dep;
     const created = toDate(c.createdAt);
+    const memory = task?.status === 'RUNNING' ? await memoryUsageBytes(namespace, c.id) : undefined;
     return {
       ...rest,
       name: service,
@@ -176,6 +177,7 @@ export class FunctionService {
       replicas,
       availableReplicas: task?.status === 'RUNNING' ? 1 : 0,
       ...(created ? { createdAt: created.toISOString() } : {}),
+      ...(memory !== undefined ? { usage: { totalMemoryBytes: memory } } : {}),
     };
   }
 

@@ -99,6 +99,8 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     assert.equal(d.replicas, 1);
     assert.equal(d.availableReplicas, 1);
     assert.match(String(d.createdAt), /^\d{4}-\d\d-\d\dT/);
+    const usage = d.usage as { totalMemoryBytes?: number } | undefined;
+    assert.ok((usage?.totalMemoryBytes ?? 0) > 0, `usage ${JSON.stringify(usage)}`);
   });
 
   it('invokes with method, path, query, headers and body passed through', async () => {
