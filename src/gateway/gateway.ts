@@ -12,7 +12,7 @@ import {
   validateName,
   type FunctionStatus,
 } from '../provider/index.js';
-import type { Credentials } from '../provider/auth.js';
+import type { Credentials } from '../provider/index.js';
 import type { AsyncQueue, QueuedRequest } from '../queue-worker/index.js';
 import type { Scaler } from './scaler.js';
 

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, pack as tarPack } from 'tar-stream';
 import type { Containerd } from '../containerd/index.js';
 import { skipBytes } from '../containerd/index.js';
-import type { Descriptor } from '../containerd/types.js';
+import type { Descriptor } from '../containerd/index.js';
 import { ImageNotFoundError, NoMatchingPlatformError } from './registry-errors.js';
 import { commitImage } from './commit.js';
 import { GC } from './chain.js';

@@ -1,5 +1,5 @@
 import type { Containerd } from '../containerd/index.js';
-import type { Descriptor } from '../containerd/types.js';
+import type { Descriptor } from '../containerd/index.js';
 import { GC } from './chain.js';
 import type { ImageConfig, ImageManifest } from './oci.js';
 import { unpackImage } from './unpack.js';

@@ -1,4 +1,4 @@
-import type { Descriptor } from '../containerd/types.js';
+import type { Descriptor } from '../containerd/index.js';
 
 export const MediaType = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',

@@ -1,6 +1,6 @@
 import type { Containerd } from '../containerd/index.js';
 import { sha256Digest } from '../containerd/index.js';
-import type { Descriptor } from '../containerd/types.js';
+import type { Descriptor } from '../containerd/index.js';
 import { commitImage } from './commit.js';
 import { sharedLibraries } from './ldd.js';
 import { hostPlatform, MediaType, type ImageConfig, type ImageManifest } from './oci.js';

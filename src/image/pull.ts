@@ -1,6 +1,6 @@
 import type { Containerd } from '../containerd/index.js';
 import { sha256Digest } from '../containerd/index.js';
-import type { Descriptor } from '../containerd/types.js';
+import type { Descriptor } from '../containerd/index.js';
 import { GC } from './chain.js';
 import { commitImage } from './commit.js';
 import { formatReference, parseReference, type ImageRef } from './reference.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Containerd } from '../containerd/index.js';
-import type { Descriptor } from '../containerd/types.js';
-import { isAlreadyExists } from '../containerd/errors.js';
+import type { Descriptor } from '../containerd/index.js';
+import { isAlreadyExists } from '../containerd/index.js';
 import { chainIds, GC } from './chain.js';
 import type { ImageConfig, ImageManifest } from './oci.js';
 import { InternalError } from '../errors.js';

@@ -4,7 +4,7 @@ export { FunctionService } from './functions.js';
 export { NamespaceService } from './namespaces.js';
 export { SecretStore } from './secrets.js';
 export { Resolver } from './resolver.js';
-export { checkBasicAuth, loadCredentials, UnauthorizedError } from './auth.js';
+export { checkBasicAuth, loadCredentials, UnauthorizedError, type Credentials } from './auth.js';
 export { parseDeployment, containerSpecOf, FUNCTION_LABEL, REPLICAS_LABEL } from './deployment.js';
 export { parseMemory, parseCpu } from './quantity.js';
 export { validateName } from './validate.js';
