@@ -160,6 +160,8 @@ export class Supervisor {
           if (ev.topic !== '/tasks/exit' || !ev.containerId || !this.states.has(ev.containerId)) continue;
           if ('exitStatus' in ev) void this.restart(ev.containerId, `exit status ${ev.exitStatus}`);
         }
+        // A containerd restart can also end the stream cleanly.
+        if (!signal.aborted) this.d.log.warn('containerd events ended; reconnecting', { in_ms: backoff });
       } catch (err) {
         if (signal.aborted) return;
         this.d.log.warn('lost containerd events; reconnecting', { error: errorMessage(err), in_ms: backoff });

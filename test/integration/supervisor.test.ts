@@ -175,10 +175,7 @@ services:
       const t = await c.tasks.get('idle');
       return t?.status === 'RUNNING' ? t : undefined;
     });
-    // The monitor resubscribes after losing containerd; then an exit is handled as before.
-    await pollUntil('faasd up to reconnect', async () =>
-      /lost containerd events; reconnecting/.test(p.output()) ? true : undefined,
-    );
+    // Whether the exit event or the re-check after resubscribing sees it, the task must come back.
     process.kill(before.pid, 'SIGKILL');
     await pollUntil(
       'idle to be running again',
