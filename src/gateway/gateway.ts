@@ -8,7 +8,7 @@ import {
   checkBasicAuth,
   parseFunctionPath,
   readBody,
-  sendError,
+  guarded,
   validateName,
   type FunctionStatus,
 } from '../provider/index.js';
@@ -183,13 +183,7 @@ export function createGatewayHandler(d: GatewayDeps): {
   };
 
   return {
-    handle(req, res) {
-      handle(req, res).catch((err: unknown) =>
-        sendError(res, err, d.log, { method: req.method ?? '', path: req.url ?? '' }),
-      );
-    },
-    close() {
-      proxy.close();
-    },
+    handle: guarded(handle, d.log),
+    close: () => proxy.close(),
   };
 }

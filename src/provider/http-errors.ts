@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaasdError, InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -36,4 +36,16 @@ export function sendError(
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
   if (status === 401) headers['WWW-Authenticate'] = `Basic realm="${AUTH_REALM}"`;
   res.writeHead(status, headers).end(`${message}\n`);
+}
+
+/** An HTTP handler built on an async one: whatever it throws becomes a response through sendError. */
+export function guarded(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  log: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) =>
+      sendError(res, err, log, { method: req.method ?? '', path: req.url ?? '' }),
+    );
+  };
 }

@@ -16,7 +16,7 @@ export {
   NoReadyReplicaError,
 } from './proxy.js';
 export { Metrics } from './metrics.js';
-export { sendError, AUTH_REALM, BodyTooLargeError } from './http-errors.js';
+export { sendError, guarded, AUTH_REALM, BodyTooLargeError } from './http-errors.js';
 export { readBody } from './router.js';
 export { waitForPort } from './wait-port.js';
 export type * from './types.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { NotFoundError, FaasdError } from '../errors.js';
 import { checkBasicAuth, type Credentials } from './auth.js';
-import { sendError } from './http-errors.js';
+import { guarded } from './http-errors.js';
 import { Router, send } from './router.js';
 import { systemRoutes, type RouteDeps } from './routes.js';
 import { FunctionProxy, NoReadyReplicaError, UpstreamError, parseFunctionPath } from './proxy.js';
@@ -83,13 +83,7 @@ export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
   };
 
   return {
-    handle(req, res) {
-      handle(req, res).catch((err: unknown) =>
-        sendError(res, err, d.log, { method: req.method ?? '', path: req.url ?? '' }),
-      );
-    },
-    close() {
-      proxy.close();
-    },
+    handle: guarded(handle, d.log),
+    close: () => proxy.close(),
   };
 }
