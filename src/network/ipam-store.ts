@@ -71,10 +71,16 @@ export class IpamStore {
 
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o755 });
+    // A process killed while holding the lock leaves it behind: it is stale after 5 s (the holder
+    // refreshes it every second), and a waiter retries for longer than that, so the next start proceeds.
     const release = await lockfile.lock(this.path, {
       realpath: false,
-      stale: 30_000,
-      retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.5 },
+      stale: 5_000,
+      update: 1_000,
+      retries: { retries: 300, minTimeout: 5, maxTimeout: 100, factor: 1.5 },
+      // Compromised = our lock went stale under us (a stall over 5 s). Writes stay atomic renames; a
+      // crashed daemon would be worse than one lost update, so it is not thrown.
+      onCompromised: () => undefined,
     });
     try {
       return await fn();

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import {
   IpamStore,
   renderHosts,
@@ -35,6 +36,29 @@ describe('IPAM store', () => {
     assert.equal(new Set(records.map((r) => `${r.namespace}/${r.id}`)).size, 100);
     // No temp files or lock left beside it.
     assert.deepEqual(await readdir(dir), ['ipam.json']);
+  });
+
+  it('a lock left by a SIGKILLed holder goes stale, and the next writer proceeds', async () => {
+    const path = join(dir, 'killed.json');
+    const holder = spawn(
+      'node',
+      ['--import', 'tsx', join(import.meta.dirname, '../helpers/lock-holder.ts'), path],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (c: Buffer) => (c.toString().includes('locked') ? resolve() : undefined));
+      holder.once('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));
+    });
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const records = await new IpamStore(path).update((rs) => [
+      ...rs,
+      { namespace: 'n', id: 'after-kill', netns: '', ifname: 'eth0', state: 'attached', createdAt: '' },
+    ]);
+    assert.deepEqual(
+      records.map((r) => r.id),
+      ['after-kill'],
+    );
   });
 
   it('reads a missing store as empty', async () => {
