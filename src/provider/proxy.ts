@@ -5,7 +5,7 @@ export class UpstreamError extends FaasdError {
   constructor(
     readonly fn: string,
     reason: string,
-    /** The connection failed before any of the request was read: safe to send again. */
+    /** Failed before the function could have acted on it (nothing of the body read, or no body and no answer): safe to send again. */
     readonly beforeRequest = false,
     options?: ErrorOptions,
   ) {
@@ -75,21 +75,28 @@ export class FunctionProxy {
           timeout: this.timeoutMs,
         },
         (upRes) => {
+          answered = true;
           res.writeHead(upRes.statusCode ?? 502, forwardHeaders(upRes.headers));
           upRes.pipe(res);
           upRes.on('end', () => resolve(upRes.statusCode ?? 502));
           upRes.on('error', (e) => reject(new UpstreamError(target.fn, e.message, false, { cause: e })));
         },
       );
-      // The body is read only once the connection stands, so a refused connect leaves it unread.
+      // The body is read only once the connection stands, so a refused connect leaves it unread. A request
+      // without a body that got no answer (a reset from a dying process) can be sent again as well.
       let piped = false;
+      let answered = false;
+      const bodiless =
+        req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
       const pipeBody = () => {
         piped = true;
         req.pipe(up);
       };
       up.on('socket', (sock) => (sock.connecting ? sock.once('connect', pipeBody) : pipeBody()));
       up.on('timeout', () => up.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
-      up.on('error', (e) => reject(new UpstreamError(target.fn, e.message, !piped, { cause: e })));
+      up.on('error', (e) =>
+        reject(new UpstreamError(target.fn, e.message, !piped || (bodiless && !answered), { cause: e })),
+      );
     });
   }
 

@@ -57,8 +57,9 @@ export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
     try {
       status = await proxy.forward(req, res, target(cached ?? (await endpoint(name, ns))));
     } catch (err) {
-      // A cached address whose task just died: look again (restarting it) and send once more.
-      if (!(cached && err instanceof UpstreamError && err.beforeRequest)) throw err;
+      // The task behind the address just died (containerd may not know yet): look again, restarting it
+      // when it is gone, and send once more.
+      if (!(err instanceof UpstreamError && err.beforeRequest)) throw err;
       d.resolver.invalidate(ns, name);
       status = await proxy.forward(req, res, target(await endpoint(name, ns, true)));
     }
