@@ -75,20 +75,10 @@ export class UnavailableError extends FaasdError {
   }
 }
 
-export class PreconditionError extends FaasdError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('precondition', message, options);
-  }
-}
-
 export class InternalError extends FaasdError {
   constructor(message: string, options?: ErrorOptions) {
     super('internal', message, options);
   }
-}
-
-export function isFaasdError(err: unknown): err is FaasdError {
-  return err instanceof FaasdError;
 }
 
 export function errorMessage(err: unknown): string {

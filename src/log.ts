@@ -26,5 +26,3 @@ export function createLogger(component: string, out: NodeJS.WritableStream = pro
     error: (m, f) => write('error', m, f),
   };
 }
-
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -26,16 +26,6 @@ export class Snapshots {
     return res.mounts;
   }
 
-  async view(key: string, parent: string, opts?: CallOptions): Promise<Mount[]> {
-    const res = await this.s.call<{ mounts: Mount[] }>(
-      'snapshots',
-      'View',
-      { snapshotter: this.snapshotter, key, parent },
-      opts,
-    );
-    return res.mounts;
-  }
-
   async mounts(key: string): Promise<Mount[]> {
     const res = await this.s.call<{ mounts: Mount[] }>('snapshots', 'Mounts', {
       snapshotter: this.snapshotter,

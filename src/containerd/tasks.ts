@@ -75,9 +75,4 @@ export class Tasks {
       throw err;
     }
   }
-
-  async pids(containerId: string): Promise<number[]> {
-    const res = await this.s.call<{ processes: { pid: number }[] }>('tasks', 'ListPids', { containerId });
-    return res.processes.map((p) => p.pid);
-  }
 }

@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isolatedEnv } from './test-env.js';
 import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
 import { startProvider, type RunningProvider } from '../../src/provider/index.js';
 import { removeTestStack } from './host-cleanup.js';
@@ -19,17 +20,12 @@ export interface TestProvider {
 /** A provider on 127.0.0.1:<random> with a test-only bridge, subnet, namespaces and state. */
 export async function testProvider(ctd: TestContainerd, tag: string): Promise<TestProvider> {
   const dir = await mkdtemp(`/tmp/faasd-test-${tag}-`);
-  const t = randomBytes(2).toString('hex');
-  const env: Record<string, string> = {
-    FAASD_CONTAINERD_ADDRESS: ctd.address,
-    FAASD_NAMESPACE: `core${t}`,
-    FAASD_FUNCTION_NAMESPACE: `fn${t}`,
-    FAASD_STATE_DIR: join(dir, 'state'),
-    FAASD_PROVIDER_DIR: join(dir, 'provider'),
-    FAASD_BRIDGE: `fprov${t}`,
-    FAASD_SUBNET: `10.202.${randomBytes(1)[0] ?? 1}.0/24`,
-    FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
-  };
+  const env = isolatedEnv(ctd, {
+    stateDir: join(dir, 'state'),
+    providerDir: join(dir, 'provider'),
+    bridgePrefix: 'fprov',
+    subnetBase: '10.202',
+  });
   const config = resolveConfig({}, env, {});
   const secrets = join(config.stateDir, 'secrets');
   await mkdir(secrets, { recursive: true, mode: 0o700 });

@@ -1,6 +1,6 @@
+import { isolatedEnv } from './test-env.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
 import { install } from '../../src/install/index.js';
@@ -35,16 +35,13 @@ export async function testStack(
   opts: { scrapeSeconds?: number; bundle?: boolean } = {},
 ): Promise<TestStack> {
   const root = await mkdtemp(`/tmp/faasd-test-${tag}-`);
-  const t = randomBytes(2).toString('hex');
   const env: Record<string, string> = {
-    FAASD_CONTAINERD_ADDRESS: ctd.address,
-    FAASD_NAMESPACE: `core${t}`,
-    FAASD_FUNCTION_NAMESPACE: `fn${t}`,
-    FAASD_STATE_DIR: join(root, 'var/lib/faasd'),
-    FAASD_PROVIDER_DIR: join(root, 'var/lib/faasd-provider'),
-    FAASD_BRIDGE: `fs${t}`,
-    FAASD_SUBNET: `10.203.${randomBytes(1)[0] ?? 1}.0/24`,
-    FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
+    ...isolatedEnv(ctd, {
+      stateDir: join(root, 'var/lib/faasd'),
+      providerDir: join(root, 'var/lib/faasd-provider'),
+      bridgePrefix: 'fs',
+      subnetBase: '10.203',
+    }),
     FAASD_GATEWAY_BIND: '127.0.0.1',
     FAASD_GATEWAY_PORT: String(await freePort()),
     FAASD_PROMETHEUS_PORT: String(await freePort()),

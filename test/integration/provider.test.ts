@@ -5,6 +5,7 @@ import { needsRoot } from '../helpers/root.js';
 import { packEchoFunction } from '../helpers/echo-function.js';
 import { testProvider, type TestProvider } from '../helpers/provider.js';
 import { pollUntil } from '../helpers/wait.js';
+import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
 
 const IMAGE = 'faasd.test/echo:1';
 
@@ -172,13 +173,8 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
 
   it('a monitor restarts a function whose task died, without an invocation', async () => {
     const c = ctd.client.inNamespace(fnNs);
-    const before = await c.tasks.get('echo');
-    assert.equal(before?.status, 'RUNNING');
-    process.kill(before?.pid ?? 0, 'SIGKILL');
-    const after = await pollUntil('the task to run again', async () => {
-      const t = await c.tasks.get('echo');
-      return t?.status === 'RUNNING' && t.pid !== before?.pid ? t : undefined;
-    });
+    assert.equal((await c.tasks.get('echo'))?.status, 'RUNNING');
+    const { before, after } = await killTaskAndAwaitRestart(c, 'echo');
     assert.notEqual(after.pid, before?.pid);
   });
 

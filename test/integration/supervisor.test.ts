@@ -9,6 +9,7 @@ import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { packBusybox } from '../helpers/busybox.js';
 import { freePort } from '../helpers/registry.js';
 import { pollUntil } from '../helpers/wait.js';
+import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
 import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
 import { IpamStore, listNetns, networkFromConfig } from '../../src/network/index.js';
 import { resolveConfig } from '../../src/config/index.js';
@@ -152,13 +153,8 @@ services:
     ]);
 
     const c = ctd.client.inNamespace(ns);
-    const before = await c.tasks.get('idle');
-    assert.equal(before?.status, 'RUNNING');
-    process.kill(before?.pid ?? 0, 'SIGKILL');
-    const after = await pollUntil('idle to be running again', async () => {
-      const t = await c.tasks.get('idle');
-      return t?.status === 'RUNNING' && t.pid !== before?.pid ? t : undefined;
-    });
+    assert.equal((await c.tasks.get('idle'))?.status, 'RUNNING');
+    const { before, after } = await killTaskAndAwaitRestart(c, 'idle');
     assert.notEqual(after.pid, before?.pid);
     assert.match(p.output(), /service exited; restarting service=idle/);
 
@@ -171,20 +167,11 @@ services:
     const p = await startUp();
     await ctd.restart();
     const c = ctd.client.inNamespace(ns);
-    const before = await pollUntil('idle to be seen after the restart', async () => {
-      const t = await c.tasks.get('idle');
-      return t?.status === 'RUNNING' ? t : undefined;
-    });
-    // Whether the exit event or the re-check after resubscribing sees it, the task must come back.
-    process.kill(before.pid, 'SIGKILL');
-    await pollUntil(
-      'idle to be running again',
-      async () => {
-        const t = await c.tasks.get('idle');
-        return t?.status === 'RUNNING' && t.pid !== before.pid ? t : undefined;
-      },
-      { timeoutMs: 30_000 },
+    await pollUntil('idle to be seen after the restart', async () =>
+      (await c.tasks.get('idle'))?.status === 'RUNNING' ? true : undefined,
     );
+    // Whether the exit event or the re-check after resubscribing sees it, the task must come back.
+    await killTaskAndAwaitRestart(c, 'idle', 30_000);
     p.proc.kill('SIGTERM');
     assert.equal(await p.exited, 0, p.output());
     await assertNothingLeft();
