@@ -46,6 +46,8 @@ export class FunctionService {
   /** Functions an API call is changing right now: their task exits are ours, not deaths. */
   private readonly busy = new Map<string, number>();
   private readonly failures = new Map<string, { count: number; since: number }>();
+  /** Functions with a restart pending (waiting out its delay), so exits and sweeps start one. */
+  private readonly restarting = new Set<string>();
 
   constructor(private readonly d: FunctionServiceDeps) {}
 
@@ -67,19 +69,48 @@ export class FunctionService {
    */
   async onTaskExit(namespace: string, name: string): Promise<void> {
     const key = `${namespace}/${name}`;
-    if (this.busy.has(key)) return;
-    const f = this.failures.get(key) ?? { count: 0, since: 0 };
-    if (Date.now() - f.since > 60_000) f.count = 0;
-    const wait = Math.min(30_000, 250 * 2 ** f.count);
-    this.failures.set(key, { count: f.count + 1, since: Date.now() });
-    await new Promise((r) => setTimeout(r, wait));
-    if (this.busy.has(key)) return;
-    const c = await this.in(namespace).containers.get(name);
-    if (!c?.labels[FUNCTION_LABEL] || Number(c.labels[REPLICAS_LABEL] ?? '1') === 0) return;
-    if ((await this.in(namespace).tasks.get(name))?.status === 'RUNNING') return;
-    this.d.log.warn('function task exited; restarting', { namespace, function: name, attempt: f.count + 1 });
-    await this.changing(namespace, name, () => this.d.runtime.start(namespace, name));
-    this.d.resolver.invalidate(namespace, name);
+    if (this.busy.has(key) || this.restarting.has(key)) return;
+    this.restarting.add(key);
+    try {
+      const f = this.failures.get(key) ?? { count: 0, since: 0 };
+      if (Date.now() - f.since > 60_000) f.count = 0;
+      const wait = Math.min(30_000, 250 * 2 ** f.count);
+      this.failures.set(key, { count: f.count + 1, since: Date.now() });
+      await new Promise((r) => setTimeout(r, wait));
+      if (this.busy.has(key)) return;
+      const c = await this.in(namespace).containers.get(name);
+      if (!c?.labels[FUNCTION_LABEL] || Number(c.labels[REPLICAS_LABEL] ?? '1') === 0) return;
+      if ((await this.in(namespace).tasks.get(name))?.status === 'RUNNING') return;
+      this.d.log.warn('function task exited; restarting', {
+        namespace,
+        function: name,
+        attempt: f.count + 1,
+      });
+      await this.changing(namespace, name, () => this.d.runtime.start(namespace, name));
+      this.d.resolver.invalidate(namespace, name);
+    } finally {
+      this.restarting.delete(key);
+    }
+  }
+
+  /**
+   * Functions that should run (replicas > 0) and whose task does not: the safety net under the exit
+   * events, which containerd does not promise (see the supervisor's recheck). One list per namespace.
+   */
+  async notRunning(): Promise<{ namespace: string; name: string }[]> {
+    const dead: { namespace: string; name: string }[] = [];
+    for (const ns of await this.d.namespaces.list()) {
+      const c = this.in(ns);
+      const running = new Set(
+        (await c.tasks.list()).filter((t) => t.status === 'RUNNING').map((t) => t.containerId),
+      );
+      for (const fn of await c.containers.list(`labels."${FUNCTION_LABEL}"`)) {
+        const key = `${ns}/${fn.id}`;
+        if (Number(fn.labels[REPLICAS_LABEL] ?? '1') === 0 || running.has(fn.id)) continue;
+        if (!this.busy.has(key) && !this.restarting.has(key)) dead.push({ namespace: ns, name: fn.id });
+      }
+    }
+    return dead;
   }
 
   private in(namespace: string): Containerd {

@@ -14,6 +14,7 @@ import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
 import { createProviderHandler } from './server.js';
 import { createServer, type Server } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface ProviderOptions {
   config: FaasdConfig;
@@ -21,6 +22,8 @@ export interface ProviderOptions {
   /** Addresses to listen on; default 127.0.0.1 and the bridge gateway (not every interface). */
   listen?: string[];
   stopGraceMs?: number;
+  /** How often to look for functions that should run and do not, besides exit events. */
+  recheckIntervalMs?: number;
 }
 
 export interface RunningProvider {
@@ -60,8 +63,30 @@ async function watchExits(
       log.warn('lost containerd events; reconnecting', { error: errorMessage(err), in_ms: backoff });
       resolver.clear();
     }
-    await new Promise((r) => setTimeout(r, backoff));
+    await delay(backoff, undefined, { signal }).catch(() => undefined);
     backoff = Math.min(backoff * 2, 5000);
+  }
+}
+
+/** Every `everyMs`, restarts functions whose exit no event reported (containerd does not promise one). */
+async function sweepExits(
+  resolver: Resolver,
+  functions: FunctionService,
+  log: Logger,
+  signal: AbortSignal,
+  everyMs: number,
+): Promise<void> {
+  while (!signal.aborted) {
+    await delay(everyMs, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) return;
+    // containerd away: watchExits reports it.
+    const dead = await functions.notRunning().catch(() => []);
+    for (const { namespace, name } of dead) {
+      resolver.invalidate(namespace, name);
+      functions.onTaskExit(namespace, name).catch((err: unknown) => {
+        log.error('function restart failed', { namespace, function: name, error: errorMessage(err) });
+      });
+    }
   }
 }
 
@@ -114,7 +139,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     log,
   });
   const ctl = new AbortController();
-  const watching = watchExits(ctd, resolver, functions, log, ctl.signal);
+  const watching = Promise.all([
+    watchExits(ctd, resolver, functions, log, ctl.signal),
+    sweepExits(resolver, functions, log, ctl.signal, o.recheckIntervalMs ?? 5000),
+  ]);
 
   const port = o.port ?? 8081;
   const servers: Server[] = [];

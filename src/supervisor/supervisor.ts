@@ -22,6 +22,12 @@ export interface SupervisorDeps {
   restartDelayMs?: number;
   maxRestartDelayMs?: number;
   stopGraceMs?: number;
+  /**
+   * How often to look at every task besides following exit events. containerd does not promise an
+   * event: one can fall between a reconnect and the new subscription, and a shim restored after a
+   * containerd restart retries its publish only a few times. Default 5 s.
+   */
+  recheckIntervalMs?: number;
 }
 
 interface ServiceState {
@@ -75,7 +81,7 @@ export class Supervisor {
     // Every network first, so the hosts file names every service before any task reads it.
     for (const s of this.order) await this.create(s);
     for (const s of this.order) await this.start(s.name);
-    this.monitorDone = this.monitor();
+    this.monitorDone = Promise.all([this.monitor(), this.sweep()]).then(() => undefined);
   }
 
   private async create(s: ServiceSpec): Promise<void> {
@@ -135,12 +141,25 @@ export class Supervisor {
     st.restarting = false;
   }
 
-  /** Starts whatever should run and does not (after a reconnect, containerd may have lost tasks). */
+  /** Restarts whatever should run and does not: one task list, so it is cheap to do often. */
   private async recheck(): Promise<void> {
+    const tasks = new Map((await this.c.tasks.list()).map((t) => [t.containerId, t]));
     for (const s of this.order) {
-      const task = await this.c.tasks.get(s.name);
-      if (task?.status !== 'RUNNING')
+      const task = tasks.get(s.name);
+      if (task?.status !== 'RUNNING' && !this.states.get(s.name)?.restarting)
         void this.restart(s.name, task ? `task ${task.status.toLowerCase()}` : 'no task');
+    }
+  }
+
+  /** The safety net under the events: re-checks every task on an interval until stopped. */
+  private async sweep(): Promise<void> {
+    const signal = this.ctl.signal;
+    const every = this.d.recheckIntervalMs ?? 5_000;
+    while (!signal.aborted) {
+      await delay(every, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      // containerd away: the events loop reports it and rechecks on reconnect.
+      await this.recheck().catch(() => undefined);
     }
   }
 

@@ -170,8 +170,10 @@ services:
     await pollUntil('idle to be seen after the restart', async () =>
       (await c.tasks.get('idle'))?.status === 'RUNNING' ? true : undefined,
     );
-    // Whether the exit event or the re-check after resubscribing sees it, the task must come back.
-    await killTaskAndAwaitRestart(c, 'idle', 30_000);
+    // The exit event, the re-check after resubscribing, or the periodic one: the task must come back.
+    await killTaskAndAwaitRestart(c, 'idle', 30_000).catch((err: unknown) => {
+      throw new Error(`idle did not come back; faasd up said:\n${p.output()}`, { cause: err });
+    });
     p.proc.kill('SIGTERM');
     assert.equal(await p.exited, 0, p.output());
     await assertNothingLeft();

@@ -1,0 +1,103 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { Supervisor, type ServiceSpec, type SupervisorDeps } from '../../src/supervisor/index.js';
+import { createLogger } from '../../src/log.js';
+import { pollUntil } from '../helpers/wait.js';
+
+function service(name: string, dependsOn: string[] = []): ServiceSpec {
+  return {
+    name,
+    image: `faasd.test/${name}:1`,
+    environment: [],
+    mounts: [],
+    user: undefined,
+    command: undefined,
+    entrypoint: undefined,
+    capAdd: [],
+    ports: [],
+    dependsOn,
+  };
+}
+
+/**
+ * A containerd whose event stream never delivers anything (as when an exit event is lost), and a
+ * runtime that records what it was asked to do. Tasks are plain records the test can change.
+ */
+function fakes() {
+  const tasks = new Map<string, { status: string; pid: number }>();
+  const calls: string[] = [];
+  let pid = 100;
+  const c = {
+    namespaces: { ensure: () => Promise.resolve() },
+    containers: { list: () => Promise.resolve([]), get: (id: string) => Promise.resolve({ id }) },
+    images: { get: () => Promise.resolve({}) },
+    tasks: {
+      list: () => Promise.resolve([...tasks].map(([containerId, t]) => ({ containerId, ...t }))),
+    },
+  };
+  const silentEvents = (_filters: string[], signal?: AbortSignal) =>
+    (async function* () {
+      if (!signal?.aborted) await new Promise((r) => signal?.addEventListener('abort', r, { once: true }));
+      yield* [];
+    })();
+  const log = new PassThrough();
+  const deps = {
+    ctd: { inNamespace: () => c, events: { subscribe: silentEvents } },
+    runtime: {
+      create: (s: { id: string }) => (calls.push(`create ${s.id}`), Promise.resolve({ ip: '10.0.0.2' })),
+      start: (_ns: string, id: string) => {
+        calls.push(`start ${id}`);
+        tasks.set(id, { status: 'RUNNING', pid: ++pid });
+        return Promise.resolve({ pid });
+      },
+      remove: (_ns: string, id: string) => {
+        calls.push(`remove ${id}`);
+        tasks.delete(id);
+        return Promise.resolve();
+      },
+    },
+    network: { prepareFiles: () => Promise.resolve(), reconcile: () => Promise.resolve([]) },
+    registry: {},
+    log: createLogger('test', log),
+    namespace: 'test',
+    restartDelayMs: 10,
+    recheckIntervalMs: 20,
+  } as unknown as SupervisorDeps;
+  return { tasks, calls, deps };
+}
+
+describe('Supervisor (fake containerd)', () => {
+  it('clears leftovers, creates every service before starting any, in dependency order, removes in reverse', async () => {
+    const f = fakes();
+    const sup = new Supervisor([service('gateway', ['nats']), service('nats')], f.deps);
+    await sup.up();
+    await sup.down();
+    assert.deepEqual(f.calls, [
+      // Leftovers of an earlier run first (none here; removing what is gone is a no-op).
+      'remove nats',
+      'remove gateway',
+      'create nats',
+      'create gateway',
+      'start nats',
+      'start gateway',
+      'remove gateway',
+      'remove nats',
+    ]);
+  });
+
+  it('restarts a service whose exit no event reported, from the periodic re-check', async () => {
+    const f = fakes();
+    const sup = new Supervisor([service('nats')], f.deps);
+    await sup.up();
+    try {
+      f.tasks.set('nats', { status: 'STOPPED', pid: 101 });
+      const again = await pollUntil('nats to run again', () =>
+        Promise.resolve(f.tasks.get('nats')?.status === 'RUNNING' ? f.tasks.get('nats') : undefined),
+      );
+      assert.notEqual(again.pid, 101);
+    } finally {
+      await sup.down();
+    }
+  });
+});
