@@ -11,6 +11,14 @@ export interface NewTask {
   stderr: string;
 }
 
+/**
+ * containerd 1.6 answers Get and List with `container_id` empty and the container's ID in `id` (a task's
+ * init process is named after its container), so the client fills it in.
+ */
+function withContainerId(p: ProcessInfo): ProcessInfo {
+  return p.containerId ? p : { ...p, containerId: p.id };
+}
+
 export class Tasks {
   constructor(private readonly s: Scope) {}
 
@@ -32,7 +40,7 @@ export class Tasks {
   async get(containerId: string): Promise<ProcessInfo | undefined> {
     try {
       const res = await this.s.call<{ process: ProcessInfo }>('tasks', 'Get', { containerId });
-      return res.process;
+      return withContainerId(res.process);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -41,7 +49,7 @@ export class Tasks {
 
   async list(): Promise<ProcessInfo[]> {
     const res = await this.s.call<{ tasks: ProcessInfo[] }>('tasks', 'List', {});
-    return res.tasks;
+    return res.tasks.map(withContainerId);
   }
 
   /** Signals the task's init process (and, with `all`, every process in it). Gone already: no error. */

@@ -44,6 +44,7 @@ export interface ContainerRecord {
 export type TaskStatus = 'UNKNOWN' | 'CREATED' | 'RUNNING' | 'STOPPED' | 'PAUSED' | 'PAUSING';
 
 export interface ProcessInfo {
+  /** Filled by our client: containerd 1.6 leaves `container_id` empty in Get and List (see `id`). */
   containerId: string;
   id: string;
   pid: number;

@@ -130,6 +130,11 @@ export class Supervisor {
       });
       await delay(wait, undefined, { signal: this.ctl.signal }).catch(() => undefined);
       if (this.stopping) return;
+      // Running again already (the event was stale): starting would stop it first.
+      if ((await this.c.tasks.get(name))?.status === 'RUNNING') {
+        st.restarting = false;
+        return;
+      }
       if (!(await this.c.containers.get(name))) await this.create(st.spec);
       await this.start(name);
     } catch (err) {

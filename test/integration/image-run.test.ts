@@ -73,6 +73,12 @@ describe('images and containers against a private containerd', { skip: needsRoot
       image: ref,
       args: ['sh', '-c', 'echo to-stdout; echo to-stderr >&2; exit 3'],
     });
+    // The task is known by its container's ID through Get and List (containerd leaves container_id empty).
+    assert.equal((await c.tasks.get('exit3'))?.containerId, 'exit3');
+    assert.deepEqual(
+      (await c.tasks.list()).map((t) => t.containerId),
+      ['exit3'],
+    );
     const status = await runtime.wait('itest', 'exit3');
     assert.equal(status.exitStatus, 3);
     await runtime.stop('itest', 'exit3');

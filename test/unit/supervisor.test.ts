@@ -33,6 +33,10 @@ function fakes() {
     containers: { list: () => Promise.resolve([]), get: (id: string) => Promise.resolve({ id }) },
     images: { get: () => Promise.resolve({}) },
     tasks: {
+      get: (id: string) => {
+        const t = tasks.get(id);
+        return Promise.resolve(t ? { containerId: id, ...t } : undefined);
+      },
       list: () => Promise.resolve([...tasks].map(([containerId, t]) => ({ containerId, ...t }))),
     },
   };
