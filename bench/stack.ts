@@ -65,6 +65,13 @@ export async function benchStack(): Promise<BenchResult[]> {
     const st = s;
     await packNodeFunction(ctd.client.inNamespace(st.config.functionNamespace), FN_IMAGE);
     await st.startProvider();
+    const providerPid = st.providerProc?.proc.pid ?? 0;
+    out.push({
+      name: 'provider RSS idle (just started)',
+      value: await rssMb(providerPid),
+      unit: 'MB',
+      reference: 'faasd daemons 50.7 MB idle',
+    });
     const [cold] = await timed(() => st.startUp());
     out.push({
       name: 'faasd up -> gateway /healthz, cold (images packed on first start)',
@@ -90,6 +97,13 @@ export async function benchStack(): Promise<BenchResult[]> {
       value: Math.round(median(exits)),
       unit: 'ms',
     });
+
+    const core = ctd.client.inNamespace(st.config.namespace);
+    const coreIdle: Record<string, number> = {};
+    for (const svc of ['gateway', 'queue-worker']) {
+      const t = await core.tasks.get(svc);
+      if (t) coreIdle[svc] = await rssMb(t.pid);
+    }
 
     const firsts: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -123,7 +137,6 @@ export async function benchStack(): Promise<BenchResult[]> {
       reference: 'reference 9600 ms',
     });
 
-    const providerPid = st.providerProc?.proc.pid ?? 0;
     out.push({ name: 'provider RSS with 20 functions', value: await rssMb(providerPid), unit: 'MB' });
     for (const n of names) await remove(st, n);
 
@@ -181,18 +194,16 @@ export async function benchStack(): Promise<BenchResult[]> {
       unit: 'MB',
       reference: 'reference 17.6 MB RSS',
     });
-    const idleProvider = await rssMb(providerPid);
-    out.push({
-      name: 'provider RSS (1 function)',
-      value: idleProvider,
-      unit: 'MB',
-      reference: 'faasd daemons 50.7 MB idle',
-    });
+    out.push({ name: 'provider RSS after the invoke loads', value: await rssMb(providerPid), unit: 'MB' });
     out.push({ name: 'faasd up RSS', value: await rssMb(st.up?.proc.pid ?? 0), unit: 'MB' });
-    const core = ctd.client.inNamespace(st.config.namespace);
-    for (const svc of ['gateway', 'queue-worker']) {
+    for (const [svc, before] of Object.entries(coreIdle)) {
       const t = await core.tasks.get(svc);
-      if (t) out.push({ name: `${svc} RSS`, value: await rssMb(t.pid), unit: 'MB' });
+      if (t)
+        out.push({
+          name: `${svc} RSS idle / after the loads`,
+          value: before,
+          unit: `/ ${await rssMb(t.pid)} MB`,
+        });
     }
     await remove(st, 'noop');
     await st.stop(st.up);

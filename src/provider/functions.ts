@@ -19,6 +19,7 @@ import {
 } from './deployment.js';
 import { validateName } from './validate.js';
 import { waitForPort } from './wait-port.js';
+import { Liveness } from './liveness.js';
 
 export interface FunctionServiceDeps {
   ctd: Containerd;
@@ -43,74 +44,15 @@ function deploymentOf(c: ContainerRecord): StoredDeployment | undefined {
 
 /** Functions as containerd containers: deploy, update, delete, list, describe, scale. */
 export class FunctionService {
-  /** Functions an API call is changing right now: their task exits are ours, not deaths. */
-  private readonly busy = new Map<string, number>();
-  private readonly failures = new Map<string, { count: number; since: number }>();
-  /** Functions with a restart pending (waiting out its delay), so exits and sweeps start one. */
-  private readonly restarting = new Set<string>();
+  /** Who is changing which function, and the restarts of those that died. */
+  readonly live: Liveness;
 
-  constructor(private readonly d: FunctionServiceDeps) {}
-
-  private async changing<T>(namespace: string, name: string, fn: () => Promise<T>): Promise<T> {
-    const key = `${namespace}/${name}`;
-    this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
-    try {
-      return await fn();
-    } finally {
-      const n = (this.busy.get(key) ?? 1) - 1;
-      if (n > 0) this.busy.set(key, n);
-      else this.busy.delete(key);
-    }
+  constructor(private readonly d: FunctionServiceDeps) {
+    this.live = new Liveness(d);
   }
 
-  /**
-   * A function's task exited: unless an API call is changing it or it is scaled to zero, start it again
-   * after a delay that doubles while it keeps dying fast (capped at 30 s).
-   */
-  async onTaskExit(namespace: string, name: string): Promise<void> {
-    const key = `${namespace}/${name}`;
-    if (this.busy.has(key) || this.restarting.has(key)) return;
-    this.restarting.add(key);
-    try {
-      const f = this.failures.get(key) ?? { count: 0, since: 0 };
-      if (Date.now() - f.since > 60_000) f.count = 0;
-      const wait = Math.min(30_000, 250 * 2 ** f.count);
-      this.failures.set(key, { count: f.count + 1, since: Date.now() });
-      await new Promise((r) => setTimeout(r, wait));
-      if (this.busy.has(key)) return;
-      const c = await this.in(namespace).containers.get(name);
-      if (!c?.labels[FUNCTION_LABEL] || Number(c.labels[REPLICAS_LABEL] ?? '1') === 0) return;
-      if ((await this.in(namespace).tasks.get(name))?.status === 'RUNNING') return;
-      this.d.log.warn('function task exited; restarting', {
-        namespace,
-        function: name,
-        attempt: f.count + 1,
-      });
-      await this.changing(namespace, name, () => this.d.runtime.start(namespace, name));
-      this.d.resolver.invalidate(namespace, name);
-    } finally {
-      this.restarting.delete(key);
-    }
-  }
-
-  /**
-   * Functions that should run (replicas > 0) and whose task does not: the safety net under the exit
-   * events, which containerd does not promise (see the supervisor's recheck). One list per namespace.
-   */
-  async notRunning(): Promise<{ namespace: string; name: string }[]> {
-    const dead: { namespace: string; name: string }[] = [];
-    for (const ns of await this.d.namespaces.list()) {
-      const c = this.in(ns);
-      const running = new Set(
-        (await c.tasks.list()).filter((t) => t.status === 'RUNNING').map((t) => t.containerId),
-      );
-      for (const fn of await c.containers.list(`labels."${FUNCTION_LABEL}"`)) {
-        const key = `${ns}/${fn.id}`;
-        if (Number(fn.labels[REPLICAS_LABEL] ?? '1') === 0 || running.has(fn.id)) continue;
-        if (!this.busy.has(key) && !this.restarting.has(key)) dead.push({ namespace: ns, name: fn.id });
-      }
-    }
-    return dead;
+  private changing<T>(namespace: string, name: string, fn: () => Promise<T>): Promise<T> {
+    return this.live.changing(namespace, name, fn);
   }
 
   private in(namespace: string): Containerd {
@@ -148,7 +90,7 @@ export class FunctionService {
     if (await this.in(dep.namespace).containers.get(dep.service))
       throw new AlreadyExistsError('function', dep.service);
     await ensureImage(this.in(dep.namespace), this.d.registry, dep.image, this.d.log);
-    await this.launch(dep, 1);
+    await this.changing(dep.namespace, dep.service, () => this.launch(dep, 1));
     this.d.log.info('deployed function', {
       namespace: dep.namespace,
       function: dep.service,
@@ -265,7 +207,7 @@ export class FunctionService {
         function: name,
         status: task?.status ?? 'none',
       });
-      await this.d.runtime.start(namespace, name);
+      await this.live.startOnce(namespace, name);
       if (ip) await waitForPort(ip, port, 10_000);
     }
     return ip;

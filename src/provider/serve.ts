@@ -49,7 +49,7 @@ async function watchExits(
         if (!ev.containerId) continue;
         resolver.invalidate(ev.namespace, ev.containerId);
         const { namespace, containerId } = ev;
-        functions.onTaskExit(namespace, containerId).catch((err: unknown) => {
+        functions.live.onTaskExit(namespace, containerId).catch((err: unknown) => {
           log.error('function restart failed', {
             namespace,
             function: containerId,
@@ -80,10 +80,10 @@ async function sweepExits(
     await delay(everyMs, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return;
     // containerd away: watchExits reports it.
-    const dead = await functions.notRunning().catch(() => []);
+    const dead = await functions.live.notRunning().catch(() => []);
     for (const { namespace, name } of dead) {
       resolver.invalidate(namespace, name);
-      functions.onTaskExit(namespace, name).catch((err: unknown) => {
+      functions.live.onTaskExit(namespace, name).catch((err: unknown) => {
         log.error('function restart failed', { namespace, function: name, error: errorMessage(err) });
       });
     }
