@@ -10,10 +10,20 @@ import { median, timed, type BenchResult } from './stats.js';
 
 const FN_IMAGE = 'bench.local/noop:1';
 
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? '0');
-  return Number((kb / 1024).toFixed(1));
+/**
+ * Resident memory of a process: RSS, and what it alone holds (private pages). A Node daemon's RSS counts
+ * ~41 MB of the node binary's text, which every node process on the host shares.
+ */
+async function memMb(pid: number): Promise<{ rss: number; own: number }> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? '0');
+  const mb = (n: number) => Number((n / 1024).toFixed(1));
+  return { rss: mb(kb('Rss')), own: mb(kb('Private_Clean') + kb('Private_Dirty')) };
+}
+
+async function memResult(name: string, pid: number, reference?: string): Promise<BenchResult> {
+  const m = await memMb(pid);
+  return { name, value: m.rss, unit: `MB (private ${m.own} MB)`, ...(reference ? { reference } : {}) };
 }
 
 /** Mean proportional set size of the running faasd-logger processes (one per container). */
@@ -66,12 +76,7 @@ export async function benchStack(): Promise<BenchResult[]> {
     await packNodeFunction(ctd.client.inNamespace(st.config.functionNamespace), FN_IMAGE);
     await st.startProvider();
     const providerPid = st.providerProc?.proc.pid ?? 0;
-    out.push({
-      name: 'provider RSS idle (just started)',
-      value: await rssMb(providerPid),
-      unit: 'MB',
-      reference: 'faasd daemons 50.7 MB idle',
-    });
+    out.push(await memResult('provider RSS idle (just started)', providerPid, 'faasd daemons 50.7 MB idle'));
     const [cold] = await timed(() => st.startUp());
     out.push({
       name: 'faasd up -> gateway /healthz, cold (images packed on first start)',
@@ -99,10 +104,10 @@ export async function benchStack(): Promise<BenchResult[]> {
     });
 
     const core = ctd.client.inNamespace(st.config.namespace);
-    const coreIdle: Record<string, number> = {};
+    const coreIdle: Record<string, { rss: number; own: number }> = {};
     for (const svc of ['gateway', 'queue-worker']) {
       const t = await core.tasks.get(svc);
-      if (t) coreIdle[svc] = await rssMb(t.pid);
+      if (t) coreIdle[svc] = await memMb(t.pid);
     }
 
     const firsts: number[] = [];
@@ -137,7 +142,7 @@ export async function benchStack(): Promise<BenchResult[]> {
       reference: 'reference 9600 ms',
     });
 
-    out.push({ name: 'provider RSS with 20 functions', value: await rssMb(providerPid), unit: 'MB' });
+    out.push(await memResult('provider RSS with 20 functions', providerPid));
     for (const n of names) await remove(st, n);
 
     await deploy(st, 'noop');
@@ -194,16 +199,17 @@ export async function benchStack(): Promise<BenchResult[]> {
       unit: 'MB',
       reference: 'reference 17.6 MB RSS',
     });
-    out.push({ name: 'provider RSS after the invoke loads', value: await rssMb(providerPid), unit: 'MB' });
-    out.push({ name: 'faasd up RSS', value: await rssMb(st.up?.proc.pid ?? 0), unit: 'MB' });
+    out.push(await memResult('provider RSS after the invoke loads', providerPid));
+    out.push(await memResult('faasd up RSS', st.up?.proc.pid ?? 0));
     for (const [svc, before] of Object.entries(coreIdle)) {
       const t = await core.tasks.get(svc);
-      if (t)
-        out.push({
-          name: `${svc} RSS idle / after the loads`,
-          value: before,
-          unit: `/ ${await rssMb(t.pid)} MB`,
-        });
+      if (!t) continue;
+      const now = await memMb(t.pid);
+      out.push({
+        name: `${svc} RSS idle / after the loads`,
+        value: before.rss,
+        unit: `/ ${now.rss} MB (private ${before.own} / ${now.own} MB)`,
+      });
     }
     await remove(st, 'noop');
     await st.stop(st.up);

@@ -3,6 +3,7 @@ import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import lockfile from 'proper-lockfile';
 import { InternalError } from '../errors.js';
+import type { PortMapping } from '../runtime/index.js';
 
 /** One container's attachment to the faasd network. `pending` = ADD begun and not finished. */
 export interface AttachmentRecord {
@@ -15,7 +16,7 @@ export interface AttachmentRecord {
   prefix?: number;
   gateway?: string;
   mac?: string;
-  portMappings?: unknown[];
+  portMappings?: PortMapping[];
   /** The final CNI ADD result, given back to the plugins as prevResult on DEL. */
   result?: unknown;
   createdAt: string;

@@ -8,8 +8,9 @@ import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
 import { loopbackList, renderConflist, type NetworkSettings } from './conflist.js';
 import { IpamStore, type AttachmentRecord } from './ipam-store.js';
-import { createNetns, deleteNetns, listNetns, netnsName, netnsPath } from './netns.js';
+import { createNetns, deleteNetns, listNetns, netnsExists, netnsName, netnsPath } from './netns.js';
 import { deriveResolvConf, renderHosts, writeInPlace } from './hosts-file.js';
+import { dropMasquerade } from './masquerade.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -128,11 +129,26 @@ export class CniNetwork implements NetworkAttacher {
     }
   }
 
+  /**
+   * Attaches again a container whose record outlived its netns (a host reboot empties /run, so a task
+   * could not start in it): DEL with the stored result frees the old address and rules, then ADD. The
+   * netns keeps its name, so the container's spec still points at it. True when it re-attached.
+   */
+  async restore(namespace: string, id: string): Promise<boolean> {
+    const record = await this.store.find(namespace, id);
+    if (record?.state !== 'attached' || (await netnsExists(netnsName(namespace, id)))) return false;
+    await this.attach(namespace, id, { portMappings: record.portMappings ?? [] });
+    return true;
+  }
+
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */
   async detach(namespace: string, id: string): Promise<void> {
     const record = await this.store.find(namespace, id);
     const att = this.cniAttachment(namespace, id);
+    const netnsGone = !(await netnsExists(netnsName(namespace, id)));
     await this.runner.del(this.list, att, { portMappings: record?.portMappings ?? [] }, record?.result);
+    // Without its netns the bridge plugin's DEL cannot see which masquerade rule was the container's.
+    if (netnsGone) await dropMasquerade(this.list.name, att.containerId);
     await deleteNetns(netnsName(namespace, id));
     if (record) {
       await this.store.update(

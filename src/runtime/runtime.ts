@@ -123,6 +123,8 @@ export class ContainerRuntime {
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
     const stale = await c.tasks.get(id);
     if (stale) await this.stopTask(c, id);
+    // After a host reboot the container outlives its netns; a task cannot start without one.
+    await this.opts.network?.restore(namespace, id);
     await prepareLog(this.opts.logDir, namespace);
     const log = logPath(this.opts.logDir, namespace, id);
     const rootfs = await c.snapshots.mounts(container.snapshotKey);

@@ -6,6 +6,8 @@ import { packEchoFunction } from '../helpers/echo-function.js';
 import { testProvider, type TestProvider } from '../helpers/provider.js';
 import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
+import { execa } from 'execa';
+import { listNetns, netnsName } from '../../src/network/index.js';
 
 const IMAGE = 'faasd.test/echo:1';
 
@@ -176,6 +178,22 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     assert.equal((await c.tasks.get('echo'))?.status, 'RUNNING');
     const { before, after } = await killTaskAndAwaitRestart(c, 'echo');
     assert.notEqual(after.pid, before?.pid);
+  });
+
+  it('brings a function back after a host reboot: task and netns gone, container and record left', async () => {
+    const scale = async (replicas: number) =>
+      (await api('POST', '/system/scale-function/echo', { serviceName: 'echo', replicas })).status;
+    assert.equal(await scale(0), 202);
+    // What a reboot does to /run: the netns (and with it the veth) is gone; the store still names it.
+    await execa('ip', ['netns', 'delete', netnsName(fnNs, 'echo')]);
+    assert.equal(await scale(1), 202);
+    const res = await fetch(`${p.url}/function/echo`);
+    assert.equal(res.status, 200, await res.text());
+    assert.ok((await listNetns()).includes(netnsName(fnNs, 'echo')));
+    // One masquerade rule for it: the old one went although the bridge plugin could not see it.
+    const nat = (await execa('iptables', ['-t', 'nat', '-S', 'POSTROUTING'])).stdout.split('\n');
+    const mine = nat.filter((l) => l.includes(`id: \\"${netnsName(fnNs, 'echo')}\\"`));
+    assert.equal(mine.length, 1, mine.join('\n'));
   });
 
   it('manages secrets, and a function reads its secret', async () => {
