@@ -2,11 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import type { Containerd } from '../../src/containerd/index.js';
+import { exportImages } from '../../src/image/index.js';
 import { pollUntil } from './wait.js';
 
 export interface TestRegistry {
   host: string;
   storage: string;
+  /** Copies an image from containerd to `<host>/<repoTag>` (OCI archive export, then skopeo). */
+  push(ctd: Containerd, image: string, repoTag: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +62,14 @@ export async function startRegistry(): Promise<TestRegistry> {
   return {
     host,
     storage,
+    async push(ctd, image, repoTag) {
+      const archive = join(dir, `push-${repoTag.replace(/[^\w.-]/g, '_')}.tar`);
+      await exportImages(ctd, [image], archive);
+      const ref = `${host}/${repoTag}`;
+      await execa('skopeo', ['copy', '--dest-tls-verify=false', `oci-archive:${archive}`, `docker://${ref}`]);
+      await rm(archive, { force: true });
+      return ref;
+    },
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));

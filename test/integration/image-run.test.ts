@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { startRegistry, freePort, type TestRegistry } from '../helpers/registry.js';
 import { needsRoot } from '../helpers/root.js';
@@ -45,14 +44,7 @@ describe('images and containers against a private containerd', { skip: needsRoot
   it('packs, exports, pushes with skopeo, pulls back (twice), runs, and deletes without leftovers', async () => {
     const c = ctd.client.inNamespace('itest');
     await packBusybox(c, 'faasd.test/busybox:1');
-    const archive = join(work, 'busybox.tar');
-    await exportImages(c, ['faasd.test/busybox:1'], archive);
-    await execa('skopeo', [
-      'copy',
-      '--dest-tls-verify=false',
-      `oci-archive:${archive}`,
-      `docker://${reg.host}/test/busybox:1`,
-    ]);
+    await reg.push(c, 'faasd.test/busybox:1', 'test/busybox:1');
     await removeImage(c, 'faasd.test/busybox:1');
 
     const ref = `${reg.host}/test/busybox:1`;

@@ -6,6 +6,7 @@ import { packEchoFunction } from '../helpers/echo-function.js';
 import { testProvider, type TestProvider } from '../helpers/provider.js';
 import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
+import { startRegistry } from '../helpers/registry.js';
 import { execa } from 'execa';
 import { listNetns, netnsName } from '../../src/network/index.js';
 
@@ -178,6 +179,39 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     assert.equal((await c.tasks.get('echo'))?.status, 'RUNNING');
     const { before, after } = await killTaskAndAwaitRestart(c, 'echo');
     assert.notEqual(after.pid, before?.pid);
+  });
+
+  it('deploys an image from a registry (pulled on deploy), updates to a new tag, refuses an unknown one', async () => {
+    const reg = await startRegistry();
+    try {
+      const c = ctd.client.inNamespace(fnNs);
+      const v1 = await reg.push(c, IMAGE, 'fns/echo:1');
+      const v2 = await reg.push(c, IMAGE, 'fns/echo:2');
+      const fn = { service: 'pulled', image: v1, envVars: { GREETING: 'from-registry' } };
+      assert.equal((await api('POST', '/system/functions', fn)).status, 202);
+      assert.ok(await c.images.get(v1), 'the deploy pulled the image into containerd');
+      const first = await fetch(`${p.url}/function/pulled`);
+      assert.match(await first.text(), /^greeting=from-registry$/m);
+
+      assert.equal((await api('PUT', '/system/functions', { ...fn, image: v2 })).status, 202);
+      assert.equal(((await api('GET', '/system/function/pulled')).json() as { image: string }).image, v2);
+      assert.equal((await fetch(`${p.url}/function/pulled`)).status, 200);
+
+      // An unknown tag: the update is refused before anything is removed, and v2 keeps answering.
+      const bad = await api('PUT', '/system/functions', { ...fn, image: `${reg.host}/fns/echo:nothere` });
+      assert.ok(bad.status >= 400 && bad.status < 500, `${bad.status} ${bad.text}`);
+      assert.equal(((await api('GET', '/system/function/pulled')).json() as { image: string }).image, v2);
+      assert.equal((await fetch(`${p.url}/function/pulled`)).status, 200);
+      const unknown = await api('POST', '/system/functions', {
+        service: 'never',
+        image: `${reg.host}/fns/nothere:1`,
+      });
+      assert.ok(unknown.status >= 400 && unknown.status < 500, `${unknown.status} ${unknown.text}`);
+      assert.equal((await api('GET', '/system/function/never')).status, 404);
+    } finally {
+      await api('DELETE', '/system/functions', { functionName: 'pulled' });
+      await reg.stop();
+    }
   });
 
   it('brings a function back after a host reboot: task and netns gone, container and record left', async () => {

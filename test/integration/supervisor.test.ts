@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { needsRoot } from '../helpers/root.js';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { packBusybox } from '../helpers/busybox.js';
-import { freePort } from '../helpers/registry.js';
+import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
 import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
@@ -28,6 +28,8 @@ describe('faasd up', { skip: needsRoot }, () => {
   let bridge: string;
   let port: number;
   let chainsBefore: string[];
+  let reg: TestRegistry | undefined;
+  let relayImage: string;
   const running: FaasdProcess[] = [];
 
   before(async () => {
@@ -45,6 +47,9 @@ describe('faasd up', { skip: needsRoot }, () => {
       FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
     };
     await packBusybox(ctd.client.inNamespace(ns), 'faasd.test/busybox:1');
+    // One service names an image containerd has no record of, in a registry: faasd up pulls it.
+    reg = await startRegistry();
+    relayImage = await reg.push(ctd.client.inNamespace(ns), 'faasd.test/busybox:1', 'core/busybox:1');
     port = await freePort();
     chainsBefore = await perContainerChains();
     await writeFile(
@@ -55,7 +60,7 @@ services:
     image: faasd.test/busybox:1
     command: ["sh", "-c", "echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
   relay:
-    image: faasd.test/busybox:1
+    image: ${relayImage}
     depends_on: [web]
     environment:
       - GREETING=relay
@@ -87,6 +92,7 @@ services:
     }
     await execa('ip', ['link', 'del', bridge], { reject: false });
     await ctd?.stop();
+    await reg?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -137,6 +143,7 @@ services:
     const page = await (await fetch(`http://127.0.0.1:${port}/from-web`)).text();
     assert.equal(page, 'hello-from-web\n');
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'relay\n');
+    assert.ok(await ctd.client.inNamespace(ns).images.get(relayImage), 'faasd up pulled the relay image');
 
     const hosts = await readFile(join(env.FAASD_STATE_DIR ?? '', 'hosts'), 'utf8');
     for (const name of ['web', 'relay', 'idle']) assert.match(hosts, new RegExp(`\\t${name}\\n`));
