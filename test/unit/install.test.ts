@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse } from 'yaml';
+import { execa } from 'execa';
 import { install, uninstall, DEFAULT_COMPOSE } from '../../src/install/index.js';
 import { DEFAULTS } from '../../src/config/index.js';
 import { parseCompose, startOrder } from '../../src/supervisor/index.js';
@@ -58,6 +59,27 @@ describe('faasd install --root', () => {
       assert.equal(await readFile(join(secrets, 'basic-auth-password'), 'utf8'), password);
       await uninstall({ ...o, purgeSecrets: true });
       await assert.rejects(stat(join(root, 'var/lib/faasd')));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('writes units that systemd-analyze verify accepts', async (t) => {
+    if ((await execa('systemd-analyze', ['--version'], { reject: false })).exitCode !== 0) {
+      t.skip('systemd-analyze is not installed');
+      return;
+    }
+    const root = await mkdtemp(join(tmpdir(), 'faasd-unit-install-'));
+    try {
+      // ExecStart must name an executable for verify: node itself stands in for the faasd command.
+      await install({ config: DEFAULTS, root, faasdCommand: process.execPath, start: false, out: sink() });
+      for (const unit of ['faasd.service', 'faasd-provider.service']) {
+        const res = await execa('systemd-analyze', ['verify', join(root, 'etc/systemd/system', unit)], {
+          reject: false,
+        });
+        assert.equal(res.exitCode, 0, res.stderr);
+        assert.equal(res.stderr, '', `${unit}: ${res.stderr}`);
+      }
     } finally {
       await rm(root, { recursive: true, force: true });
     }
