@@ -181,6 +181,17 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     assert.notEqual(after.pid, before?.pid);
   });
 
+  it('survives a containerd restart: the function keeps answering, and a task killed later comes back', async () => {
+    await ctd.restart();
+    await pollUntil('echo to answer after the restart', async () =>
+      (await fetch(`${p.url}/function/echo`)).status === 200 ? true : undefined,
+    );
+    // The exit event or, should it be lost across the reconnect, the periodic sweep brings it back.
+    const { before, after } = await killTaskAndAwaitRestart(ctd.client.inNamespace(fnNs), 'echo', 30_000);
+    assert.notEqual(after.pid, before?.pid);
+    assert.equal((await fetch(`${p.url}/function/echo`)).status, 200);
+  });
+
   it('deploys an image from a registry (pulled on deploy), updates to a new tag, refuses an unknown one', async () => {
     const reg = await startRegistry();
     try {
