@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-faasd=(node "$repo/dist/bundle/faasd.mjs")
+# The daemons' V8 flags, as src/config/config.ts (NODE_DAEMON_FLAGS) has them for the systemd units.
+faasd=(node --max-semi-space-size=4 "$repo/dist/bundle/faasd.mjs")
 run_dir=/run/faasd-quickstart
 log_dir=/var/log/faasd
 gateway=http://127.0.0.1:8080

@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { NODE_DAEMON_FLAGS } from '../dist/config/index.js';
 
 const out = resolve(process.argv[2] ?? 'dist/sea');
 mkdirSync(out, { recursive: true });
@@ -46,6 +47,8 @@ writeFileSync(
       disableExperimentalSEAWarning: true,
       useCodeCache: false,
       useSnapshot: false,
+      // The daemons' V8 flags (src/config/config.ts), as `node FLAGS faasd.mjs` gets them.
+      execArgv: NODE_DAEMON_FLAGS,
       assets,
     },
     null,

@@ -32,7 +32,11 @@ if [ "$what" = all ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== single-file executables: build both; integration and e2e suites against amd64; arm64 under qemu"
     bash scripts/release.sh amd64 arm64
-    ./dist/release/faasd-linux-amd64 version
+    version=$(./dist/release/faasd-linux-amd64 version)
+    echo "$version"
+    # The executable starts Node with the daemons' V8 flags (execArgv in its SEA config).
+    flags=$(node --input-type=module -e "import { NODE_DAEMON_FLAGS as f } from './dist/config/index.js'; console.log(f.join(' '))")
+    grep -qF -- "$flags" <<<"$version" || { echo "faasd-linux-amd64 lacks its V8 flags ($flags)"; exit 1; }
     if command -v qemu-aarch64-static >/dev/null && [ -d /usr/aarch64-linux-gnu ]; then
       qemu-aarch64-static -L /usr/aarch64-linux-gnu ./dist/release/faasd-linux-arm64 version
     fi

@@ -14,9 +14,10 @@ const program = new Command('faasd')
 
 program
   .command('version')
-  .description('print version and commit')
+  .description('print version and commit, and the Node runtime with its flags')
   .action(() => {
-    process.stdout.write(`faasd-ts ${VERSION} (commit ${COMMIT})\n`);
+    const flags = process.execArgv.length ? ` ${process.execArgv.join(' ')}` : '';
+    process.stdout.write(`faasd-ts ${VERSION} (commit ${COMMIT})\nnode ${process.version}${flags}\n`);
   });
 
 registerImageCommands(program);

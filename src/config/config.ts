@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../errors.js';
 
+/**
+ * V8 flags for every long-running faasd process (provider, up, gateway, queue-worker): a 4 MB cap on
+ * each half of the young generation instead of 16 MB. Measured with the provider under 8-connection
+ * invoke load: the same throughput (~18k req/s) and 91 MB RSS after the load instead of 116 MB (V8
+ * keeps the grown young generation). 1 MB cost 20% of the throughput. Applied by the systemd units, the
+ * self image's entrypoint and the single-file executable's execArgv.
+ */
+export const NODE_DAEMON_FLAGS = ['--max-semi-space-size=4'];
+
 /** Every setting faasd reads, with its default; precedence: flag > env > file > default. */
 export interface FaasdConfig {
   /** containerd's socket. */

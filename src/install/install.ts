@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { FaasdConfig } from '../config/index.js';
+import { NODE_DAEMON_FLAGS, type FaasdConfig } from '../config/index.js';
 import { renderConflist } from '../network/index.js';
 import { writeFileAtomic } from '../network/index.js';
 import { DEFAULT_COMPOSE, PROMETHEUS_YML, faasdUnit, providerUnit } from './files.js';
@@ -26,11 +26,11 @@ export interface UninstallOptions extends InstallOptions {
 const UNITS = ['faasd-provider.service', 'faasd.service'];
 const PACKAGE_SERVICES = ['prometheus.service', 'nats-server.service'];
 
-/** The command systemd runs: the single-file executable itself, or node with this script. */
+/** The command systemd runs: the single-file executable itself (flags built in), or node with this script. */
 export function selfCommand(): string {
   const script = process.argv[1];
   if (!script || !/\.(m?js|ts)$/.test(script)) return process.execPath;
-  return `${process.execPath} ${realpathSync(script)}`;
+  return [process.execPath, ...NODE_DAEMON_FLAGS, realpathSync(script)].join(' ');
 }
 
 function paths(o: InstallOptions) {

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMMIT, VERSION } from '../config/index.js';
+import { COMMIT, NODE_DAEMON_FLAGS, VERSION } from '../config/index.js';
 import { InternalError } from '../errors.js';
 import { runningAsSea } from '../assets.js';
 
@@ -64,7 +64,7 @@ export function selfImageSpec(): PackSpec {
         content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n',
       },
     ],
-    entrypoint: ['/usr/bin/node', '/opt/faasd/bundle/faasd.mjs'],
+    entrypoint: ['/usr/bin/node', ...NODE_DAEMON_FLAGS, '/opt/faasd/bundle/faasd.mjs'],
     cmd: ['gateway'],
     env: ['PATH=/usr/bin:/bin', 'NODE_ENV=production'],
     exposedPorts: ['8080/tcp'],

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { NODE_DAEMON_FLAGS } from '../../src/config/index.js';
 
 export const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 /** The built single-file bundle, as users run it (npm run build); benches measure this one. */
@@ -19,7 +20,12 @@ export function runFaasd(
 ): FaasdProcess {
   // FAASD_TEST_EXECUTABLE: run a single-file build instead (scripts/release.sh), as the test command does once.
   const exe = process.env.FAASD_TEST_EXECUTABLE;
-  const argv = exe ? args : opts.bundle ? [BUNDLE, ...args] : ['--import', 'tsx', CLI, ...args];
+  // The bundle runs as the systemd units run it, with the daemons' V8 flags.
+  const argv = exe
+    ? args
+    : opts.bundle
+      ? [...NODE_DAEMON_FLAGS, BUNDLE, ...args]
+      : ['--import', 'tsx', CLI, ...args];
   const proc = spawn(exe ?? 'node', argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
