@@ -31,14 +31,23 @@ export interface RunningProvider {
   stop(): Promise<void>;
 }
 
-/**
- * Follows task exits in every namespace: drops resolver entries and lets the function service restart
- * functions that died; reconnects when containerd does.
- */
+/** A function's task exited or was found not running: forget its address and let Liveness restart it. */
+type OnDead = (namespace: string, name: string) => void;
+
+function restarter(resolver: Resolver, functions: FunctionService, log: Logger): OnDead {
+  return (namespace, name) => {
+    resolver.invalidate(namespace, name);
+    functions.live.onTaskExit(namespace, name).catch((err: unknown) => {
+      log.error('function restart failed', { namespace, function: name, error: errorMessage(err) });
+    });
+  };
+}
+
+/** Follows task exits in every namespace; reconnects when containerd does. */
 async function watchExits(
   ctd: Containerd,
   resolver: Resolver,
-  functions: FunctionService,
+  onDead: OnDead,
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
@@ -46,16 +55,7 @@ async function watchExits(
   while (!signal.aborted) {
     try {
       for await (const ev of ctd.events.subscribe(['topic=="/tasks/exit"'], signal)) {
-        if (!ev.containerId) continue;
-        resolver.invalidate(ev.namespace, ev.containerId);
-        const { namespace, containerId } = ev;
-        functions.live.onTaskExit(namespace, containerId).catch((err: unknown) => {
-          log.error('function restart failed', {
-            namespace,
-            function: containerId,
-            error: errorMessage(err),
-          });
-        });
+        if (ev.containerId) onDead(ev.namespace, ev.containerId);
         backoff = 200;
       }
     } catch (err) {
@@ -68,11 +68,10 @@ async function watchExits(
   }
 }
 
-/** Every `everyMs`, restarts functions whose exit no event reported (containerd does not promise one). */
+/** Every `everyMs`, finds functions whose exit no event reported (containerd does not promise one). */
 async function sweepExits(
-  resolver: Resolver,
   functions: FunctionService,
-  log: Logger,
+  onDead: OnDead,
   signal: AbortSignal,
   everyMs: number,
 ): Promise<void> {
@@ -80,13 +79,8 @@ async function sweepExits(
     await delay(everyMs, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return;
     // containerd away: watchExits reports it.
-    const dead = await functions.live.notRunning().catch(() => []);
-    for (const { namespace, name } of dead) {
-      resolver.invalidate(namespace, name);
-      functions.live.onTaskExit(namespace, name).catch((err: unknown) => {
-        log.error('function restart failed', { namespace, function: name, error: errorMessage(err) });
-      });
-    }
+    for (const { namespace, name } of await functions.live.notRunning().catch(() => []))
+      onDead(namespace, name);
   }
 }
 
@@ -139,9 +133,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     log,
   });
   const ctl = new AbortController();
+  const onDead = restarter(resolver, functions, log);
   const watching = Promise.all([
-    watchExits(ctd, resolver, functions, log, ctl.signal),
-    sweepExits(resolver, functions, log, ctl.signal, o.recheckIntervalMs ?? 5000),
+    watchExits(ctd, resolver, onDead, log, ctl.signal),
+    sweepExits(functions, onDead, ctl.signal, o.recheckIntervalMs ?? 5000),
   ]);
 
   const port = o.port ?? 8081;
