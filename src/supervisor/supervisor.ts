@@ -110,40 +110,49 @@ export class Supervisor {
     this.d.log.info('started service', { service: name, pid: running.pid });
   }
 
-  /** Restarts a dead service after a delay that grows while it keeps failing fast. */
+  /** Restarts a dead service after a delay that grows while it keeps failing fast; one at a time. */
   private async restart(name: string, reason: string): Promise<void> {
     const st = this.states.get(name);
     if (!st || st.restarting || this.stopping) return;
     st.restarting = true;
+    let failed = false;
     try {
-      if (Date.now() - st.startedAt > 10_000) st.failures = 0;
-      const wait = Math.min(
-        this.d.maxRestartDelayMs ?? 10_000,
-        (this.d.restartDelayMs ?? 250) * 2 ** st.failures,
-      );
-      st.failures++;
-      this.d.log.warn('service exited; restarting', {
-        service: name,
-        reason,
-        in_ms: wait,
-        attempt: st.failures,
-      });
-      await delay(wait, undefined, { signal: this.ctl.signal }).catch(() => undefined);
-      if (this.stopping) return;
-      // Running again already (the event was stale): starting would stop it first.
-      if ((await this.c.tasks.get(name))?.status === 'RUNNING') {
-        st.restarting = false;
-        return;
-      }
-      if (!(await this.c.containers.get(name))) await this.create(st.spec);
-      await this.start(name);
+      await this.restartAfterDelay(st, reason);
     } catch (err) {
       this.d.log.error('restart failed', { service: name, error: errorMessage(err) });
+      failed = true;
+    } finally {
       st.restarting = false;
-      if (!this.stopping) void this.restart(name, 'restart failed');
-      return;
     }
-    st.restarting = false;
+    if (failed && !this.stopping) void this.restart(name, 'restart failed');
+  }
+
+  private async restartAfterDelay(st: ServiceState, reason: string): Promise<void> {
+    const name = st.spec.name;
+    // A stale report (an event or a task list from before the last restart): nothing to do. When
+    // containerd cannot answer, go on to the delayed restart, which backs off.
+    if (await this.isRunning(name).catch(() => false)) return;
+    if (Date.now() - st.startedAt > 10_000) st.failures = 0;
+    const wait = Math.min(
+      this.d.maxRestartDelayMs ?? 10_000,
+      (this.d.restartDelayMs ?? 250) * 2 ** st.failures,
+    );
+    st.failures++;
+    this.d.log.warn('service exited; restarting', {
+      service: name,
+      reason,
+      in_ms: wait,
+      attempt: st.failures,
+    });
+    await delay(wait, undefined, { signal: this.ctl.signal }).catch(() => undefined);
+    // Running again already: starting would stop it first.
+    if (this.stopping || (await this.isRunning(name))) return;
+    if (!(await this.c.containers.get(name))) await this.create(st.spec);
+    await this.start(name);
+  }
+
+  private async isRunning(name: string): Promise<boolean> {
+    return (await this.c.tasks.get(name))?.status === 'RUNNING';
   }
 
   /** Restarts whatever should run and does not: one task list, so it is cheap to do often. */

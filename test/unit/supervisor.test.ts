@@ -27,6 +27,7 @@ function service(name: string, dependsOn: string[] = []): ServiceSpec {
 function fakes() {
   const tasks = new Map<string, { status: string; pid: number }>();
   const calls: string[] = [];
+  const failures = { starts: 0 };
   let pid = 100;
   const c = {
     namespaces: { ensure: () => Promise.resolve() },
@@ -52,6 +53,10 @@ function fakes() {
       create: (s: { id: string }) => (calls.push(`create ${s.id}`), Promise.resolve({ ip: '10.0.0.2' })),
       start: (_ns: string, id: string) => {
         calls.push(`start ${id}`);
+        if (failures.starts > 0) {
+          failures.starts--;
+          return Promise.reject(new Error('containerd is away'));
+        }
         tasks.set(id, { status: 'RUNNING', pid: ++pid });
         return Promise.resolve({ pid });
       },
@@ -68,7 +73,7 @@ function fakes() {
     restartDelayMs: 10,
     recheckIntervalMs: 20,
   } as unknown as SupervisorDeps;
-  return { tasks, calls, deps };
+  return { tasks, calls, deps, failures };
 }
 
 describe('Supervisor (fake containerd)', () => {
@@ -88,6 +93,22 @@ describe('Supervisor (fake containerd)', () => {
       'remove gateway',
       'remove nats',
     ]);
+  });
+
+  it('retries a restart that failed, until the service runs', async () => {
+    const f = fakes();
+    const sup = new Supervisor([service('nats')], f.deps);
+    await sup.up();
+    try {
+      f.failures.starts = 2;
+      f.tasks.set('nats', { status: 'STOPPED', pid: 101 });
+      await pollUntil('nats to run again', () =>
+        Promise.resolve(f.tasks.get('nats')?.status === 'RUNNING' ? true : undefined),
+      );
+      assert.equal(f.calls.filter((c) => c === 'start nats').length, 4); // up, 2 failures, success
+    } finally {
+      await sup.down();
+    }
   });
 
   it('restarts a service whose exit no event reported, from the periodic re-check', async () => {
