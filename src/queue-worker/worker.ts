@@ -23,7 +23,14 @@ export interface WorkerOptions {
   log: Logger;
 }
 
-export const WORKER_DEFAULTS = { maxInflight: 4, ackWaitMs: 30_000, maxAttempts: 5, invokeTimeoutMs: 60_000 };
+export const WORKER_DEFAULTS = {
+  natsUrl: 'nats://nats:4222',
+  invokeUrl: 'http://gateway:8080',
+  maxInflight: 4,
+  ackWaitMs: 30_000,
+  maxAttempts: 5,
+  invokeTimeoutMs: 60_000,
+};
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 const DROP_HEADERS = new Set([

@@ -160,7 +160,7 @@ export class Supervisor {
     const tasks = new Map((await this.c.tasks.list()).map((t) => [t.containerId, t]));
     for (const s of this.order) {
       const task = tasks.get(s.name);
-      if (task?.status !== 'RUNNING' && !this.states.get(s.name)?.restarting)
+      if (task?.status !== 'RUNNING')
         void this.restart(s.name, task ? `task ${task.status.toLowerCase()}` : 'no task');
     }
   }
