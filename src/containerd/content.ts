@@ -28,8 +28,11 @@ interface WriteResponse {
 class WriteSession {
   private readonly pending: { resolve: (r: WriteResponse) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | undefined;
+  /** Settles when containerd has ended the call, i.e. closed its writer and released the ingest ref. */
+  private readonly ended: Promise<void>;
 
   constructor(private readonly call: grpc.ClientDuplexStream<unknown, unknown>) {
+    this.ended = new Promise((resolve) => call.once('status', () => resolve()));
     call.on('data', (r: WriteResponse) => this.pending.shift()?.resolve(r));
     call.on('error', (e: grpc.ServiceError) => {
       this.failure = fromServiceError('content.Write', e);
@@ -56,8 +59,16 @@ class WriteSession {
     if (!this.call.write(msg)) await new Promise<void>((resolve) => this.call.once('drain', resolve));
   }
 
-  end(): void {
+  /**
+   * Half-closes and waits (at most 10 s) until containerd has ended the call: until then it still holds
+   * the ref, so an immediate retry would be refused as locked and an Abort would race the open writer.
+   */
+  async end(): Promise<void> {
     this.call.end();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)));
+    await Promise.race([this.ended, bound]);
+    clearTimeout(timer);
   }
 }
 
@@ -99,6 +110,11 @@ export interface WriteBlobOptions extends CallOptions {
   labels?: Record<string, string>;
   /** Called with the offset containerd already holds; returns the bytes from there on. */
   onProgress?: (written: number, total: number) => void;
+}
+
+/** The ingest ref a blob is written under: the same for every attempt, so a later one can resume it. */
+function writeRef(digest: string): string {
+  return `faasd-${digest}`;
 }
 
 export type ChunkSource = (offset: number) => AsyncIterable<Uint8Array>;
@@ -152,7 +168,7 @@ export class Content {
    * from the offset containerd reports; containerd verifies size and digest at commit (not hashed here too).
    */
   async write(digest: string, size: number, source: ChunkSource, opts: WriteBlobOptions = {}): Promise<void> {
-    const ref = `faasd-${digest}`;
+    const ref = writeRef(digest);
     const session = new WriteSession(this.s.conn.duplex(this.s.namespace, 'content', 'Write', opts));
     try {
       const stat = await session.send({ action: 'STAT', ref, total: size, expected: digest });
@@ -190,8 +206,13 @@ export class Content {
         throw err;
       }
     } finally {
-      session.end();
+      await session.end();
     }
+  }
+
+  /** Drops a partial write of `digest`, so the next write of it starts at byte 0. */
+  async abortWrite(digest: string): Promise<void> {
+    await this.abort(writeRef(digest));
   }
 
   async abort(ref: string): Promise<void> {

@@ -3,7 +3,8 @@ import { sha256Digest } from '../containerd/index.js';
 import type { Descriptor } from '../containerd/index.js';
 import { GC } from './chain.js';
 import { commitImage } from './commit.js';
-import { formatReference, parseReference, type ImageRef } from './reference.js';
+import { fetchBlob } from './fetch-blob.js';
+import { formatReference, parseReference } from './reference.js';
 import type { RegistryClient } from './registry.js';
 import { DigestMismatchError } from '../containerd/index.js';
 import {
@@ -79,7 +80,9 @@ export async function pullImage(
 
     const manifest = JSON.parse(manifestBody.toString('utf8')) as ImageManifest;
     const blobs = [manifest.config, ...manifest.layers];
-    await Promise.all(blobs.map((b) => fetchBlob(ctd, registry, ref, b, lease, progress, counter)));
+    await Promise.all(
+      blobs.map((b) => fetchBlob(ctd.content, registry, ref, b, { lease, progress, counter })),
+    );
     const index = indexLabels ? { body: root.body, labels: indexLabels } : undefined;
     const { config, chainId } = await commitImage(
       ctd,
@@ -89,30 +92,4 @@ export async function pullImage(
     progress.done();
     return { name, target, manifest, config, chainId, fetchedBytes: counter.bytes };
   });
-}
-
-async function fetchBlob(
-  ctd: Containerd,
-  registry: RegistryClient,
-  ref: ImageRef,
-  desc: Descriptor,
-  lease: string,
-  progress: Progress,
-  counter: { bytes: number },
-): Promise<void> {
-  if (await ctd.content.info(desc.digest)) {
-    progress.layer(desc.digest, desc.size, desc.size);
-    return;
-  }
-  await ctd.content.write(
-    desc.digest,
-    desc.size,
-    async function* (offset) {
-      for await (const chunk of registry.blob(ref, desc.digest, offset)) {
-        counter.bytes += chunk.length;
-        yield chunk;
-      }
-    },
-    { lease, onProgress: (done, total) => progress.layer(desc.digest, done, total) },
-  );
 }

@@ -61,3 +61,15 @@ export class NoMatchingPlatformError extends FaasdError {
     );
   }
 }
+
+/** A blob's body broke off after its response began (connection reset, truncated stream). */
+export class BlobInterruptedError extends FaasdError {
+  constructor(
+    readonly registry: string,
+    readonly digest: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super('unavailable', `registry ${registry} broke off blob ${digest}: ${reason}`, options);
+  }
+}

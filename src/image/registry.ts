@@ -3,6 +3,7 @@ import { registryHost } from './reference.js';
 import { parseChallenge } from './auth-challenge.js';
 import { loadCredentials, type Credentials } from './docker-config.js';
 import {
+  BlobInterruptedError,
   ImageNotFoundError,
   RegistryAuthError,
   RegistryResponseError,
@@ -71,7 +72,17 @@ export class RegistryClient {
     const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
     const res = await this.request(ref, `/blobs/${digest}`, headers, `${ref.path}@${digest}`);
     if (!res.body) return;
-    yield* skipBytes(res.body as AsyncIterable<Uint8Array>, offset > 0 && res.status !== 206 ? offset : 0);
+    const body = skipBytes(
+      res.body as AsyncIterable<Uint8Array>,
+      offset > 0 && res.status !== 206 ? offset : 0,
+    );
+    try {
+      yield* body;
+    } catch (err) {
+      // Typed, so the puller can tell a body cut mid-way (worth resuming) from a refused request.
+      const cause = (err as { cause?: unknown }).cause;
+      throw new BlobInterruptedError(ref.domain, digest, errorMessage(cause ?? err), { cause: err });
+    }
   }
 
   private async request(
