@@ -1,5 +1,6 @@
 import { envNumber } from '../gateway/index.js';
 import type { Logger } from '../log.js';
+import { parseCallbackHosts } from './callback.js';
 import { WORKER_DEFAULTS, type WorkerOptions } from './worker.js';
 
 export function workerOptionsFromEnv(log: Logger, env: NodeJS.ProcessEnv = process.env): WorkerOptions {
@@ -10,6 +11,7 @@ export function workerOptionsFromEnv(log: Logger, env: NodeJS.ProcessEnv = proce
     ackWaitMs: envNumber(env, 'FAASD_ACK_WAIT_MS', WORKER_DEFAULTS.ackWaitMs),
     maxAttempts: envNumber(env, 'FAASD_MAX_ATTEMPTS', WORKER_DEFAULTS.maxAttempts),
     invokeTimeoutMs: envNumber(env, 'FAASD_UPSTREAM_TIMEOUT_MS', WORKER_DEFAULTS.invokeTimeoutMs),
+    callbackAllowedHosts: parseCallbackHosts(env.FAASD_CALLBACK_HOSTS),
     log,
   };
 }

@@ -3,6 +3,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
+import { postCallback, type Outcome } from './callback.js';
 import {
   DEAD_LETTER_SUBJECT,
   DONE_BUCKET,
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   /** Attempts for a 429/502/503/504 (or unreachable) answer before the call goes to the dead letter. */
   maxAttempts: number;
   invokeTimeoutMs: number;
+  /** Hosts (host or host:port) callbacks may go to; empty = any, as upstream. */
+  callbackAllowedHosts: string[];
   log: Logger;
 }
 
@@ -30,6 +33,7 @@ export const WORKER_DEFAULTS = {
   ackWaitMs: 30_000,
   maxAttempts: 5,
   invokeTimeoutMs: 60_000,
+  callbackAllowedHosts: [] as string[],
 };
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
@@ -42,13 +46,6 @@ const DROP_HEADERS = new Set([
   'x-callback-url',
 ]);
 const CONSUMER = 'faas-workers';
-
-interface Outcome {
-  status: number;
-  body: Buffer;
-  contentType: string | undefined;
-  seconds: number;
-}
 
 async function invoke(o: WorkerOptions, r: QueuedRequest): Promise<Outcome> {
   const headers: Record<string, string> = {};
@@ -70,33 +67,6 @@ async function invoke(o: WorkerOptions, r: QueuedRequest): Promise<Outcome> {
     contentType: res.headers.get('content-type') ?? undefined,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
-}
-
-async function callback(r: QueuedRequest, out: Outcome, log: Logger): Promise<void> {
-  if (!r.callbackUrl) return;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      const res = await fetch(r.callbackUrl, {
-        method: 'POST',
-        headers: {
-          'X-Call-Id': r.callId,
-          'X-Function-Name': r.function,
-          'X-Function-Status': String(out.status),
-          'X-Duration-Seconds': out.seconds.toFixed(6),
-          ...(out.contentType ? { 'Content-Type': out.contentType } : {}),
-        },
-        body: out.body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.body?.cancel();
-      if (res.status < 500) return;
-      log.warn('callback answered an error', { call_id: r.callId, status: res.status, attempt });
-    } catch (err) {
-      log.warn('callback failed', { call_id: r.callId, error: errorMessage(err), attempt });
-    }
-    await new Promise((res) => setTimeout(res, 200 * 2 ** attempt));
-  }
-  log.error('callback given up', { call_id: r.callId, url: r.callbackUrl });
 }
 
 /** Runs until stop(): each message is invoked, its result posted to the callback, then acknowledged. */
@@ -158,7 +128,7 @@ export async function startQueueWorker(o: WorkerOptions): Promise<{ stop(): Prom
           JSON.stringify({ ...r, status: out.status, attempts: m.info.deliveryCount }),
         );
       }
-      await callback(r, out, o.log);
+      await postCallback({ allowedHosts: o.callbackAllowedHosts, log: o.log }, r, out);
       await done.put(r.callId, String(out.status));
       m.ack();
       o.log.info('async invocation done', { ...ctx, status: out.status, seconds: out.seconds.toFixed(3) });
@@ -178,7 +148,12 @@ export async function startQueueWorker(o: WorkerOptions): Promise<{ stop(): Prom
       while (inflight.size >= o.maxInflight) await Promise.race(inflight);
     }
   })();
-  o.log.info('consuming', { stream: REQUEST_STREAM, max_inflight: o.maxInflight, ack_wait_ms: o.ackWaitMs });
+  o.log.info('consuming', {
+    stream: REQUEST_STREAM,
+    max_inflight: o.maxInflight,
+    ack_wait_ms: o.ackWaitMs,
+    callback_hosts: o.callbackAllowedHosts.join(',') || 'any',
+  });
   return {
     /** Stops taking messages, lets running invocations finish (bounded), then closes. */
     async stop() {
