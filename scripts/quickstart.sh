@@ -13,9 +13,22 @@ log_dir=/var/log/faasd
 gateway=http://127.0.0.1:8080
 password_file=/var/lib/faasd/secrets/basic-auth-password
 
+# shellcheck source=scripts/daemon.sh
+source "$repo/scripts/daemon.sh"
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 systemd_is_init() { [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; }
-alive() { [ -f "$run_dir/$1.pid" ] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/dev/null; }
+
+# What each daemon's command line holds, so a zombie or a reused PID is not taken for it (issue #17).
+daemon_pattern() {
+  case $1 in
+    containerd) echo containerd ;;
+    faasd-provider) echo 'faasd.mjs provider' ;;
+    faasd-up) echo 'faasd.mjs up' ;;
+    *) echo "$1" ;;
+  esac
+}
+alive() { [ -f "$run_dir/$1.pid" ] && daemon_running "$(cat "$run_dir/$1.pid")" "$(daemon_pattern "$1")"; }
 
 # Starts a daemon in the background (no systemd here), unless it is already running.
 background() {
@@ -43,7 +56,7 @@ stop_background() {
   if alive "$name"; then
     local pid; pid=$(cat "$run_dir/$name.pid")
     kill -TERM "$pid"
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 300); do daemon_running "$pid" "$(daemon_pattern "$name")" || break; sleep 0.2; done
     say "stopped $name"
   fi
   rm -f "$run_dir/$name.pid"
