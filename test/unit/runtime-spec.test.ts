@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSpec } from '../../src/containerd/index.js';
-import { parseUser, processArgs } from '../../src/runtime/index.js';
+import { processArgs } from '../../src/runtime/index.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { ImageConfig } from '../../src/image/index.js';
 
@@ -9,8 +9,9 @@ type Spec = {
   process: {
     args: string[];
     env: string[];
-    user: { uid: number; gid: number };
+    user: { uid: number; gid: number; additionalGids?: number[] };
     capabilities: { bounding: string[] };
+    rlimits: { type: string; soft: number; hard: number }[];
   };
   root: { readonly: boolean };
   mounts: { destination: string; type: string; options: string[] }[];
@@ -64,18 +65,30 @@ describe('OCI spec builder', () => {
     assert.ok(s.process.capabilities.bounding.includes('CAP_NET_ADMIN'));
     assert.deepEqual(s.process.user, { uid: 1000, gid: 1000 });
   });
-});
 
-describe('users', () => {
-  const cases = [
-    { input: undefined, want: { uid: 0, gid: 0 } },
-    { input: '1000', want: { uid: 1000, gid: 1000 } },
-    { input: '1000:2000', want: { uid: 1000, gid: 2000 } },
-    { input: 'nobody', want: { uid: 65534, gid: 65534 } },
-    { input: 'root:0', want: { uid: 0, gid: 0 } },
-  ];
-  for (const c of cases) it(`parses ${String(c.input)}`, () => assert.deepEqual(parseUser(c.input), c.want));
-  it('rejects names it cannot resolve', () => assert.throws(() => parseUser('app'), InvalidArgumentError));
+  it("gives every container Docker's RLIMIT_NOFILE, 1048576 soft and hard (containerd's default is 1024)", () => {
+    const s = buildSpec({ namespace: 'openfaas', id: 'gateway', args: ['gateway'] }) as unknown as Spec;
+    assert.deepEqual(
+      s.process.rlimits.filter((r) => r.type === 'RLIMIT_NOFILE'),
+      [{ type: 'RLIMIT_NOFILE', soft: 1048576, hard: 1048576 }],
+    );
+  });
+
+  it('writes supplementary groups as additionalGids', () => {
+    const s = buildSpec({
+      namespace: 'n',
+      id: 'c',
+      args: ['x'],
+      uid: 12000,
+      gid: 12000,
+      additionalGids: [12001],
+    });
+    assert.deepEqual((s as unknown as Spec).process.user, {
+      uid: 12000,
+      gid: 12000,
+      additionalGids: [12001],
+    });
+  });
 });
 
 describe('process args', () => {
