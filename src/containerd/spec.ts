@@ -30,6 +30,8 @@ export interface SpecOptions {
   capAdd?: string[];
   /** Replaces the default capability set when given. */
   capabilities?: string[];
+  /** RLIMIT_NOFILE, soft and hard; NOFILE_LIMIT when absent. */
+  nofile?: number;
   /** OCI annotations: kept with the container in containerd, read back with specOf(). */
   annotations?: Record<string, string>;
 }
@@ -160,7 +162,7 @@ export function buildSpec(o: SpecOptions): Record<string, unknown> {
       env: hasPath(env) ? env : [DEFAULT_PATH, ...env],
       cwd: o.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: NOFILE_LIMIT, soft: NOFILE_LIMIT }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: o.nofile ?? NOFILE_LIMIT, soft: o.nofile ?? NOFILE_LIMIT }],
       noNewPrivileges: true,
     },
     hostname: o.hostname ?? o.id,

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { logPath, loggerUri, prepareLog, removeLogs } from './logs.js';
 import { needsUserFiles, parseUserSpec, resolveUser, type ResolvedUser } from './user.js';
 import { readImageFiles } from './image-files.js';
+import { hostNofileLimit } from './rlimit.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
 
 export interface RuntimeOptions {
@@ -41,6 +42,8 @@ export function processArgs(config: ImageConfig, spec: ContainerSpec): string[] 
  */
 export class ContainerRuntime {
   private readonly graceMs: number;
+  /** Read once: what this host lets a container have (rlimit.ts). */
+  private nofile: Promise<number> | undefined;
 
   constructor(
     private readonly ctd: Containerd,
@@ -64,6 +67,7 @@ export class ContainerRuntime {
     const env = [...(image.config.config?.Env ?? []), ...(spec.env ?? [])];
     const user = await this.resolveUser(c, spec, image, env);
     if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+    const nofile = await (this.nofile ??= hostNofileLimit());
     let ip: string | undefined;
     let netnsPath: string | undefined;
     const cleanups: (() => Promise<void>)[] = [];
@@ -89,6 +93,7 @@ export class ContainerRuntime {
           uid: user.uid,
           gid: user.gid,
           additionalGids: user.additionalGids,
+          nofile,
           hostname: spec.hostname ?? spec.id,
           mounts: [
             ...(spec.network && this.opts.network ? this.opts.network.sharedMounts() : []),

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSpec } from '../../src/containerd/index.js';
 import { processArgs } from '../../src/runtime/index.js';
+import { nofileLimit } from '../../src/runtime/rlimit.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { ImageConfig } from '../../src/image/index.js';
 
@@ -74,6 +75,11 @@ describe('OCI spec builder', () => {
     );
   });
 
+  it('takes a lower RLIMIT_NOFILE when the host cannot give more', () => {
+    const s = buildSpec({ namespace: 'n', id: 'c', args: ['x'], nofile: 20000 }) as unknown as Spec;
+    assert.deepEqual(s.process.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 20000, hard: 20000 }]);
+  });
+
   it('writes supplementary groups as additionalGids', () => {
     const s = buildSpec({
       namespace: 'n',
@@ -107,4 +113,26 @@ describe('process args', () => {
     assert.deepEqual(processArgs(config(['/e'], ['a']), { ...base, entrypoint: ['/n'] }), ['/n']));
   it('nothing to run is an error', () =>
     assert.throws(() => processArgs(config(null, null), base), InvalidArgumentError));
+});
+
+describe('RLIMIT_NOFILE the host allows', () => {
+  const limits = (hard: string): string =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 ${hard}                files     \n`;
+  const status = (capEff: string): string => `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\n`;
+  const cases = [
+    {
+      name: "with CAP_SYS_RESOURCE, Docker's",
+      input: [status('000001ffffffffff'), limits('20000')],
+      want: 1048576,
+    },
+    { name: 'without it, our hard limit', input: [status('000001fffeffffff'), limits('20000')], want: 20000 },
+    { name: "never above Docker's", input: [status('0000000000000000'), limits('4194304')], want: 1048576 },
+    {
+      name: "unlimited is Docker's",
+      input: [status('0000000000000000'), limits('unlimited')],
+      want: 1048576,
+    },
+    { name: "unreadable is Docker's", input: ['', ''], want: 1048576 },
+  ] as const;
+  for (const c of cases) it(c.name, () => assert.equal(nofileLimit(c.input[0], c.input[1]), c.want));
 });
