@@ -123,30 +123,33 @@ describe('users as images define them (USER app)', { skip: needsRoot }, () => {
   it('reads passwd through an overlay of several layers (the upper one wins) and unmounts', async () => {
     const c = ctd.client.inNamespace(ns);
     const base = await resolveImage(c, image);
-    // A second layer on the image's snapshot that replaces /etc/passwd, committed as containerd would.
-    const mounts = await c.snapshots.prepare('layer2-active', base.chainId);
-    try {
-      const upper = mounts[0]?.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
-      assert.ok(upper, JSON.stringify(mounts));
-      await mkdir(join(upper, 'etc'));
-      await writeFile(join(upper, 'etc/passwd'), 'app:x:13000:13000::/srv:/bin/sh\n');
-      await c.snapshots.commit('layer2', 'layer2-active');
-    } finally {
-      await c.snapshots.remove('layer2-active');
-    }
-    try {
-      const [passwd, group, absent] = await readImageFiles(
-        c,
-        { name: image, chainId: 'layer2' },
-        ['/etc/passwd', '/etc/group', '/etc/shadow'],
-        'two-layers',
-      );
-      assert.equal(passwd, 'app:x:13000:13000::/srv:/bin/sh\n');
-      assert.match(group ?? '', /^extra:x:12001:app$/m);
-      assert.equal(absent, undefined);
-    } finally {
-      await c.snapshots.remove('layer2');
-    }
+    // A lease keeps the test's snapshots from GC (a prepared one without a container is fair game).
+    await c.leases.with('test-layer2', async (lease) => {
+      // A second layer on the image's snapshot that replaces /etc/passwd, committed as containerd would.
+      const mounts = await c.snapshots.prepare('layer2-active', base.chainId, {}, { lease });
+      try {
+        const upper = mounts[0]?.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
+        assert.ok(upper, JSON.stringify(mounts));
+        await mkdir(join(upper, 'etc'));
+        await writeFile(join(upper, 'etc/passwd'), 'app:x:13000:13000::/srv:/bin/sh\n');
+        await c.snapshots.commit('layer2', 'layer2-active', {}, { lease });
+      } finally {
+        await c.snapshots.remove('layer2-active');
+      }
+      try {
+        const [passwd, group, absent] = await readImageFiles(
+          c,
+          { name: image, chainId: 'layer2' },
+          ['/etc/passwd', '/etc/group', '/etc/shadow'],
+          'two-layers',
+        );
+        assert.equal(passwd, 'app:x:13000:13000::/srv:/bin/sh\n');
+        assert.match(group ?? '', /^extra:x:12001:app$/m);
+        assert.equal(absent, undefined);
+      } finally {
+        await c.snapshots.remove('layer2');
+      }
+    });
     const mounted = (await readFile('/proc/self/mounts', 'utf8'))
       .split('\n')
       .filter((l) => l.includes('faasd-rootfs-'));
