@@ -24,7 +24,9 @@ export class Containers {
         image: c.image,
         labels: c.labels,
         runtime: { name: RUNC_RUNTIME },
-        spec: { typeUrl: SPEC_TYPE_URL, value: Buffer.from(JSON.stringify(c.spec)) },
+        // `type_url`, not `typeUrl`: protobufjs's Any keeps the proto field name and drops an unknown
+        // key silently, which left the URL empty and made `ctr containers info` fail.
+        spec: { type_url: SPEC_TYPE_URL, value: Buffer.from(JSON.stringify(c.spec)) },
         snapshotter: c.snapshotter,
         snapshotKey: c.snapshotKey,
       },

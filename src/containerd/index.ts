@@ -6,4 +6,4 @@ export { DEFAULT_SNAPSHOTTER } from './snapshots.js';
 export type { ContainerdEvent, TaskExitEvent } from './events.js';
 export type * from './types.js';
 export { toDate } from './types.js';
-export { buildSpec, type SpecOptions, type BindMount } from './spec.js';
+export { buildSpec, NOFILE_LIMIT, type SpecOptions, type BindMount } from './spec.js';

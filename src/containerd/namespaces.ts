@@ -28,10 +28,17 @@ export class Namespaces {
     }
   }
 
+  /**
+   * Replaces the namespace's labels. containerd 1.6 takes only per-key paths (`labels.<key>`; a bare
+   * `labels` is InvalidArgument), and a key sent without a value is removed: so every old and new key.
+   */
   async setLabels(name: string, labels: Record<string, string>): Promise<void> {
+    const current = (await this.get(name))?.labels ?? {};
+    const keys = [...new Set([...Object.keys(current), ...Object.keys(labels)])];
+    if (keys.length === 0) return;
     await this.s.call('namespaces', 'Update', {
       namespace: { name, labels },
-      updateMask: { paths: ['labels'] },
+      updateMask: { paths: keys.map((k) => `labels.${k}`) },
     });
   }
 

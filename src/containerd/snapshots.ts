@@ -26,6 +26,22 @@ export class Snapshots {
     return res.mounts;
   }
 
+  /** A read-only view of a committed snapshot (e.g. to read an image's files without changing them). */
+  async view(
+    key: string,
+    parent: string,
+    labels: Record<string, string> = {},
+    opts?: CallOptions,
+  ): Promise<Mount[]> {
+    const res = await this.s.call<{ mounts: Mount[] }>(
+      'snapshots',
+      'View',
+      { snapshotter: this.snapshotter, key, parent, labels },
+      opts,
+    );
+    return res.mounts;
+  }
+
   async mounts(key: string): Promise<Mount[]> {
     const res = await this.s.call<{ mounts: Mount[] }>('snapshots', 'Mounts', {
       snapshotter: this.snapshotter,

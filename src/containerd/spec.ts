@@ -1,6 +1,6 @@
 /**
  * OCI runtime spec builder. The defaults are those of containerd's own default Linux spec (mounts,
- * capabilities, masked and read-only paths, NOFILE rlimit), so a container runs here as under ctr.
+ * capabilities, masked and read-only paths), so a container runs here as under ctr; NOFILE is Docker's.
  */
 export interface BindMount {
   source: string;
@@ -30,6 +30,8 @@ export interface SpecOptions {
   capAdd?: string[];
   /** Replaces the default capability set when given. */
   capabilities?: string[];
+  /** RLIMIT_NOFILE, soft and hard; NOFILE_LIMIT when absent. */
+  nofile?: number;
   /** OCI annotations: kept with the container in containerd, read back with specOf(). */
   annotations?: Record<string, string>;
 }
@@ -65,6 +67,12 @@ const MASKED_PATHS = [
 ];
 
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/**
+ * Open files per container, soft and hard, as Docker gives them. containerd's default spec leaves 1024,
+ * which let ~1,100 slow connections exhaust the gateway (issue #17).
+ */
+export const NOFILE_LIMIT = 1_048_576;
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -154,7 +162,7 @@ export function buildSpec(o: SpecOptions): Record<string, unknown> {
       env: hasPath(env) ? env : [DEFAULT_PATH, ...env],
       cwd: o.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: o.nofile ?? NOFILE_LIMIT, soft: o.nofile ?? NOFILE_LIMIT }],
       noNewPrivileges: true,
     },
     hostname: o.hostname ?? o.id,

@@ -4,7 +4,7 @@ export interface Timestamp {
   nanos: number;
 }
 
-/** google.protobuf.Any: written as `typeUrl`; protobufjs's Any wrapper decodes it as `type_url`. */
+/** google.protobuf.Any: protobufjs's Any keeps the proto name `type_url` both ways (`typeUrl` is dropped). */
 export interface ProtoAny {
   typeUrl?: string;
   type_url?: string;

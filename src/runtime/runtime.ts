@@ -4,7 +4,9 @@ import { resolveImage, type ImageConfig } from '../image/index.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { dirname } from 'node:path';
 import { logPath, loggerUri, prepareLog, removeLogs } from './logs.js';
-import { parseUser } from './user.js';
+import { needsUserFiles, parseUserSpec, resolveUser, type ResolvedUser } from './user.js';
+import { readImageFiles } from './image-files.js';
+import { hostNofileLimit } from './rlimit.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
 
 export interface RuntimeOptions {
@@ -40,6 +42,8 @@ export function processArgs(config: ImageConfig, spec: ContainerSpec): string[] 
  */
 export class ContainerRuntime {
   private readonly graceMs: number;
+  /** Read once: what this host lets a container have (rlimit.ts). */
+  private nofile: Promise<number> | undefined;
 
   constructor(
     private readonly ctd: Containerd,
@@ -60,7 +64,10 @@ export class ContainerRuntime {
       throw new AlreadyExistsError('container', `${spec.namespace}/${spec.id}`);
     const image = await resolveImage(c, spec.image);
     const args = processArgs(image.config, spec);
-    const { uid, gid } = parseUser(spec.user ?? image.config.config?.User);
+    const env = [...(image.config.config?.Env ?? []), ...(spec.env ?? [])];
+    const user = await this.resolveUser(c, spec, image, env);
+    if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+    const nofile = await (this.nofile ??= hostNofileLimit());
     let ip: string | undefined;
     let netnsPath: string | undefined;
     const cleanups: (() => Promise<void>)[] = [];
@@ -81,10 +88,12 @@ export class ContainerRuntime {
           namespace: spec.namespace,
           id: spec.id,
           args,
-          env: [...(image.config.config?.Env ?? []), ...(spec.env ?? [])],
+          env,
           cwd: spec.cwd ?? (image.config.config?.WorkingDir || '/'),
-          uid,
-          gid,
+          uid: user.uid,
+          gid: user.gid,
+          additionalGids: user.additionalGids,
+          nofile,
           hostname: spec.hostname ?? spec.id,
           mounts: [
             ...(spec.network && this.opts.network ? this.opts.network.sharedMounts() : []),
@@ -114,6 +123,23 @@ export class ContainerRuntime {
         throw new AlreadyExistsError('container', `${spec.namespace}/${spec.id}`, { cause: err });
       throw err;
     }
+  }
+
+  /**
+   * The user as the image defines it (issue #11): names resolved against the image's own passwd and
+   * group. Runs before anything is created, so an unknown name changes nothing.
+   */
+  private async resolveUser(
+    c: Containerd,
+    spec: ContainerSpec,
+    image: { name: string; chainId: string; config: ImageConfig },
+    env: string[],
+  ): Promise<ResolvedUser> {
+    const parsed = parseUserSpec(spec.user ?? image.config.config?.User, image.name);
+    const homeSet = env.some((e) => e.startsWith('HOME='));
+    if (!needsUserFiles(parsed, homeSet)) return resolveUser(parsed, { passwd: '', group: '' }, image.name);
+    const [passwd, group] = await readImageFiles(c, image, ['/etc/passwd', '/etc/group'], spec.id);
+    return resolveUser(parsed, { passwd, group }, image.name);
   }
 
   /** Starts the container's task with stdout and stderr appended to its log file. */

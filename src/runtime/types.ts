@@ -34,7 +34,7 @@ export interface ContainerSpec {
   /** KEY=VALUE entries appended after the image's Env (later wins). */
   env?: string[];
   cwd?: string;
-  /** `uid[:gid]`, or `root` / `nobody`; the image's User when absent. */
+  /** Any form Docker accepts (`app`, `1000`, `app:staff`, `1000:1000`), resolved in the image; its User when absent. */
   user?: string;
   hostname?: string;
   mounts?: BindMount[];

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSpec } from '../../src/containerd/index.js';
-import { parseUser, processArgs } from '../../src/runtime/index.js';
+import { processArgs } from '../../src/runtime/index.js';
+import { nofileLimit } from '../../src/runtime/rlimit.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { ImageConfig } from '../../src/image/index.js';
 
@@ -9,8 +10,9 @@ type Spec = {
   process: {
     args: string[];
     env: string[];
-    user: { uid: number; gid: number };
+    user: { uid: number; gid: number; additionalGids?: number[] };
     capabilities: { bounding: string[] };
+    rlimits: { type: string; soft: number; hard: number }[];
   };
   root: { readonly: boolean };
   mounts: { destination: string; type: string; options: string[] }[];
@@ -64,18 +66,35 @@ describe('OCI spec builder', () => {
     assert.ok(s.process.capabilities.bounding.includes('CAP_NET_ADMIN'));
     assert.deepEqual(s.process.user, { uid: 1000, gid: 1000 });
   });
-});
 
-describe('users', () => {
-  const cases = [
-    { input: undefined, want: { uid: 0, gid: 0 } },
-    { input: '1000', want: { uid: 1000, gid: 1000 } },
-    { input: '1000:2000', want: { uid: 1000, gid: 2000 } },
-    { input: 'nobody', want: { uid: 65534, gid: 65534 } },
-    { input: 'root:0', want: { uid: 0, gid: 0 } },
-  ];
-  for (const c of cases) it(`parses ${String(c.input)}`, () => assert.deepEqual(parseUser(c.input), c.want));
-  it('rejects names it cannot resolve', () => assert.throws(() => parseUser('app'), InvalidArgumentError));
+  it("gives every container Docker's RLIMIT_NOFILE, 1048576 soft and hard (containerd's default is 1024)", () => {
+    const s = buildSpec({ namespace: 'openfaas', id: 'gateway', args: ['gateway'] }) as unknown as Spec;
+    assert.deepEqual(
+      s.process.rlimits.filter((r) => r.type === 'RLIMIT_NOFILE'),
+      [{ type: 'RLIMIT_NOFILE', soft: 1048576, hard: 1048576 }],
+    );
+  });
+
+  it('takes a lower RLIMIT_NOFILE when the host cannot give more', () => {
+    const s = buildSpec({ namespace: 'n', id: 'c', args: ['x'], nofile: 20000 }) as unknown as Spec;
+    assert.deepEqual(s.process.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 20000, hard: 20000 }]);
+  });
+
+  it('writes supplementary groups as additionalGids', () => {
+    const s = buildSpec({
+      namespace: 'n',
+      id: 'c',
+      args: ['x'],
+      uid: 12000,
+      gid: 12000,
+      additionalGids: [12001],
+    });
+    assert.deepEqual((s as unknown as Spec).process.user, {
+      uid: 12000,
+      gid: 12000,
+      additionalGids: [12001],
+    });
+  });
 });
 
 describe('process args', () => {
@@ -94,4 +113,26 @@ describe('process args', () => {
     assert.deepEqual(processArgs(config(['/e'], ['a']), { ...base, entrypoint: ['/n'] }), ['/n']));
   it('nothing to run is an error', () =>
     assert.throws(() => processArgs(config(null, null), base), InvalidArgumentError));
+});
+
+describe('RLIMIT_NOFILE the host allows', () => {
+  const limits = (hard: string): string =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 ${hard}                files     \n`;
+  const status = (capEff: string): string => `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\n`;
+  const cases = [
+    {
+      name: "with CAP_SYS_RESOURCE, Docker's",
+      input: [status('000001ffffffffff'), limits('20000')],
+      want: 1048576,
+    },
+    { name: 'without it, our hard limit', input: [status('000001fffeffffff'), limits('20000')], want: 20000 },
+    { name: "never above Docker's", input: [status('0000000000000000'), limits('4194304')], want: 1048576 },
+    {
+      name: "unlimited is Docker's",
+      input: [status('0000000000000000'), limits('unlimited')],
+      want: 1048576,
+    },
+    { name: "unreadable is Docker's", input: ['', ''], want: 1048576 },
+  ] as const;
+  for (const c of cases) it(c.name, () => assert.equal(nofileLimit(c.input[0], c.input[1]), c.want));
 });
