@@ -101,8 +101,26 @@ function port(service: string, n: string): number {
   return v;
 }
 
-/** `[host_ip:]published:target[/tcp|udp]`; a bare `target` is not published and is refused. */
+const LONG_PORT_KEYS = new Set(['target', 'published', 'host_ip', 'protocol']);
+
+/** The long syntax (`target`, `published`, `host_ip`, `protocol`), which faasd reads too, as the short one. */
+function longPort(service: string, raw: Raw): string {
+  for (const k of Object.keys(raw))
+    if (!LONG_PORT_KEYS.has(k)) throw new ComposeError(service, `ports.${k}`, 'is not supported');
+  const field = (k: string): string | undefined => {
+    const v = raw[k];
+    if (v === undefined || typeof v === 'string' || typeof v === 'number') return v?.toString();
+    throw new ComposeError(service, `ports.${k}`, `${JSON.stringify(v)} is not a string or number`);
+  };
+  const [target, published, hostIP] = [field('target'), field('published'), field('host_ip')];
+  if (published === undefined)
+    throw new ComposeError(service, 'ports.published', 'is missing: unpublished ports are not supported');
+  return `${hostIP === undefined ? '' : `${hostIP}:`}${published}:${target ?? ''}/${field('protocol') ?? 'tcp'}`;
+}
+
+/** `[host_ip:]published:target[/tcp|udp]`, or the long syntax; a bare `target` is not published and is refused. */
 export function parsePort(service: string, raw: unknown): PortMapping {
+  if (isObject(raw)) return parsePort(service, longPort(service, raw));
   if (typeof raw !== 'string' && typeof raw !== 'number')
     throw new ComposeError(service, 'ports', `${JSON.stringify(raw)} is not a string`);
   const [spec = '', proto = 'tcp'] = String(raw).split('/');

@@ -142,6 +142,19 @@ describe('ports', () => {
     },
   ];
   for (const c of cases) it(c.input, () => assert.deepEqual(parsePort('s', c.input), c.want));
+  it('the long syntax', () =>
+    assert.deepEqual(parsePort('s', { target: 8080, published: '8081', host_ip: '127.0.0.1' }), {
+      hostPort: 8081,
+      containerPort: 8080,
+      protocol: 'tcp',
+      hostIP: '127.0.0.1',
+    }));
+  for (const b of [
+    { target: 80 },
+    { target: 80, published: 80, mode: 'host' },
+    { target: {}, published: 80 },
+  ])
+    it(`refuses ${JSON.stringify(b)}`, () => assert.throws(() => parsePort('s', b), ComposeError));
   for (const b of ['0:80', '80:80/sctp', 'x:80:80', '1:2:3:4'])
     it(`refuses ${b}`, () => assert.throws(() => parsePort('s', b), ComposeError));
 });
