@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { networkFromConfig, formatNetTable } from '../network/index.js';
 import { up } from '../supervisor/index.js';
 import { startProvider } from '../provider/index.js';
@@ -47,12 +47,18 @@ export function registerCommands(program: Command): void {
   program
     .command('up')
     .description('run the core stack from docker-compose.yaml until SIGTERM, then remove it')
-    .option('--compose <file>', 'compose file (default <state-dir>/docker-compose.yaml)')
+    .option(
+      '-f, --file <file>',
+      'compose file; a relative path is in the state directory, as in faasd',
+      'docker-compose.yaml',
+    )
+    // The name this flag had before faasd's -f/--file was taken up.
+    .addOption(new Option('--compose <file>', 'same as --file').hideHelp())
     .option('--state-dir <dir>', 'faasd state directory (env FAASD_STATE_DIR)')
-    .action((opts: { compose?: string; stateDir?: string }) =>
+    .action((opts: { file: string; compose?: string; stateDir?: string }) =>
       runAction(async () => {
         const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
-        await up({ config: cfg, ...(opts.compose ? { composeFile: opts.compose } : {}) });
+        await up({ config: cfg, composeFile: opts.compose ?? opts.file });
       }),
     );
 

@@ -1,12 +1,16 @@
-/** The default stack, written by `faasd install` to /var/lib/faasd. Images need no registry. */
+/**
+ * The default stack, written by `faasd install` to /var/lib/faasd. Images need no registry. `command`
+ * is the whole process command line, as in faasd (it replaces the image's entrypoint and cmd).
+ */
 export const DEFAULT_COMPOSE = `# faasd-ts core stack. Images under faasd.local/ are packed on this host by \`faasd up\`
 # (nats-server and prometheus from Debian, gateway and queue-worker from faasd itself):
 # no registry is needed. \${FAASD_IMAGE} is set by faasd up to its own image.
+# As in faasd, \`command\` replaces the image's entrypoint and cmd: give the whole command line.
 version: "3.7"
 services:
   nats:
     image: faasd.local/nats:latest
-    command: ["-js", "-sd", "/data", "-m", "8222"]
+    command: ["/usr/sbin/nats-server", "-js", "-sd", "/data", "-m", "8222"]
     volumes:
       - ./nats:/data
 
@@ -20,7 +24,7 @@ services:
 
   gateway:
     image: \${FAASD_IMAGE}
-    command: ["gateway"]
+    command: ["/usr/bin/faasd", "gateway"]
     environment:
       - FAASD_PROVIDER_URL=http://faasd-provider:8081
       - FAASD_NATS_URL=nats://nats:4222
@@ -36,7 +40,7 @@ services:
 
   queue-worker:
     image: \${FAASD_IMAGE}
-    command: ["queue-worker"]
+    command: ["/usr/bin/faasd", "queue-worker"]
     environment:
       - FAASD_NATS_URL=nats://nats:4222
       - FAASD_GATEWAY_URL=http://gateway:8080
@@ -44,6 +48,15 @@ services:
       - FAASD_ACK_WAIT_MS=30000
     depends_on: [nats, gateway]
 `;
+
+/**
+ * sha256 of DEFAULT_COMPOSE as older versions wrote it, when `command` was appended to the entrypoint:
+ * `faasd up` replaces such a file, unedited, with today's (upgradeDefaultCompose).
+ */
+export const OLDER_DEFAULT_COMPOSE_SHA256: ReadonlySet<string> = new Set([
+  '23ae4e8b037adc43679750c60a302a54cc5c0816623c5f543656cdce3a137279',
+  '39abdd5446cb78ad9d594b1d6a5471f613bbd88566ac1bdda7db354c6b188af0',
+]);
 
 export const PROMETHEUS_YML = `global:
   scrape_interval: 15s

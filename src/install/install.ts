@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -7,6 +6,7 @@ import { NODE_DAEMON_FLAGS, type FaasdConfig } from '../config/index.js';
 import { renderConflist } from '../network/index.js';
 import { writeFileAtomic } from '../network/index.js';
 import { DEFAULT_COMPOSE, PROMETHEUS_YML, faasdUnit, providerUnit } from './files.js';
+import { ensureComposeSecrets, SECRETS_DIR_MODE } from './secrets.js';
 
 export interface InstallOptions {
   config: FaasdConfig;
@@ -49,22 +49,10 @@ async function systemdIsInit(): Promise<boolean> {
   return (await readFile('/proc/1/comm', 'utf8').catch(() => '')).trim() === 'systemd';
 }
 
-async function writeSecret(path: string, value: string, keep: boolean): Promise<boolean> {
-  if (keep) {
-    try {
-      await readFile(path);
-      await chmod(path, 0o600);
-      return false;
-    } catch {
-      // missing: write it
-    }
-  }
-  await writeFile(path, `${value}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
-  return true;
-}
-
-/** Idempotent: files of ours are rewritten, secrets are kept when present. */
+/**
+ * Idempotent: files of ours are rewritten, secrets are kept when present (their modes are fixed: see
+ * ensureComposeSecrets).
+ */
 export async function install(o: InstallOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const p = paths(o);
@@ -79,18 +67,15 @@ export async function install(o: InstallOptions): Promise<void> {
   ]) {
     await mkdir(d, { recursive: true, mode: 0o755 });
   }
-  for (const d of [p.secrets, p.providerSecrets]) {
-    await mkdir(d, { recursive: true, mode: 0o700 });
-    await chmod(d, 0o700);
-  }
+  await mkdir(p.providerSecrets, { recursive: true, mode: SECRETS_DIR_MODE });
+  await chmod(p.providerSecrets, SECRETS_DIR_MODE);
   await writeFileAtomic(join(p.state, 'docker-compose.yaml'), DEFAULT_COMPOSE);
   await writeFileAtomic(join(p.state, 'prometheus.yml'), PROMETHEUS_YML);
-  await writeSecret(join(p.secrets, 'basic-auth-user'), 'admin', false);
-  const made = await writeSecret(
-    join(p.secrets, 'basic-auth-password'),
-    randomBytes(24).toString('base64url'),
-    true,
-  );
+  const password = join(p.secrets, 'basic-auth-password');
+  const secrets = await ensureComposeSecrets(p.secrets);
+  const made = secrets.created.includes(password);
+  if (secrets.fixed.length > 0)
+    out.write(`faasd: fixed secret modes (files 0644, directory 0700): ${secrets.fixed.join(', ')}\n`);
   await mkdir(join(p.conflist, '..'), { recursive: true });
   const list = renderConflist({
     name: 'openfaas-cni-bridge',
@@ -102,9 +87,7 @@ export async function install(o: InstallOptions): Promise<void> {
   const faasd = o.faasdCommand ?? selfCommand();
   await writeFileAtomic(join(p.units, 'faasd-provider.service'), providerUnit(faasd));
   await writeFileAtomic(join(p.units, 'faasd.service'), faasdUnit(faasd));
-  out.write(
-    `faasd: installed under ${o.root} (password ${made ? 'created' : 'kept'}: ${join(p.secrets, 'basic-auth-password')})\n`,
-  );
+  out.write(`faasd: installed under ${o.root} (password ${made ? 'created' : 'kept'}: ${password})\n`);
 
   if (o.root === '/' && o.start !== false && (await systemdIsInit())) {
     // The Debian packages' own prometheus and nats services would take the ports faasd's containers use.

@@ -1,9 +1,9 @@
-import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { BindMount } from '../containerd/index.js';
 import type { PortMapping } from '../runtime/index.js';
 import { ComposeError } from './compose-errors.js';
 import { interpolateDoc } from './interpolate.js';
+import { volumes } from './compose-volumes.js';
 
 /** One service of docker-compose.yaml, as faasd runs it. */
 export interface ServiceSpec {
@@ -12,7 +12,13 @@ export interface ServiceSpec {
   environment: string[];
   mounts: BindMount[];
   user: string | undefined;
+  /** The process arguments after `entrypoint`; undefined: the image's cmd. */
   command: string[] | undefined;
+  /**
+   * Replaces the image's entrypoint; undefined keeps it. parseCompose sets `[]` with every `command`:
+   * faasd makes `command` the whole process command line (OCI process args), dropping the image's
+   * entrypoint, where docker compose would append it to the entrypoint.
+   */
   entrypoint: string[] | undefined;
   capAdd: string[];
   ports: PortMapping[];
@@ -25,11 +31,15 @@ const SERVICE_FIELDS = new Set([
   'volumes',
   'user',
   'command',
-  'entrypoint',
   'cap_add',
   'ports',
   'depends_on',
 ]);
+/** Fields faasd reads from the file yet does not run: named with the reason rather than "not supported". */
+const REFUSED: Record<string, string> = {
+  entrypoint:
+    'is ignored by faasd; give the whole command line in command (it replaces the image entrypoint and cmd)',
+};
 const TOP_FIELDS = new Set(['version', 'services']);
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -46,13 +56,21 @@ function stringList(service: string, field: string, v: unknown): string[] {
   throw new ComposeError(service, field, 'must be a string or a list of strings');
 }
 
-/** Compose's string form of command/entrypoint is split on spaces, honouring simple quotes. */
+/** Compose's string form of command is split on spaces, honouring simple quotes. */
 function splitCommand(service: string, field: string, s: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
   for (const m of s.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
   if (out.length === 0) throw new ComposeError(service, field, 'is empty');
   return out;
+}
+
+/** faasd's `command`: the whole command line (the image's entrypoint and cmd are both dropped). */
+function processArgs(service: string, v: unknown): Pick<ServiceSpec, 'command' | 'entrypoint'> {
+  if (v === undefined || v === null) return { command: undefined, entrypoint: undefined };
+  const command = stringList(service, 'command', v);
+  if (command.length === 0) throw new ComposeError(service, 'command', 'is empty');
+  return { command, entrypoint: [] };
 }
 
 function environment(service: string, v: unknown): string[] {
@@ -76,54 +94,6 @@ function environment(service: string, v: unknown): string[] {
   throw new ComposeError(service, 'environment', 'must be a list of KEY=VALUE or a map');
 }
 
-function volumes(service: string, v: unknown, workDir: string): BindMount[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new ComposeError(service, 'volumes', 'must be a list');
-  return v.map((entry): BindMount => {
-    if (typeof entry === 'string') {
-      const parts = entry.split(':');
-      const [src, dst, mode] = parts;
-      if (
-        parts.length < 2 ||
-        parts.length > 3 ||
-        !src ||
-        !dst ||
-        (mode !== undefined && mode !== 'ro' && mode !== 'rw')
-      ) {
-        throw new ComposeError(service, 'volumes', `${JSON.stringify(entry)}: use SOURCE:TARGET[:ro]`);
-      }
-      if (!src.startsWith('.') && !src.startsWith('/')) {
-        throw new ComposeError(
-          service,
-          'volumes',
-          `${JSON.stringify(entry)}: named volumes are not supported, use a path`,
-        );
-      }
-      return {
-        source: isAbsolute(src) ? src : resolve(workDir, src),
-        destination: dst,
-        readonly: mode === 'ro',
-      };
-    }
-    if (isObject(entry)) {
-      for (const k of Object.keys(entry)) {
-        if (!['type', 'source', 'target', 'read_only'].includes(k))
-          throw new ComposeError(service, `volumes.${k}`, 'is not supported');
-      }
-      if (entry.type !== 'bind' || typeof entry.source !== 'string' || typeof entry.target !== 'string') {
-        throw new ComposeError(service, 'volumes', 'long syntax needs type: bind, source and target');
-      }
-      const src = entry.source;
-      return {
-        source: isAbsolute(src) ? src : resolve(workDir, src),
-        destination: entry.target,
-        readonly: entry.read_only === true,
-      };
-    }
-    throw new ComposeError(service, 'volumes', `entry ${JSON.stringify(entry)} is not a string or a map`);
-  });
-}
-
 function port(service: string, n: string): number {
   const v = Number(n);
   if (!/^\d+$/.test(n) || v < 1 || v > 65535)
@@ -131,8 +101,26 @@ function port(service: string, n: string): number {
   return v;
 }
 
-/** `[host_ip:]published:target[/tcp|udp]`; a bare `target` is not published and is refused. */
+const LONG_PORT_KEYS = new Set(['target', 'published', 'host_ip', 'protocol']);
+
+/** The long syntax (`target`, `published`, `host_ip`, `protocol`), which faasd reads too, as the short one. */
+function longPort(service: string, raw: Raw): string {
+  for (const k of Object.keys(raw))
+    if (!LONG_PORT_KEYS.has(k)) throw new ComposeError(service, `ports.${k}`, 'is not supported');
+  const field = (k: string): string | undefined => {
+    const v = raw[k];
+    if (v === undefined || typeof v === 'string' || typeof v === 'number') return v?.toString();
+    throw new ComposeError(service, `ports.${k}`, `${JSON.stringify(v)} is not a string or number`);
+  };
+  const [target, published, hostIP] = [field('target'), field('published'), field('host_ip')];
+  if (published === undefined)
+    throw new ComposeError(service, 'ports.published', 'is missing: unpublished ports are not supported');
+  return `${hostIP === undefined ? '' : `${hostIP}:`}${published}:${target ?? ''}/${field('protocol') ?? 'tcp'}`;
+}
+
+/** `[host_ip:]published:target[/tcp|udp]`, or the long syntax; a bare `target` is not published and is refused. */
 export function parsePort(service: string, raw: unknown): PortMapping {
+  if (isObject(raw)) return parsePort(service, longPort(service, raw));
   if (typeof raw !== 'string' && typeof raw !== 'number')
     throw new ComposeError(service, 'ports', `${JSON.stringify(raw)} is not a string`);
   const [spec = '', proto = 'tcp'] = String(raw).split('/');
@@ -181,7 +169,7 @@ export function parseCompose(
       throw new ComposeError(name, 'name', 'use lowercase letters, digits and - (at most 63)');
     if (!isObject(raw)) throw new ComposeError(name, 'service', 'must be a map');
     for (const k of Object.keys(raw))
-      if (!SERVICE_FIELDS.has(k)) throw new ComposeError(name, k, 'is not supported by faasd');
+      if (!SERVICE_FIELDS.has(k)) throw new ComposeError(name, k, REFUSED[k] ?? 'is not supported by faasd');
     if (typeof raw.image !== 'string' || raw.image === '')
       throw new ComposeError(name, 'image', 'is missing');
     if (raw.user !== undefined && typeof raw.user !== 'string' && typeof raw.user !== 'number') {
@@ -197,8 +185,7 @@ export function parseCompose(
       environment: environment(name, raw.environment),
       mounts: volumes(name, raw.volumes, workDir),
       user: raw.user === undefined ? undefined : String(raw.user),
-      command: raw.command === undefined ? undefined : stringList(name, 'command', raw.command),
-      entrypoint: raw.entrypoint === undefined ? undefined : stringList(name, 'entrypoint', raw.entrypoint),
+      ...processArgs(name, raw.command),
       capAdd:
         raw.cap_add === undefined
           ? []

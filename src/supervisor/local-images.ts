@@ -29,7 +29,7 @@ function bundleDir(): string {
   throw new InternalError('dist/bundle/faasd.mjs is missing: run `npm run build` first');
 }
 
-/** node (with its libraries) and the bundle, so the image runs `faasd gateway` or `faasd queue-worker`. */
+/** node (with its libraries) and the bundle; the image runs `/usr/bin/faasd gateway` or `… queue-worker`. */
 export function selfImageSpec(): PackSpec {
   if (runningAsSea()) {
     // The single-file executable is node and faasd in one: it is the whole image.
@@ -63,10 +63,20 @@ export function selfImageSpec(): PackSpec {
         imagePath: '/etc/passwd',
         content: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n',
       },
+      // The same command line as the single-file image, `/usr/bin/faasd gateway`, so one compose file
+      // serves both: compose's `command` replaces the entrypoint (as in faasd). A CommonJS file without
+      // an extension may load the ES module bundle only through import().
+      {
+        imagePath: '/usr/bin/faasd',
+        content: "#!/usr/bin/node\nimport('file:///opt/faasd/bundle/faasd.mjs');\n",
+        mode: 0o755,
+      },
     ],
-    entrypoint: ['/usr/bin/node', ...NODE_DAEMON_FLAGS, '/opt/faasd/bundle/faasd.mjs'],
+    entrypoint: ['/usr/bin/faasd'],
     cmd: ['gateway'],
-    env: ['PATH=/usr/bin:/bin', 'NODE_ENV=production'],
+    // A shebang line carries one argument at most: the daemons' V8 flags come from NODE_OPTIONS (every
+    // flag in NODE_DAEMON_FLAGS must be one that NODE_OPTIONS allows).
+    env: ['PATH=/usr/bin:/bin', 'NODE_ENV=production', `NODE_OPTIONS=${NODE_DAEMON_FLAGS.join(' ')}`],
     exposedPorts: ['8080/tcp'],
   };
 }

@@ -1,22 +1,40 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Containerd } from '../containerd/index.js';
 import type { FaasdConfig } from '../config/index.js';
 import { RegistryClient } from '../image/index.js';
 import { ContainerRuntime } from '../runtime/index.js';
 import { networkFromConfig } from '../network/index.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
+import { ensureComposeSecrets, upgradeDefaultCompose } from '../install/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { parseCompose, type ServiceSpec } from './compose.js';
 import { startOrder } from './order.js';
 import { Supervisor } from './supervisor.js';
 import { selfImageRef } from './local-images.js';
+import { prepareMountSources } from './mount-sources.js';
 
 export interface UpOptions {
   config: FaasdConfig;
-  /** docker-compose.yaml; relative volume sources resolve against its directory. */
+  /**
+   * `faasd up -f FILE`: a relative path is taken in the state directory, as faasd takes it in
+   * /var/lib/faasd (default docker-compose.yaml there). Relative volume sources resolve against the
+   * file's folder.
+   */
   composeFile?: string;
   stopGraceMs?: number;
+}
+
+/** The compose file `faasd up` reads: relative names are in the state directory, as faasd's `-f`. */
+export function composePath(stateDir: string, file = 'docker-compose.yaml'): string {
+  return resolve(stateDir, file);
+}
+
+/** faasd's one interpolation variable: the image tag suffix of its own multi-arch images. */
+export function archSuffix(arch: string = process.arch): string {
+  if (arch === 'arm64') return '-arm64';
+  if (arch === 'arm') return '-armhf';
+  return '';
 }
 
 export async function loadCompose(file: string): Promise<ServiceSpec[]> {
@@ -29,9 +47,26 @@ export async function loadCompose(file: string): Promise<ServiceSpec[]> {
     });
   }
   // FAASD_IMAGE names this faasd's own packed image, so the default compose file never goes stale.
-  const services = parseCompose(text, resolve(file, '..'), { ...process.env, FAASD_IMAGE: selfImageRef() });
+  const services = parseCompose(text, dirname(resolve(file)), {
+    ARCH_SUFFIX: archSuffix(),
+    ...process.env,
+    FAASD_IMAGE: selfImageRef(),
+  });
   startOrder(services); // cycles and unknown dependencies fail here, before anything starts
   return services;
+}
+
+/**
+ * What an older version left that this one runs differently: a default compose file whose `command`s
+ * expected the entrypoint prepended, and secret files only root could read. Like faasd's up, this also
+ * writes the basic-auth files when they are missing.
+ */
+async function migrate(stateDir: string, composeFile: string, log: Logger): Promise<void> {
+  if (await upgradeDefaultCompose(composeFile))
+    log.info('replaced an older default compose file', { compose: composeFile });
+  const secrets = await ensureComposeSecrets(join(stateDir, 'secrets'));
+  for (const path of secrets.created) log.info('created secret file', { path });
+  for (const path of secrets.fixed) log.info('fixed secret mode', { path });
 }
 
 /**
@@ -45,8 +80,10 @@ export async function up(o: UpOptions): Promise<void> {
     process.once('SIGINT', () => res('SIGINT'));
   });
   const log = createLogger('faasd up');
-  const composeFile = o.composeFile ?? join(o.config.stateDir, 'docker-compose.yaml');
+  const composeFile = composePath(o.config.stateDir, o.composeFile);
+  await migrate(o.config.stateDir, composeFile, log);
   const services = await loadCompose(composeFile);
+  await prepareMountSources(services, join(o.config.stateDir, 'secrets'), log);
   const ctd = Containerd.connect(o.config.address, o.config.namespace);
   await ctd.waitReady(10_000);
   const network = networkFromConfig(o.config);

@@ -20,7 +20,6 @@ services:
         target: /data
     user: "65534"
     command: ["./gateway", "--flag"]
-    entrypoint: /bin/sh -c
     cap_add: [NET_ADMIN]
     ports: ["8080:8080", "127.0.0.1:9090:9090/tcp"]
     depends_on: [nats]
@@ -44,7 +43,7 @@ services:
     ]);
     assert.equal(s.user, '65534');
     assert.deepEqual(s.command, ['./gateway', '--flag']);
-    assert.deepEqual(s.entrypoint, ['/bin/sh', '-c']);
+    assert.deepEqual(s.entrypoint, [], 'command replaces the image entrypoint');
     assert.deepEqual(s.capAdd, ['CAP_NET_ADMIN']);
     assert.deepEqual(s.ports, [
       { hostPort: 8080, containerPort: 8080, protocol: 'tcp' },
@@ -85,6 +84,37 @@ services:
     },
     { name: 'bad service name', yaml: 'services:\n  Bad_Name:\n    image: x\n', field: 'name' },
     { name: 'not yaml', yaml: 'services: [\n', field: 'yaml' },
+    {
+      name: 'entrypoint (faasd ignores it)',
+      yaml: 'services:\n  a:\n    image: x\n    entrypoint: ["/bin/sh"]\n',
+      field: 'entrypoint',
+    },
+    { name: 'empty command', yaml: 'services:\n  a:\n    image: x\n    command: []\n', field: 'command' },
+    {
+      name: 'long-syntax named volume',
+      yaml: 'services:\n  a:\n    image: x\n    volumes:\n      - type: volume\n        source: data\n        target: /data\n',
+      field: 'volumes.type',
+    },
+    {
+      name: 'long-syntax volume without source',
+      yaml: 'services:\n  a:\n    image: x\n    volumes:\n      - type: bind\n        target: /data\n',
+      field: 'volumes.source',
+    },
+    {
+      name: 'long-syntax read_only that is not a boolean',
+      yaml: 'services:\n  a:\n    image: x\n    volumes:\n      - type: bind\n        source: ./d\n        target: /d\n        read_only: "yes"\n',
+      field: 'volumes.read_only',
+    },
+    {
+      name: 'long-syntax bind option',
+      yaml: 'services:\n  a:\n    image: x\n    volumes:\n      - type: bind\n        source: ./d\n        target: /d\n        bind: { propagation: shared }\n',
+      field: 'volumes.bind',
+    },
+    {
+      name: 'relative volume target',
+      yaml: 'services:\n  a:\n    image: x\n    volumes: ["./d:data"]\n',
+      field: 'volumes',
+    },
     { name: 'no services', yaml: 'version: "3"\n', field: 'services' },
   ];
   for (const b of bad) {
@@ -112,6 +142,19 @@ describe('ports', () => {
     },
   ];
   for (const c of cases) it(c.input, () => assert.deepEqual(parsePort('s', c.input), c.want));
+  it('the long syntax', () =>
+    assert.deepEqual(parsePort('s', { target: 8080, published: '8081', host_ip: '127.0.0.1' }), {
+      hostPort: 8081,
+      containerPort: 8080,
+      protocol: 'tcp',
+      hostIP: '127.0.0.1',
+    }));
+  for (const b of [
+    { target: 80 },
+    { target: 80, published: 80, mode: 'host' },
+    { target: {}, published: 80 },
+  ])
+    it(`refuses ${JSON.stringify(b)}`, () => assert.throws(() => parsePort('s', b), ComposeError));
   for (const b of ['0:80', '80:80/sctp', 'x:80:80', '1:2:3:4'])
     it(`refuses ${b}`, () => assert.throws(() => parsePort('s', b), ComposeError));
 });
