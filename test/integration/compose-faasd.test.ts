@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { needsRoot } from '../helpers/root.js';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { packBusybox } from '../helpers/busybox.js';
+import { packNamedUserImage } from '../helpers/named-user-image.js';
 import { freePort } from '../helpers/registry.js';
 import { pollUntil } from '../helpers/wait.js';
 import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
@@ -30,6 +31,7 @@ describe("faasd up -f with a compose file in faasd's own format", { skip: needsR
   let env: Record<string, string>;
   let webPort: number;
   let readerPort: number;
+  let appPort: number;
   const running: FaasdProcess[] = [];
 
   before(async () => {
@@ -55,8 +57,11 @@ describe("faasd up -f with a compose file in faasd's own format", { skip: needsR
       dirs: [{ imagePath: '/tmp' }],
       entrypoint: ['/bin/busybox', 'false'],
     });
+    // An OpenFaaS-style image: `USER app` names a user of its own /etc/passwd.
+    await packNamedUserImage(c, 'faasd.test/app:1');
     webPort = await freePort();
     readerPort = await freePort();
+    appPort = await freePort();
 
     await mkdir(join(state, 'www'), { recursive: true });
     await writeFile(join(state, 'www', 'index.html'), 'hello from a relative bind\n');
@@ -102,6 +107,18 @@ services:
       - web
     ports:
       - "127.0.0.1:${readerPort}:8080"
+
+  app:
+    image: faasd.test/app:1
+    user: "app"
+    command: ["sh", "-c", "sleep 1; cat /run/secrets/basic-auth-user > /tmp/user || exit 1; id -u >> /tmp/user; exec httpd -f -p 8080 -h /tmp"]
+    volumes:
+      - type: bind
+        source: ./secrets/basic-auth-user
+        target: /run/secrets/basic-auth-user
+        read_only: true
+    ports:
+      - "127.0.0.1:${appPort}:8080"
 `,
     );
   });
@@ -135,6 +152,11 @@ services:
       throw new Error(`the reader never served its secret; faasd up said:\n${p.output()}`, { cause: err });
     });
     assert.equal(user, 'admin\n');
+    // A service running as a named user (`user: "app"`, uid 12000 in the image's passwd) reads it too.
+    assert.equal(
+      await pollUntil('the app service to serve its secret', page(appPort, '/user'), { early }),
+      'admin\n12000\n',
+    );
     assert.equal(
       await pollUntil('the web page', page(webPort, '/'), { early }),
       'hello from a relative bind\n',
