@@ -19,6 +19,7 @@ import { FunctionHost } from './function-host.js';
 import { NotReadyError } from './function-errors.js';
 import { rollout, startInstance, type RolloutDeps } from './rollout.js';
 import { reconcileFunctions } from './reconcile.js';
+import { unlinkFunctionLog } from './function-logs.js';
 import {
   checkReplicas,
   freeSlot,
@@ -44,6 +45,8 @@ export interface FunctionServiceDeps {
   functionPort?: number;
   /** How long an update waits for its new version, and an invocation for a function, to be ready. */
   readyTimeoutMs?: number;
+  /** The runtime's log directory, where NAME.log points at the serving container's log. */
+  logDir?: string;
 }
 
 type StoredDeployment = FunctionDeployment & { namespace: string };
@@ -105,6 +108,7 @@ export class FunctionService {
       log: this.d.log,
       stopGraceMs: this.d.stopGraceMs,
       readyTimeoutMs: this.readyTimeoutMs,
+      logDir: this.d.logDir,
     };
   }
 
@@ -184,6 +188,7 @@ export class FunctionService {
       const g = await this.existing(name, namespace);
       for (const c of [...g.pending, ...g.serving, ...g.stale])
         await this.host.remove(namespace, c.id, this.d.stopGraceMs);
+      if (this.d.logDir) await unlinkFunctionLog(this.d.logDir, namespace, name);
       this.d.resolver.invalidate(namespace, name);
     });
     this.d.log.info('deleted function', { namespace, function: name });

@@ -3,6 +3,7 @@ import type { ContainerRuntime } from '../runtime/index.js';
 import { FaasdError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { containerSpecOf } from './deployment.js';
+import { pointFunctionLog, unlinkFunctionLog } from './function-logs.js';
 import type { FunctionHost } from './function-host.js';
 import { NotReadyError, OLD_VERSION_SERVES, StartFailedError } from './function-errors.js';
 import {
@@ -27,6 +28,8 @@ export interface RolloutDeps {
   log: Logger;
   stopGraceMs: number;
   readyTimeoutMs: number;
+  /** Where containers' logs are; undefined leaves NAME.log alone (see function-logs.ts). */
+  logDir: string | undefined;
 }
 
 /**
@@ -43,6 +46,8 @@ export async function startInstance(
 ): Promise<void> {
   const ns = dep.namespace;
   const spec = containerSpecOf(dep, (s) => d.secretPath(ns, s), replicas, instance);
+  // The new container's logger must open a file of its own, not the link to the serving one's.
+  if (d.logDir && instance.id === dep.service) await unlinkFunctionLog(d.logDir, ns, dep.service);
   await d.runtime.create(spec);
   try {
     if (replicas === 0) return;
@@ -124,5 +129,6 @@ export async function rollout(
       }),
     );
   }
+  if (d.logDir) await pointFunctionLog(d.logDir, ns, dep.service, id);
   return id;
 }

@@ -120,6 +120,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     resolver,
     log,
     stopGraceMs: o.stopGraceMs ?? 5000,
+    logDir,
     ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
   });
   await secrets.migrate(log);
