@@ -129,6 +129,14 @@ export async function rollout(
       }),
     );
   }
-  if (d.logDir) await pointFunctionLog(d.logDir, ns, dep.service, id);
+  if (d.logDir)
+    await pointFunctionLog(d.logDir, ns, dep.service, id).catch((err: unknown) =>
+      d.log.error('update: could not point the function log at the new version', {
+        namespace: ns,
+        function: dep.service,
+        container: id,
+        error: errorMessage(err),
+      }),
+    );
   return id;
 }
