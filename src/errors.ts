@@ -6,6 +6,7 @@ export type ErrorKind =
   | 'invalid'
   | 'not-found'
   | 'exists'
+  | 'conflict'
   | 'precondition'
   | 'unavailable'
   | 'auth'
@@ -19,6 +20,7 @@ const statusOf: Record<ErrorKind, number> = {
   auth: 401,
   'not-found': 404,
   exists: 409,
+  conflict: 409,
   precondition: 412,
   'too-large': 413,
   integrity: 502,
@@ -66,6 +68,22 @@ export class AlreadyExistsError extends FaasdError {
     options?: ErrorOptions,
   ) {
     super('exists', `${what} ${JSON.stringify(id)} already exists`, options);
+  }
+}
+
+/** Another API call is changing the same thing right now; this one changed nothing. */
+export class ConflictError extends FaasdError {
+  constructor(
+    readonly what: string,
+    readonly id: string,
+    readonly busyWith: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      'conflict',
+      `${what} ${JSON.stringify(id)} is being changed (${busyWith}); try again when it is done`,
+      options,
+    );
   }
 }
 

@@ -59,17 +59,21 @@ export function parseDeployment(
   return d;
 }
 
-/** The container a deployment runs as: env from envVars plus fprocess (an fprocess envVar wins). */
+/**
+ * The container a deployment runs as: env from envVars plus fprocess (an fprocess envVar wins).
+ * `instance` names one of the function's containers (see instances.ts); the hostname stays the name.
+ */
 export function containerSpecOf(
   d: FunctionDeployment & { namespace: string },
   secretPath: (name: string) => string,
   replicas: number,
+  instance?: { id: string; labels: Record<string, string> },
 ): ContainerSpec {
   const env = Object.entries(d.envVars ?? {}).map(([k, v]) => `${k}=${v}`);
   if (d.envProcess && !(d.envVars && 'fprocess' in d.envVars)) env.push(`fprocess=${d.envProcess}`);
   return {
     namespace: d.namespace,
-    id: d.service,
+    id: instance?.id ?? d.service,
     image: d.image,
     env,
     hostname: d.service,
@@ -78,7 +82,7 @@ export function containerSpecOf(
       destination: `${SECRETS_MOUNT}/${s}`,
       readonly: true,
     })),
-    labels: { [FUNCTION_LABEL]: d.service, [REPLICAS_LABEL]: String(replicas) },
+    labels: instance?.labels ?? { [FUNCTION_LABEL]: d.service, [REPLICAS_LABEL]: String(replicas) },
     annotations: { [DEPLOYMENT_ANNOTATION]: JSON.stringify(d) },
     ...(d.limits?.memory ? { memoryLimitBytes: parseMemory('limits.memory', d.limits.memory) } : {}),
     ...(d.limits?.cpu ? { cpus: parseCpu('limits.cpu', d.limits.cpu) } : {}),

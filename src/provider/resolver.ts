@@ -1,9 +1,12 @@
 /**
  * Where to send a function's traffic, cached in memory so the invoke hot path makes no containerd call.
- * Entries are dropped on deploy, update, delete, scale and task-exit events.
+ * Entries are dropped on deploy, update (when the new version takes over), delete, scale and task exits;
+ * the lookup answers only with a ready container's address.
  */
 export class Resolver {
   private readonly cache = new Map<string, string>();
+  /** Bumped by every invalidate: a lookup that began before one must not cache its (old) answer. */
+  private epoch = 0;
 
   constructor(private readonly lookup: (namespace: string, name: string) => Promise<string | undefined>) {}
 
@@ -15,16 +18,19 @@ export class Resolver {
     const k = this.key(namespace, name);
     const hit = this.cache.get(k);
     if (hit) return hit;
+    const epoch = this.epoch;
     const ip = await this.lookup(namespace, name);
-    if (ip) this.cache.set(k, ip);
+    if (ip && epoch === this.epoch) this.cache.set(k, ip);
     return ip;
   }
 
   invalidate(namespace: string, name: string): void {
+    this.epoch++;
     this.cache.delete(this.key(namespace, name));
   }
 
   clear(): void {
+    this.epoch++;
     this.cache.clear();
   }
 }

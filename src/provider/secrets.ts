@@ -1,10 +1,16 @@
 import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import type { Logger } from '../log.js';
 import { join } from 'node:path';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { validateName } from './validate.js';
 import type { SecretRequest } from './types.js';
 
-/** Function secrets: one file per secret in <dir>/<namespace>/<name>, 0600 in 0700 directories. */
+/**
+ * Function secrets: one file per secret in <dir>/<namespace>/<name>, 0644 in 0700 root directories. The
+ * function's own user (often not root: `USER app`) reads it through the bind mount, which does not need
+ * the directories' permissions; nobody else on the host gets past them. Kubernetes and faasd mount 0644.
+ */
+export const SECRET_FILE_MODE = 0o644;
 export class SecretStore {
   constructor(readonly dir: string) {}
 
@@ -55,7 +61,8 @@ export class SecretStore {
     const data = SecretStore.bytesOf(req);
     const dir = await this.nsDir(namespace);
     try {
-      await writeFile(join(dir, name), data, { mode: 0o600, flag: 'wx' });
+      await writeFile(join(dir, name), data, { mode: SECRET_FILE_MODE, flag: 'wx' });
+      await chmod(join(dir, name), SECRET_FILE_MODE); // the umask may have taken bits away
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST')
         throw new AlreadyExistsError('secret', name, { cause: err });
@@ -68,12 +75,38 @@ export class SecretStore {
     const name = validateName('secret', req.name);
     const data = SecretStore.bytesOf(req);
     if (!(await this.exists(namespace, name))) throw new NotFoundError('secret', name);
-    await writeFile(join(await this.nsDir(namespace), name), data, { mode: 0o600 });
+    const file = join(await this.nsDir(namespace), name);
+    await writeFile(file, data, { mode: SECRET_FILE_MODE });
+    await chmod(file, SECRET_FILE_MODE); // a file written 0600 by an older version keeps its mode otherwise
   }
 
   async delete(namespace: string, name: string): Promise<void> {
     validateName('secret', name);
     if (!(await this.exists(namespace, name))) throw new NotFoundError('secret', name);
     await rm(this.path(namespace, name));
+  }
+
+  /**
+   * At provider start: secrets written 0600 by older versions become 0644 (a non-root function could
+   * not read them), and the directories 0700. Returns how many files it changed.
+   */
+  async migrate(log: Logger): Promise<number> {
+    let changed = 0;
+    const namespaces = await readdir(this.dir).catch(() => [] as string[]);
+    if (namespaces.length > 0) await chmod(this.dir, 0o700);
+    for (const ns of namespaces) {
+      const d = join(this.dir, ns);
+      if (!(await stat(d)).isDirectory()) continue;
+      await chmod(d, 0o700);
+      for (const f of await readdir(d)) {
+        const st = await stat(join(d, f));
+        if (!st.isFile() || (st.mode & 0o777) === SECRET_FILE_MODE) continue;
+        await chmod(join(d, f), SECRET_FILE_MODE);
+        changed++;
+      }
+    }
+    if (changed > 0)
+      log.info('secrets made readable by their functions (0644 in 0700 directories)', { files: changed });
+    return changed;
   }
 }

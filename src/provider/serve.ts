@@ -24,6 +24,8 @@ export interface ProviderOptions {
   stopGraceMs?: number;
   /** How often to look for functions that should run and do not, besides exit events. */
   recheckIntervalMs?: number;
+  /** How long an update waits for the new version, and an invocation for a function, to be ready. */
+  readyTimeoutMs?: number;
 }
 
 export interface RunningProvider {
@@ -106,11 +108,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     insecure: cfg.insecureRegistries,
     dockerConfigPath: cfg.dockerConfig,
   });
-  const resolver = new Resolver(async (ns, name) => {
-    const task = await ctd.inNamespace(ns).tasks.get(name);
-    return task?.status === 'RUNNING' ? (await network.store.find(ns, name))?.ip : undefined;
-  });
-  const functions = new FunctionService({
+  // Only a ready serving container is an address to cache; the rest goes through functions.endpoint.
+  const resolver = new Resolver((ns, name) => functions.readyAddress(ns, name));
+  const functions: FunctionService = new FunctionService({
     ctd,
     runtime,
     network,
@@ -120,7 +120,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     resolver,
     log,
     stopGraceMs: o.stopGraceMs ?? 5000,
+    logDir,
+    ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
   });
+  await secrets.migrate(log);
   await functions.reconcile();
   const credentials = await loadCredentials(join(cfg.stateDir, 'secrets'));
   const handler = createProviderHandler({

@@ -18,7 +18,11 @@ export interface TestProvider {
 }
 
 /** A provider on 127.0.0.1:<random> with a test-only bridge, subnet, namespaces and state. */
-export async function testProvider(ctd: TestContainerd, tag: string): Promise<TestProvider> {
+export async function testProvider(
+  ctd: TestContainerd,
+  tag: string,
+  opts: { readyTimeoutMs?: number } = {},
+): Promise<TestProvider> {
   const dir = await mkdtemp(`/tmp/faasd-test-${tag}-`);
   const env = isolatedEnv(ctd, {
     stateDir: join(dir, 'state'),
@@ -40,7 +44,13 @@ export async function testProvider(ctd: TestContainerd, tag: string): Promise<Te
     auth: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`,
     running: undefined,
     async start() {
-      tp.running = await startProvider({ config, port: 0, listen: ['127.0.0.1'], stopGraceMs: 2000 });
+      tp.running = await startProvider({
+        config,
+        port: 0,
+        listen: ['127.0.0.1'],
+        stopGraceMs: 2000,
+        ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+      });
       tp.url = `http://127.0.0.1:${tp.running.ports[0]}`;
     },
     async cleanup() {

@@ -9,6 +9,7 @@ import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
 import { startRegistry } from '../helpers/registry.js';
 import { execa } from 'execa';
 import { listNetns, netnsName } from '../../src/network/index.js';
+import { FUNCTION_LABEL } from '../../src/provider/index.js';
 
 const IMAGE = 'faasd.test/echo:1';
 
@@ -43,6 +44,19 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     limits: { memory: '64Mi', cpu: '500m' },
     ...over,
   });
+  /** The function's container: an update moves it between slots NAME and NAME.1. */
+  const containerOf = async (name: string) => {
+    const all = await ctd.client.inNamespace(fnNs).containers.list(`labels."${FUNCTION_LABEL}"`);
+    const c = all.find((x) => x.labels[FUNCTION_LABEL] === name);
+    assert.ok(c, `a container of ${name}`);
+    return c.id;
+  };
+  /** availableReplicas counts ready containers: a describe right after a start may still say 0. */
+  const whenReady = (name: string) =>
+    pollUntil(`${name} to be ready`, async () => {
+      const s = (await api('GET', `/system/function/${name}`)).json() as { availableReplicas: number };
+      return s.availableReplicas === 1 ? s : undefined;
+    });
   /** faas-cli deploy: PUT first, POST when the function does not exist. */
   const faasCliDeploy = async (body: unknown) => {
     const put = await api('PUT', '/system/functions', body);
@@ -91,6 +105,7 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     assert.equal(r.status, 202, r.text);
     assert.equal((await api('POST', '/system/functions', deployment())).status, 409);
     assert.deepEqual(await listNames(), ['echo']);
+    await whenReady('echo');
     const d = (await api('GET', `/system/function/echo?namespace=${fnNs}`)).json() as Record<string, unknown>;
     assert.equal(d.name, 'echo');
     assert.equal(d.image, IMAGE);
@@ -157,6 +172,7 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
       (await api('POST', '/system/scale-function/echo', { serviceName: 'echo', replicas: 1 })).status,
       202,
     );
+    await whenReady('echo');
     const d1 = (await api('GET', '/system/function/echo')).json() as {
       replicas: number;
       availableReplicas: number;
@@ -168,16 +184,18 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
   });
 
   it('brings a function whose task died back on its next invocation', async () => {
-    const task = await ctd.client.inNamespace(fnNs).tasks.get('echo');
-    process.kill(task?.pid ?? 0, 'SIGKILL');
+    const task = await ctd.client.inNamespace(fnNs).tasks.get(await containerOf('echo'));
+    assert.ok(task?.pid, 'echo runs');
+    process.kill(task.pid, 'SIGKILL');
     const res = await fetch(`${p.url}/function/echo`);
     assert.equal(res.status, 200);
   });
 
   it('a monitor restarts a function whose task died, without an invocation', async () => {
     const c = ctd.client.inNamespace(fnNs);
-    assert.equal((await c.tasks.get('echo'))?.status, 'RUNNING');
-    const { before, after } = await killTaskAndAwaitRestart(c, 'echo');
+    const id = await containerOf('echo');
+    assert.equal((await c.tasks.get(id))?.status, 'RUNNING');
+    const { before, after } = await killTaskAndAwaitRestart(c, id);
     assert.notEqual(after.pid, before?.pid);
   });
 
@@ -187,7 +205,8 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
       (await fetch(`${p.url}/function/echo`)).status === 200 ? true : undefined,
     );
     // The exit event or, should it be lost across the reconnect, the periodic sweep brings it back.
-    const { before, after } = await killTaskAndAwaitRestart(ctd.client.inNamespace(fnNs), 'echo', 30_000);
+    const id = await containerOf('echo');
+    const { before, after } = await killTaskAndAwaitRestart(ctd.client.inNamespace(fnNs), id, 30_000);
     assert.notEqual(after.pid, before?.pid);
     assert.equal((await fetch(`${p.url}/function/echo`)).status, 200);
   });
@@ -229,15 +248,16 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
     const scale = async (replicas: number) =>
       (await api('POST', '/system/scale-function/echo', { serviceName: 'echo', replicas })).status;
     assert.equal(await scale(0), 202);
+    const id = await containerOf('echo');
     // What a reboot does to /run: the netns (and with it the veth) is gone; the store still names it.
-    await execa('ip', ['netns', 'delete', netnsName(fnNs, 'echo')]);
+    await execa('ip', ['netns', 'delete', netnsName(fnNs, id)]);
     assert.equal(await scale(1), 202);
     const res = await fetch(`${p.url}/function/echo`);
     assert.equal(res.status, 200, await res.text());
-    assert.ok((await listNetns()).includes(netnsName(fnNs, 'echo')));
+    assert.ok((await listNetns()).includes(netnsName(fnNs, id)));
     // One masquerade rule for it: the old one went although the bridge plugin could not see it.
     const nat = (await execa('iptables', ['-t', 'nat', '-S', 'POSTROUTING'])).stdout.split('\n');
-    const mine = nat.filter((l) => l.includes(`id: \\"${netnsName(fnNs, 'echo')}\\"`));
+    const mine = nat.filter((l) => l.includes(`id: \\"${netnsName(fnNs, id)}\\"`));
     assert.equal(mine.length, 1, mine.join('\n'));
   });
 

@@ -1,0 +1,187 @@
+import { request } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
+
+/** What one probe of a function's port saw. */
+export type ProbeAnswer =
+  | { kind: 'refused' }
+  | { kind: 'status'; status: number }
+  /** Connected, but no HTTP answer in time (or the connection broke). */
+  | { kind: 'no-answer' };
+
+/** Both OpenFaaS watchdogs serve it: 503 until the function process is up (of-watchdog: 429 when saturated). */
+export const HEALTH_PATH = '/_/health';
+
+/**
+ * Ready: the port accepts and GET /_/health answers anything but 503. A watchdog answers 503 until its
+ * function is ready; a server without that route answers 404 (or its own page), which counts as ready.
+ */
+export function isReadyAnswer(a: ProbeAnswer): boolean {
+  return a.kind === 'status' && a.status !== 503;
+}
+
+/** One GET /_/health on a fresh connection, bounded by `timeoutMs`. */
+export function probeHealth(host: string, port: number, timeoutMs: number): Promise<ProbeAnswer> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host, port, path: HEALTH_PATH, method: 'GET', agent: false, headers: { connection: 'close' } },
+      (res) => {
+        res.resume();
+        clearTimeout(timer);
+        resolve({ kind: 'status', status: res.statusCode ?? 0 });
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error('no answer')), timeoutMs);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(e.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'no-answer' });
+    });
+    req.end();
+  });
+}
+
+export interface ReadinessDeps {
+  probe(host: string, port: number): Promise<ProbeAnswer>;
+  /** The pid of the container's running task; undefined when none runs. */
+  runningPid(namespace: string, id: string): Promise<number | undefined>;
+  port: number;
+  log: Logger;
+  /** Probe interval: from `firstMs`, doubling up to `maxMs`. */
+  firstMs?: number;
+  maxMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type ReadyOutcome = 'ready' | 'exited' | 'timeout';
+
+interface Watch {
+  pid: number;
+  ip: string;
+  ready: boolean;
+  ended: boolean;
+  probing: boolean;
+  since: number;
+  waiters: Set<(o: 'ready' | 'exited') => void>;
+}
+
+/**
+ * Which running tasks are ready. A task is probed from its start until it is ready (bounded interval),
+ * and again after a refused connect; probing stops when the task exits or is forgotten. Keyed by task
+ * pid: a restarted task is a new one, not ready until probed.
+ */
+export class Readiness {
+  private readonly watches = new Map<string, Watch>();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly d: ReadinessDeps) {
+    this.sleep = d.sleep ?? ((ms) => delay(ms));
+  }
+
+  private key(namespace: string, id: string): string {
+    return `${namespace}/${id}`;
+  }
+
+  isReady(namespace: string, id: string, pid: number): boolean {
+    const w = this.watches.get(this.key(namespace, id));
+    return w !== undefined && w.pid === pid && w.ready && !w.ended;
+  }
+
+  /** Starts probing the task unless it already is (a new pid replaces the old task's watch). */
+  watch(namespace: string, id: string, ip: string, pid: number): void {
+    const k = this.key(namespace, id);
+    const w = this.watches.get(k);
+    if (w && w.pid === pid && w.ip === ip && !w.ended) return;
+    if (w) this.end(k, w);
+    const fresh: Watch = {
+      pid,
+      ip,
+      ready: false,
+      ended: false,
+      probing: false,
+      since: Date.now(),
+      waiters: new Set(),
+    };
+    this.watches.set(k, fresh);
+    void this.probe(namespace, id, fresh);
+  }
+
+  /** A connect to the task was refused: not ready until a probe says so again. Never a kill. */
+  suspect(namespace: string, id: string): void {
+    const w = this.watches.get(this.key(namespace, id));
+    if (!w || w.ended || !w.ready) return;
+    w.ready = false;
+    w.since = Date.now();
+    this.d.log.warn('function not ready: a connect was refused; probing again', { namespace, container: id });
+    void this.probe(namespace, id, w);
+  }
+
+  /** The task exited or the container is going: stop probing; waiters hear 'exited'. */
+  forget(namespace: string, id: string): void {
+    const k = this.key(namespace, id);
+    const w = this.watches.get(k);
+    if (w) this.end(k, w);
+  }
+
+  /** Waits until the watched task is ready, exits, or `timeoutMs` passes. Not watched: 'exited'. */
+  waitReady(namespace: string, id: string, timeoutMs: number): Promise<ReadyOutcome> {
+    const w = this.watches.get(this.key(namespace, id));
+    if (!w || w.ended) return Promise.resolve('exited');
+    if (w.ready) return Promise.resolve('ready');
+    return new Promise((resolve) => {
+      const done = (o: ReadyOutcome) => {
+        clearTimeout(timer);
+        w.waiters.delete(done);
+        resolve(o);
+      };
+      const timer = setTimeout(() => done('timeout'), timeoutMs);
+      w.waiters.add(done);
+    });
+  }
+
+  private end(k: string, w: Watch): void {
+    w.ended = true;
+    if (this.watches.get(k) === w) this.watches.delete(k);
+    for (const f of [...w.waiters]) f('exited');
+  }
+
+  private async probe(namespace: string, id: string, w: Watch): Promise<void> {
+    if (w.probing) return;
+    w.probing = true;
+    const k = this.key(namespace, id);
+    let interval = this.d.firstMs ?? 50;
+    try {
+      while (!w.ended && !w.ready) {
+        const answer = await this.d.probe(w.ip, this.d.port);
+        if (w.ended) return;
+        if (isReadyAnswer(answer)) {
+          w.ready = true;
+          this.d.log.info('function ready', {
+            namespace,
+            container: id,
+            pid: w.pid,
+            after_ms: Date.now() - w.since,
+          });
+          for (const f of [...w.waiters]) f('ready');
+          return;
+        }
+        const pid = await this.d.runningPid(namespace, id).catch((err: unknown) => {
+          this.d.log.warn('readiness: cannot see the task; probing on', {
+            namespace,
+            container: id,
+            error: errorMessage(err),
+          });
+          return w.pid;
+        });
+        if (pid !== w.pid) {
+          this.end(k, w);
+          return;
+        }
+        await this.sleep(interval);
+        interval = Math.min(this.d.maxMs ?? 500, interval * 2);
+      }
+    } finally {
+      w.probing = false;
+    }
+  }
+}

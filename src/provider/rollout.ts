@@ -1,0 +1,142 @@
+import type { Containerd, ContainerRecord } from '../containerd/index.js';
+import type { ContainerRuntime } from '../runtime/index.js';
+import { FaasdError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { containerSpecOf } from './deployment.js';
+import { pointFunctionLog, unlinkFunctionLog } from './function-logs.js';
+import type { FunctionHost } from './function-host.js';
+import { NotReadyError, OLD_VERSION_SERVES, StartFailedError } from './function-errors.js';
+import {
+  PENDING_LABEL,
+  freeSlot,
+  instanceLabels,
+  nextGeneration,
+  primaryOf,
+  replicasOf,
+  type FunctionContainers,
+} from './instances.js';
+import type { Readiness } from './readiness.js';
+import type { FunctionDeployment } from './types.js';
+
+export interface RolloutDeps {
+  ctd: Containerd;
+  runtime: ContainerRuntime;
+  host: FunctionHost;
+  readiness: Readiness;
+  secretPath: (namespace: string, name: string) => string;
+  onSwitch: (namespace: string, name: string) => void;
+  log: Logger;
+  stopGraceMs: number;
+  readyTimeoutMs: number;
+  /** Where containers' logs are; undefined leaves NAME.log alone (see function-logs.ts). */
+  logDir: string | undefined;
+}
+
+/**
+ * Creates and starts a container of the deployment and waits (bounded) until it is ready. Any failure
+ * removes it whole and says why: a start error or an exit before ready is a StartFailedError, no
+ * readiness in time a NotReadyError; `detail` ends the message.
+ */
+export async function startInstance(
+  d: RolloutDeps,
+  dep: FunctionDeployment & { namespace: string },
+  instance: { id: string; labels: Record<string, string> },
+  replicas: number,
+  opts: { waitReady: boolean; detail: string },
+): Promise<void> {
+  const ns = dep.namespace;
+  const spec = containerSpecOf(dep, (s) => d.secretPath(ns, s), replicas, instance);
+  // The new container's logger must open a file of its own, not the link to the serving one's.
+  if (d.logDir && instance.id === dep.service) await unlinkFunctionLog(d.logDir, ns, dep.service);
+  await d.runtime.create(spec);
+  try {
+    if (replicas === 0) return;
+    try {
+      await d.host.start(ns, instance.id);
+    } catch (err) {
+      throw new StartFailedError(dep.service, instance.id, errorMessage(err), opts.detail, { cause: err });
+    }
+    if (!opts.waitReady) return;
+    const outcome = await d.readiness.waitReady(ns, instance.id, d.readyTimeoutMs);
+    if (outcome === 'timeout')
+      throw new NotReadyError(dep.service, instance.id, d.readyTimeoutMs, opts.detail);
+    if (outcome === 'exited')
+      throw new StartFailedError(
+        dep.service,
+        instance.id,
+        'its task exited before it was ready',
+        opts.detail,
+      );
+  } catch (err) {
+    await d.host.remove(ns, instance.id, 0).catch((e: unknown) =>
+      d.log.error('could not remove a failed container', {
+        namespace: ns,
+        container: instance.id,
+        error: errorMessage(e),
+      }),
+    );
+    throw err instanceof FaasdError
+      ? err
+      : new StartFailedError(dep.service, instance.id, errorMessage(err), opts.detail, { cause: err });
+  }
+}
+
+/**
+ * An update that never loses the function: the new version's container starts beside the serving one
+ * (pending), takes traffic once ready, and only then is the old one stopped (SIGTERM, grace) and removed.
+ * Any failure of the new version removes it and leaves the old one serving, untouched.
+ */
+export async function rollout(
+  d: RolloutDeps,
+  dep: FunctionDeployment & { namespace: string },
+  current: FunctionContainers<ContainerRecord>,
+): Promise<string> {
+  const ns = dep.namespace;
+  const c = d.ctd.inNamespace(ns);
+  const serving = primaryOf(current);
+  const replicas = serving ? replicasOf(serving) : 1;
+  const taken = new Set((await c.containers.list()).map((x) => x.id));
+  const id = freeSlot(dep.service, taken);
+  const generation = nextGeneration(current);
+  d.log.info('update: starting the new version beside the serving one', {
+    namespace: ns,
+    function: dep.service,
+    container: id,
+    serving: serving?.id,
+    image: dep.image,
+  });
+  await startInstance(
+    d,
+    dep,
+    { id, labels: instanceLabels(dep.service, replicas, generation, true) },
+    replicas,
+    { waitReady: true, detail: OLD_VERSION_SERVES },
+  );
+  // Switch: the new container is no longer pending, so it is the serving one from here on.
+  const record = await c.containers.get(id);
+  const labels = { ...(record?.labels ?? {}) };
+  delete labels[PENDING_LABEL];
+  await c.containers.setLabels(id, labels);
+  d.onSwitch(ns, dep.service);
+  for (const old of [...current.serving, ...current.stale, ...current.pending]) {
+    await d.host.remove(ns, old.id, d.stopGraceMs).catch((err: unknown) =>
+      // The new version serves; reconcile removes an old one left over.
+      d.log.error('update: could not remove the old version', {
+        namespace: ns,
+        function: dep.service,
+        container: old.id,
+        error: errorMessage(err),
+      }),
+    );
+  }
+  if (d.logDir)
+    await pointFunctionLog(d.logDir, ns, dep.service, id).catch((err: unknown) =>
+      d.log.error('update: could not point the function log at the new version', {
+        namespace: ns,
+        function: dep.service,
+        container: id,
+        error: errorMessage(err),
+      }),
+    );
+  return id;
+}
