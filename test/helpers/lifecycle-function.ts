@@ -1,12 +1,12 @@
 import type { Containerd } from '../../src/containerd/index.js';
 import { packImage, type PackedImage } from '../../src/image/index.js';
+import { APP_USER, appUserFiles } from './named-user-image.js';
 
 /**
- * A function image shaped like an OpenFaaS one where it matters here: it runs as a non-root user and
+ * A function image shaped like an OpenFaaS one where it matters here: it runs as a named non-root user (`USER app`, uid 12000 in its own passwd) and
  * starts slowly (`sleep $START_DELAY` before it listens on :8080, like a Python or Java runtime). Each
  * request runs /bin/fn, which answers GET /_/health like a watchdog (200, or $HEALTH: 503 never gets
  * ready) and anything else with its version, uid and the secrets it can read.
- * TODO: switch to the named-user fixture (test/helpers/named-user-image.ts, `USER app`) once it lands.
  */
 const FN = `#!/bin/sh
 read -r method target version
@@ -22,7 +22,7 @@ out="version=$VERSION\\nuid=$(id -u)\\nsecrets=$secrets\\n"
 printf 'HTTP/1.1 %s X\\r\\nContent-Type: text/plain\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\n\\r\\n%b' "$status" "$(printf '%b' "$out" | wc -c)" "$out"
 `;
 
-export const FUNCTION_USER = '12000:12000';
+export const FUNCTION_USER = APP_USER.name;
 
 export function packSlowFunction(
   ctd: Containerd,
@@ -36,7 +36,7 @@ export function packSlowFunction(
       imagePath: `/bin/${n}`,
       target: 'busybox',
     })),
-    files: [{ imagePath: '/bin/fn', content: FN, mode: 0o755 }],
+    files: [{ imagePath: '/bin/fn', content: FN, mode: 0o755 }, ...appUserFiles()],
     dirs: [{ imagePath: '/tmp' }],
     user: FUNCTION_USER,
     env: ['PATH=/bin', 'START_DELAY=4', 'VERSION=1'],

@@ -39,6 +39,32 @@ const APPLETS = [
   'touch',
 ];
 
+/** The image's own /etc/passwd and /etc/group defining APP_USER, as an OpenFaaS template's image has. */
+export function appUserFiles(): { imagePath: string; content: string }[] {
+  const u = APP_USER;
+  return [
+    {
+      imagePath: '/etc/passwd',
+      content: [
+        'root:x:0:0:root:/root:/bin/sh',
+        'nobody:x:65534:65534:nobody:/:/sbin/nologin',
+        `${u.name}:x:${u.uid}:${u.gid}:Linux User,,,:${u.home}:/sbin/nologin`,
+        '',
+      ].join('\n'),
+    },
+    {
+      imagePath: '/etc/group',
+      content: [
+        'root:x:0:root',
+        'nogroup:x:65534:',
+        `${u.name}:x:${u.gid}:${u.name}`,
+        `${u.extraGroup.name}:x:${u.extraGroup.gid}:${u.name}`,
+        '',
+      ].join('\n'),
+    },
+  ];
+}
+
 /**
  * Packs into `ctd` (its namespace) a busybox-static image whose config says `User: "app"` and whose
  * own /etc/passwd and /etc/group define APP_USER. /home/app exists but is root's (packImage sets no
@@ -55,27 +81,7 @@ export function packNamedUserImage(
     binaries: [{ hostPath: '/bin/busybox', imagePath: '/bin/busybox' }],
     links: APPLETS.map((n) => ({ imagePath: `/bin/${n}`, target: 'busybox' })),
     dirs: [{ imagePath: '/tmp' }, { imagePath: u.home }],
-    files: [
-      {
-        imagePath: '/etc/passwd',
-        content: [
-          'root:x:0:0:root:/root:/bin/sh',
-          'nobody:x:65534:65534:nobody:/:/sbin/nologin',
-          `${u.name}:x:${u.uid}:${u.gid}:Linux User,,,:${u.home}:/sbin/nologin`,
-          '',
-        ].join('\n'),
-      },
-      {
-        imagePath: '/etc/group',
-        content: [
-          'root:x:0:root',
-          'nogroup:x:65534:',
-          `${u.name}:x:${u.gid}:${u.name}`,
-          `${u.extraGroup.name}:x:${u.extraGroup.gid}:${u.name}`,
-          '',
-        ].join('\n'),
-      },
-    ],
+    files: appUserFiles(),
     user: u.name,
     env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...(opts.env ?? [])],
     ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),
