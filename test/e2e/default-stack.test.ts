@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { execa } from 'execa';
 import { startCallbackReceiver, type Callback } from '../helpers/callbacks.js';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
@@ -67,6 +68,14 @@ describe('default stack end to end (offline)', { skip: needsRoot }, () => {
     assert.equal(res.status, 200, text);
     assert.match(text, /^greeting=e2e$/m);
     assert.match(text, /^body=e2e-body$/m);
+    // Other containerd clients can read what we made: `ctr -n openfaas-fn containers info NAME`.
+    const info = await execa(
+      'ctr',
+      ['--address', ctd.address, '-n', stack.config.functionNamespace, 'containers', 'info', 'echo'],
+      { reject: false },
+    );
+    assert.equal(info.exitCode, 0, info.stderr);
+    assert.match(info.stdout, /"hostname": "echo"/);
   });
 
   it('list: invocationCount rises after invocations (from Prometheus)', async () => {
