@@ -196,7 +196,7 @@ export class CniNetwork implements NetworkAttacher {
     return namespace ? all.filter((r) => r.namespace === namespace) : all;
   }
 
-  /** Whether a netns name is one this network made: its namespace is (or starts with) an owned one. */
+  /** Whether a netns name (= CNI container ID) is this network's: its namespace is or starts with an owned one. */
   private owns(name: string): boolean {
     const owned = this.o.ownedNamespaces ?? [this.o.coreNamespace];
     const ns = namespaceOfNetns(name);
@@ -236,7 +236,14 @@ export class CniNetwork implements NetworkAttacher {
       await deleteNetns(name);
       removed.push(`netns ${name}`);
     }
-    removed.push(...(await sweepRules(this.list.name, this.o.subnet, () => this.live())));
+    removed.push(
+      ...(await sweepRules(
+        this.list.name,
+        this.o.subnet,
+        (id) => this.owns(id),
+        () => this.live(),
+      )),
+    );
     return removed;
   }
 

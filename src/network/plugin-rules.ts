@@ -75,16 +75,18 @@ export interface LiveSet {
 
 /**
  * Removes the plugins' rules on this network that no live attachment owns: portmap and masquerade
- * rules by their comment (they name the network), firewall ACCEPT rules by address inside `subnet`.
+ * rules by their comment, for container IDs `ours` accepts (several stacks on one host share the
+ * network name; their namespaces differ), firewall ACCEPT rules by address inside `subnet`.
  * `live` is read after the rules are listed, so an ADD under way (its record is written first) is kept.
  */
 export async function sweepRules(
   network: string,
   subnet: string,
+  ours: (containerId: string) => boolean,
   live: () => Promise<LiveSet>,
 ): Promise<string[]> {
-  const portmaps = await portmapRules(network);
-  const masquerades = await masqueradeRules(network);
+  const portmaps = (await portmapRules(network)).filter((r) => ours(r.containerId));
+  const masquerades = (await masqueradeRules(network)).filter((r) => ours(r.containerId));
   const net = new Address4(subnet);
   const forward: { table: Table; words: string[]; ip: string }[] = [];
   for (const chain of ['CNI-FORWARD', 'CNI-ADMIN']) {
