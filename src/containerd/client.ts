@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { GrpcConnection } from './grpc.js';
 import { Scope } from './scope.js';
 import { Namespaces } from './namespaces.js';
@@ -57,6 +58,31 @@ export class Containerd {
 
   waitReady(timeoutMs = 10_000): Promise<void> {
     return this.conn.waitReady(timeoutMs);
+  }
+
+  /**
+   * Waits for containerd however long it is away (it may start after us, or restart), calling
+   * `onRetry` before each wait, which doubles up to `maxDelayMs`. Rejects only when `signal` aborts.
+   */
+  async waitUntilReady(o: {
+    onRetry: (err: unknown, inMs: number, attempt: number) => void;
+    signal?: AbortSignal;
+    firstDelayMs?: number;
+    maxDelayMs?: number;
+  }): Promise<void> {
+    let wait = o.firstDelayMs ?? 200;
+    for (let attempt = 1; ; attempt++) {
+      o.signal?.throwIfAborted();
+      try {
+        await this.waitReady(1_000);
+        return;
+      } catch (err) {
+        o.signal?.throwIfAborted();
+        o.onRetry(err, wait, attempt);
+      }
+      await delay(wait, undefined, o.signal ? { signal: o.signal } : {});
+      wait = Math.min(wait * 2, o.maxDelayMs ?? 5_000);
+    }
   }
 
   close(): void {

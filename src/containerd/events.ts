@@ -1,8 +1,7 @@
 import protobuf from 'protobufjs';
-import type * as grpc from '@grpc/grpc-js';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
-import type { Scope } from './scope.js';
-import { protoDir } from './grpc.js';
+import { protoDir, type CallOptions } from './grpc.js';
 import { fromServiceError, isServiceError } from './errors.js';
 import type { ProtoAny, Timestamp } from './types.js';
 import { anyTypeUrl, toDate } from './types.js';
@@ -60,29 +59,60 @@ export function decodeEnvelope(env: Envelope): ContainerdEvent {
   return { topic: env.topic, namespace: env.namespace, containerId };
 }
 
+/** What Events needs of a connection: a server stream (a Scope is one; unit tests give a fake). */
+export interface EventStreamSource {
+  readonly namespace: string;
+  readonly conn: {
+    serverStream(
+      namespace: string,
+      service: 'events',
+      method: string,
+      req: object,
+      opts: CallOptions,
+    ): Readable;
+  };
+}
+
 export class Events {
-  constructor(private readonly s: Scope) {}
+  constructor(private readonly s: EventStreamSource) {}
 
   /**
    * Streams events matching containerd filters until the signal aborts. Filters in the list are ORed;
    * conditions joined by a comma inside one filter are ANDed: `topic=="/tasks/exit",namespace==openfaas`.
-   * Ends when the connection fails (the iterator then throws an UnavailableError-kind error).
+   * The subscription is open from this call, so a caller can subscribe, look at the tasks, then iterate
+   * without missing an exit in between. Ends when the connection fails (the iterator then throws an
+   * UnavailableError-kind error).
    */
   subscribe(filters: string[], signal?: AbortSignal): AsyncIterable<ContainerdEvent> {
-    const stream: grpc.ClientReadableStream<unknown> = this.s.conn.serverStream(
+    // Our own controller: the caller's signal outlives many subscriptions, so ours lets go of it
+    // when this stream closes rather than collecting one listener per reconnect.
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const stream = this.s.conn.serverStream(
       this.s.namespace,
       'events',
       'Subscribe',
       { filters },
-      { signal },
+      { signal: ctl.signal },
     );
+    // Listening now, not when iteration starts: grpc emits 'error' when containerd goes away, and an
+    // 'error' nobody listens to ends the process (issue #17 item 11: the supervisor awaited a re-check
+    // between subscribing and iterating). The error is kept and thrown by the iterator.
+    let failure: unknown;
+    stream.on('error', (err: unknown) => (failure ??= err));
+    stream.once('close', () => signal?.removeEventListener('abort', onAbort));
     return (async function* () {
       try {
         for await (const env of stream) yield decodeEnvelope(env as Envelope);
       } catch (err) {
-        if (signal?.aborted) return;
-        throw isServiceError(err) ? fromServiceError('events.Subscribe', err) : err;
+        failure ??= err;
+      } finally {
+        ctl.abort(); // a consumer that stops early ends the subscription
       }
+      if (failure === undefined || signal?.aborted) return;
+      if (isServiceError(failure)) throw fromServiceError('events.Subscribe', failure);
+      throw failure instanceof Error ? failure : new Error('containerd events failed', { cause: failure });
     })();
   }
 }

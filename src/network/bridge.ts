@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { guardLocalnet } from './localnet.js';
 
 /**
  * Makes the bridge with its gateway address if it is not there yet (the bridge plugin would on the
@@ -17,4 +18,5 @@ export async function ensureBridge(bridge: string, gateway: string, prefix: numb
       throw new Error(`cannot address bridge ${bridge}: ${addr.stderr}`);
   }
   await execa('ip', ['link', 'set', bridge, 'up']);
+  await guardLocalnet(bridge);
 }

@@ -9,7 +9,13 @@ import type { PortMapping } from '../runtime/index.js';
 export interface AttachmentRecord {
   namespace: string;
   id: string;
+  /** Path of the netns; its base name is the netns name. */
   netns: string;
+  /**
+   * The CNI container ID ADD was given. Absent in records made before IDs had a separator: those used
+   * the netns name (`<namespace>-<id>`), which `cniIdsOf` falls back to.
+   */
+  containerId?: string;
   ifname: string;
   state: 'pending' | 'attached';
   ip?: string;
@@ -20,6 +26,12 @@ export interface AttachmentRecord {
   /** The final CNI ADD result, given back to the plugins as prevResult on DEL. */
   result?: unknown;
   createdAt: string;
+}
+
+/** The netns name and CNI container ID a record was attached under: DEL must use these, whatever the naming now. */
+export function cniIdsOf(r: AttachmentRecord): { netnsName: string; containerId: string } {
+  const netnsName = basename(r.netns);
+  return { netnsName, containerId: r.containerId ?? netnsName };
 }
 
 interface StoreFile {

@@ -5,8 +5,22 @@ import { execa } from 'execa';
 /** Named network namespaces, made with iproute2 (`ip netns`), bind-mounted under /var/run/netns. */
 export const NETNS_DIR = '/var/run/netns';
 
+/**
+ * Between namespace and id in netns names and CNI container IDs. A containerd namespace is alphanumerics
+ * joined by single '.', '_' or '-', so it never contains "--": the first "--" ends the namespace, and no
+ * two (namespace, id) pairs share a name (issue #17 item 6: `probe-x-a`/`b` and `probe-x`/`a-b` did).
+ * An id may contain "--" or '.' (a second replica's `name.1`).
+ */
+export const NAME_SEPARATOR = '--';
+
 export function netnsName(namespace: string, id: string): string {
-  return `${namespace}-${id}`;
+  return `${namespace}${NAME_SEPARATOR}${id}`;
+}
+
+/** The namespace a netns name was made for: before the first separator (new names) or undefined. */
+export function namespaceOfNetns(name: string): string | undefined {
+  const at = name.indexOf(NAME_SEPARATOR);
+  return at > 0 ? name.slice(0, at) : undefined;
 }
 
 export function netnsPath(name: string): string {

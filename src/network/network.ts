@@ -1,16 +1,26 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Address4 } from 'ip-address';
+import { execa } from 'execa';
 import type { BindMount } from '../containerd/index.js';
 import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
 import { loopbackList, renderConflist, type NetworkSettings } from './conflist.js';
-import { IpamStore, type AttachmentRecord } from './ipam-store.js';
-import { createNetns, deleteNetns, listNetns, netnsExists, netnsName, netnsPath } from './netns.js';
+import { IpamStore, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
+import {
+  createNetns,
+  deleteNetns,
+  listNetns,
+  namespaceOfNetns,
+  netnsExists,
+  netnsName,
+  netnsPath,
+} from './netns.js';
 import { deriveResolvConf, renderHosts, writeInPlace } from './hosts-file.js';
-import { dropMasquerade } from './masquerade.js';
+import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
+import { guardLocalnet, unguardLocalnet } from './localnet.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -74,11 +84,6 @@ export class CniNetwork implements NetworkAttacher {
     await writeInPlace(this.hostsPath, renderHosts(records, this.o.coreNamespace, this.gateway));
   };
 
-  private cniAttachment(namespace: string, id: string): CniAttachment {
-    const name = netnsName(namespace, id);
-    return { containerId: name, netns: netnsPath(name), ifname: IFNAME };
-  }
-
   /**
    * Gives the container a netns on the bridge. Idempotent: a stale attachment of the same id is
    * removed first. A pending record is stored before ADD, so a crash mid-ADD is found by reconcile.
@@ -88,13 +93,23 @@ export class CniNetwork implements NetworkAttacher {
     id: string,
     opts: { portMappings?: PortMapping[] } = {},
   ): Promise<Attachment> {
+    return this.attachAs(namespace, id, netnsName(namespace, id), opts.portMappings ?? []);
+  }
+
+  /** Attaches under `name` (netns name and CNI container ID): a restore keeps the name it had. */
+  private async attachAs(
+    namespace: string,
+    id: string,
+    name: string,
+    portMappings: PortMapping[],
+  ): Promise<Attachment> {
     if (await this.store.find(namespace, id)) await this.detach(namespace, id);
-    const att = this.cniAttachment(namespace, id);
-    const portMappings = opts.portMappings ?? [];
+    const att: CniAttachment = { containerId: name, netns: netnsPath(name), ifname: IFNAME };
     const pending: AttachmentRecord = {
       namespace,
       id,
       netns: att.netns,
+      containerId: name,
       ifname: IFNAME,
       state: 'pending',
       portMappings,
@@ -105,9 +120,14 @@ export class CniNetwork implements NetworkAttacher {
       pending,
     ]);
     try {
-      await createNetns(netnsName(namespace, id));
+      // Rules a lost record left for this container ID: a stale DNAT would sit ahead of the new one.
+      await dropPortMappings(this.list.name, name);
+      await dropMasquerade(this.list.name, name);
+      await createNetns(name);
       await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
       const result = await this.runner.add(this.list, att, { portMappings });
+      // Under the store's lock, so processes attaching at once add it once.
+      await this.store.withLock(() => guardLocalnet(this.o.bridge));
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
         ...pending,
@@ -136,20 +156,33 @@ export class CniNetwork implements NetworkAttacher {
    */
   async restore(namespace: string, id: string): Promise<boolean> {
     const record = await this.store.find(namespace, id);
-    if (record?.state !== 'attached' || (await netnsExists(netnsName(namespace, id)))) return false;
-    await this.attach(namespace, id, { portMappings: record.portMappings ?? [] });
+    if (record?.state !== 'attached') return false;
+    const { netnsName: name } = cniIdsOf(record);
+    if (await netnsExists(name)) return false;
+    await this.attachAs(namespace, id, name, record.portMappings ?? []);
     return true;
   }
 
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */
   async detach(namespace: string, id: string): Promise<void> {
     const record = await this.store.find(namespace, id);
-    const att = this.cniAttachment(namespace, id);
-    const netnsGone = !(await netnsExists(netnsName(namespace, id)));
-    await this.runner.del(this.list, att, { portMappings: record?.portMappings ?? [] }, record?.result);
-    // Without its netns the bridge plugin's DEL cannot see which masquerade rule was the container's.
-    if (netnsGone) await dropMasquerade(this.list.name, att.containerId);
-    await deleteNetns(netnsName(namespace, id));
+    // A record names what it was attached under (older records: `<namespace>-<id>`).
+    const fresh = netnsName(namespace, id);
+    const { netnsName: name, containerId } = record
+      ? cniIdsOf(record)
+      : { netnsName: fresh, containerId: fresh };
+    const att: CniAttachment = { containerId, netns: netnsPath(name), ifname: IFNAME };
+    const netnsGone = !(await netnsExists(name));
+    let delError: Error | undefined;
+    await this.runner
+      .del(this.list, att, { portMappings: record?.portMappings ?? [] }, record?.result)
+      .catch((err: unknown) => (delError = err instanceof Error ? err : new Error(String(err))));
+    // Without the stored mappings portmap's DEL removes nothing; without its netns bridge's DEL cannot
+    // see which masquerade rule was the container's.
+    await dropPortMappings(this.list.name, containerId);
+    if (netnsGone) await dropMasquerade(this.list.name, containerId);
+    if (delError) throw delError;
+    await deleteNetns(name);
     if (record) {
       await this.store.update(
         (rs) => rs.filter((r) => !(r.namespace === namespace && r.id === id)),
@@ -163,9 +196,27 @@ export class CniNetwork implements NetworkAttacher {
     return namespace ? all.filter((r) => r.namespace === namespace) : all;
   }
 
+  /** Whether a netns name (= CNI container ID) is this network's: its namespace is or starts with an owned one. */
+  private owns(name: string): boolean {
+    const owned = this.o.ownedNamespaces ?? [this.o.coreNamespace];
+    const ns = namespaceOfNetns(name);
+    if (ns !== undefined) return owned.some((n) => ns === n || ns.startsWith(`${n}-`));
+    return owned.some((n) => name.startsWith(`${n}-`)); // a name from before the separator
+  }
+
+  /** What the plugins' leftover rules are checked against: every record, and host-local's allocations. */
+  private async live(): Promise<LiveSet> {
+    const records = await this.store.read();
+    const ips = new Set(records.flatMap((r) => (r.ip ? [r.ip] : [])));
+    const allocated = await readdir(join(this.o.ipamDataDir, this.o.name)).catch(() => []);
+    for (const f of allocated) if (Address4.isValid(f)) ips.add(f);
+    return { containerIds: new Set(records.map((r) => cniIdsOf(r).containerId)), ips };
+  }
+
   /**
-   * Removes attachments whose containers no longer exist, pending ones (a crash mid-ADD), and netns
-   * of owned namespaces that no record names. Returns what it removed.
+   * Removes attachments whose containers no longer exist, pending ones (a crash mid-ADD), netns of
+   * owned namespaces that no record names, and plugin rules on this network no attachment owns.
+   * Returns what it removed.
    */
   async reconcile(exists: (namespace: string, id: string) => Promise<boolean>): Promise<string[]> {
     const removed: string[] = [];
@@ -175,16 +226,30 @@ export class CniNetwork implements NetworkAttacher {
         removed.push(`${r.namespace}/${r.id}`);
       }
     }
-    const known = new Set((await this.store.read()).map((r) => netnsName(r.namespace, r.id)));
-    const prefixes = (this.o.ownedNamespaces ?? [this.o.coreNamespace]).map((n) => `${n}-`);
+    const known = new Set((await this.store.read()).map((r) => cniIdsOf(r).netnsName));
     for (const name of await listNetns()) {
-      if (known.has(name) || !prefixes.some((p) => name.startsWith(p))) continue;
+      if (known.has(name) || !this.owns(name)) continue;
       await this.runner
         .del(this.list, { containerId: name, netns: netnsPath(name), ifname: IFNAME })
         .catch(() => undefined);
+      await dropPortMappings(this.list.name, name);
       await deleteNetns(name);
       removed.push(`netns ${name}`);
     }
+    removed.push(
+      ...(await sweepRules(
+        this.list.name,
+        this.o.subnet,
+        (id) => this.owns(id),
+        () => this.live(),
+      )),
+    );
     return removed;
+  }
+
+  /** Removes the bridge and its localnet guard (tests do; faasd keeps its bridge). */
+  async removeBridge(): Promise<void> {
+    await execa('ip', ['link', 'del', this.o.bridge], { reject: false });
+    await unguardLocalnet(this.o.bridge);
   }
 }

@@ -91,7 +91,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const log = createLogger('faasd provider');
   const cfg = o.config;
   const ctd = Containerd.connect(cfg.address, cfg.functionNamespace);
-  await ctd.waitReady(10_000);
+  await ctd.waitUntilReady({
+    onRetry: (err, inMs, attempt) =>
+      log.warn('containerd is not reachable; retrying', { error: errorMessage(err), in_ms: inMs, attempt }),
+  });
   const network = networkFromConfig(cfg);
   await network.prepareFiles();
   await ensureBridge(cfg.bridge, network.gateway, network.prefix);

@@ -177,15 +177,19 @@ export class Supervisor {
     }
   }
 
-  /** Follows task-exit events; when containerd goes away, reconnects with backoff and re-checks. */
+  /** Follows task-exit events; when containerd goes away, reconnects with backoff (for as long as it takes) and re-checks. */
   private async monitor(): Promise<void> {
     const signal = this.ctl.signal;
     let backoff = 200;
     while (!signal.aborted) {
+      // One subscription per round, ended with the round: a re-check that fails must not leave it open.
+      const round = new AbortController();
+      const endRound = () => round.abort();
+      signal.addEventListener('abort', endRound, { once: true });
       try {
         const events = this.d.ctd.events.subscribe(
           [`topic=="/tasks/exit",namespace==${this.d.namespace}`],
-          signal,
+          round.signal,
         );
         await this.recheck();
         backoff = 200;
@@ -198,6 +202,9 @@ export class Supervisor {
       } catch (err) {
         if (signal.aborted) return;
         this.d.log.warn('lost containerd events; reconnecting', { error: errorMessage(err), in_ms: backoff });
+      } finally {
+        signal.removeEventListener('abort', endRound);
+        round.abort();
       }
       await delay(backoff, undefined, { signal }).catch(() => undefined);
       backoff = Math.min(backoff * 2, 5_000);

@@ -7,7 +7,7 @@ import { ContainerRuntime } from '../runtime/index.js';
 import { networkFromConfig } from '../network/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { ensureComposeSecrets, upgradeDefaultCompose } from '../install/index.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, errorMessage } from '../errors.js';
 import { parseCompose, type ServiceSpec } from './compose.js';
 import { startOrder } from './order.js';
 import { Supervisor } from './supervisor.js';
@@ -85,7 +85,25 @@ export async function up(o: UpOptions): Promise<void> {
   const services = await loadCompose(composeFile);
   await prepareMountSources(services, join(o.config.stateDir, 'secrets'), log);
   const ctd = Containerd.connect(o.config.address, o.config.namespace);
-  await ctd.waitReady(10_000);
+  // containerd may come up after us, or be restarting: wait as long as it takes, or until a signal.
+  const waiting = new AbortController();
+  void stop.then(() => waiting.abort());
+  try {
+    await ctd.waitUntilReady({
+      signal: waiting.signal,
+      onRetry: (err, inMs, attempt) =>
+        log.warn('containerd is not reachable; retrying', {
+          address: o.config.address,
+          error: errorMessage(err),
+          in_ms: inMs,
+          attempt,
+        }),
+    });
+  } catch (err) {
+    ctd.close();
+    if (waiting.signal.aborted) return log.info('stopped before containerd was reachable');
+    throw err;
+  }
   const network = networkFromConfig(o.config);
   const runtime = new ContainerRuntime(ctd, {
     logDir: join(o.config.stateDir, 'logs'),

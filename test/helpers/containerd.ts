@@ -11,6 +11,10 @@ export interface TestContainerd {
   client: Containerd;
   /** Stops containerd (its shims and tasks live on) and starts it again on the same root and socket. */
   restart(): Promise<void>;
+  /** Stops the daemon only (shims and tasks live on), for an outage of the test's own length. */
+  halt(): Promise<void>;
+  /** Starts a halted daemon again on the same root and socket. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,8 +63,11 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
   };
   let proc = await launch();
   const halt = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill('SIGTERM');
-    await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+    await new Promise((r) =>
+      proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r),
+    );
   };
   return {
     dir,
@@ -68,6 +75,11 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
     client,
     async restart() {
       await halt();
+      proc = await launch();
+    },
+    halt,
+    async resume() {
+      if (proc.exitCode === null && proc.signalCode === null) return;
       proc = await launch();
     },
     async stop() {

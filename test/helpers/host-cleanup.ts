@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { FaasdConfig } from '../../src/config/index.js';
 import { networkFromConfig } from '../../src/network/index.js';
 import { ContainerRuntime } from '../../src/runtime/index.js';
@@ -23,5 +22,5 @@ export async function removeTestStack(
     }
   }
   await network.reconcile(async () => false).catch(() => undefined);
-  await execa('ip', ['link', 'del', config.bridge], { reject: false });
+  await network.removeBridge();
 }

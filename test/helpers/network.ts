@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { CniNetwork, type NetworkOptions } from '../../src/network/index.js';
@@ -11,7 +10,7 @@ export interface TestNetwork {
 
 /**
  * A test-only network: its own bridge name, a /24 in 10.200.0.0/16 picked at random, its own state dir.
- * `cleanup` detaches whatever is left and removes the bridge (portmap's shared CNI-HOSTPORT-* chains stay, by design).
+ * `cleanup` detaches whatever is left and removes the bridge and its localnet guard (portmap's shared CNI-HOSTPORT-* chains stay, by design).
  */
 export async function testNetwork(tag: string): Promise<TestNetwork> {
   const suffix = randomBytes(2).toString('hex');
@@ -35,7 +34,7 @@ export async function testNetwork(tag: string): Promise<TestNetwork> {
     async cleanup() {
       for (const r of await network.records()) await network.detach(r.namespace, r.id).catch(() => undefined);
       await network.reconcile(async () => false).catch(() => undefined);
-      await execa('ip', ['link', 'del', options.bridge], { reject: false });
+      await network.removeBridge();
       await rm(stateDir, { recursive: true, force: true });
     },
   };

@@ -11,12 +11,15 @@ import { listNetns, netnsName } from '../../src/network/index.js';
 const WORKER = join(import.meta.dirname, '../helpers/attach-worker.ts');
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 
-async function perContainerChains(): Promise<string[]> {
-  const out = await execa('iptables', ['-t', 'nat', '-S']);
-  return out.stdout
+/** Per-container nat chains the plugins made for this test network (other stacks on the host come and go). */
+async function perContainerChains(network: string): Promise<string[]> {
+  const out = await execa('iptables', ['-w', '-t', 'nat', '-S']);
+  const chains = out.stdout
     .split('\n')
-    .filter((l) => l.startsWith('-N CNI-') && !l.startsWith('-N CNI-HOSTPORT-'))
-    .map((l) => l.slice(3));
+    .filter((l) => l.includes(`name: \\"${network}\\"`))
+    .flatMap((l) => [/^-A (CNI-\S+)/.exec(l)?.[1], / -j (CNI-\S+)$/.exec(l)?.[1]])
+    .filter((c): c is string => c !== undefined && !c.startsWith('CNI-HOSTPORT-'));
+  return [...new Set(chains)].sort();
 }
 
 function runWorker(net: TestNetwork, namespace: string, ids: string[]) {
@@ -27,9 +30,7 @@ function runWorker(net: TestNetwork, namespace: string, ids: string[]) {
 
 describe('CNI network with the real plugins', { skip: needsRoot }, () => {
   let net: TestNetwork;
-  let chainsBefore: string[];
   before(async () => {
-    chainsBefore = await perContainerChains();
     net = await testNetwork('net');
   });
   after(async () => {
@@ -46,6 +47,8 @@ describe('CNI network with the real plugins', { skip: needsRoot }, () => {
     const records = await net.network.records(ns);
     assert.equal(records.length, 50);
     const ips = records.map((r) => r.ip);
+    // One masquerade chain per container while attached: the check after DEL is not vacuous.
+    assert.equal((await perContainerChains(net.options.name)).length, 50);
     assert.equal(new Set(ips).size, 50);
 
     // host-local's own state: one file per IP, naming our CNI container id.
@@ -86,7 +89,7 @@ describe('CNI network with the real plugins', { skip: needsRoot }, () => {
     );
     const left = (await readdir(hostLocalDir)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
     assert.deepEqual(left, []);
-    assert.deepEqual(await perContainerChains(), chainsBefore);
+    assert.deepEqual(await perContainerChains(net.options.name), []);
     const veths = await execa('ip', ['-o', 'link', 'show', 'master', net.options.bridge], { reject: false });
     assert.equal(veths.stdout.trim(), '');
   });
@@ -137,6 +140,6 @@ describe('CNI network with the real plugins', { skip: needsRoot }, () => {
     const hostLocalDir = join(net.options.ipamDataDir, net.options.name);
     const left = (await readdir(hostLocalDir).catch(() => [])).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
     assert.deepEqual(left, []);
-    assert.deepEqual(await perContainerChains(), chainsBefore);
+    assert.deepEqual(await perContainerChains(net.options.name), []);
   });
 });

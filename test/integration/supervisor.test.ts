@@ -89,6 +89,7 @@ services:
         await runtime.remove(ns, c.id).catch(() => undefined);
       }
       await network.reconcile(async () => false).catch(() => undefined);
+      await network.removeBridge(); // and its localnet guard
     }
     await execa('ip', ['link', 'del', bridge], { reject: false });
     await ctd?.stop();
