@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'too-large'
   | 'timeout'
   | 'integrity'
+  | 'client-closed'
   | 'internal';
 
 const statusOf: Record<ErrorKind, number> = {
@@ -21,6 +22,8 @@ const statusOf: Record<ErrorKind, number> = {
   exists: 409,
   precondition: 412,
   'too-large': 413,
+  // nginx's code for "the client closed the connection before the answer": recorded, never sent.
+  'client-closed': 499,
   integrity: 502,
   unavailable: 503,
   timeout: 504,
