@@ -53,6 +53,8 @@ export interface FollowStats {
   bytesRead: number;
   /** True while it waits for the client to take what was written (the socket's buffer is full). */
   waitingForDrain: boolean;
+  /** True once the existing lines are sent and appends are being followed. */
+  following: boolean;
 }
 
 export interface FollowOptions {
@@ -97,7 +99,7 @@ export async function writeLog(
   q: LogQuery,
   o: FollowOptions = {},
 ): Promise<void> {
-  const stats = o.stats ?? { bytesRead: 0, waitingForDrain: false };
+  const stats = o.stats ?? { bytesRead: 0, waitingForDrain: false, following: false };
   const chunkBytes = o.chunkBytes ?? 64 * 1024;
   let closed = false;
   out.once('close', () => (closed = true));
@@ -132,6 +134,7 @@ export async function writeLog(
   let partial = '';
   let decoder = new StringDecoder('utf8'); // a character split between two chunks is kept whole
   const buf = Buffer.alloc(chunkBytes);
+  stats.following = true;
   while (!closed) {
     await delay(o.pollMs ?? 200);
     st = await stat(path).catch(() => undefined);
