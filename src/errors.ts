@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'too-large'
   | 'timeout'
   | 'integrity'
+  | 'client-closed'
   | 'internal';
 
 const statusOf: Record<ErrorKind, number> = {
@@ -23,6 +24,8 @@ const statusOf: Record<ErrorKind, number> = {
   conflict: 409,
   precondition: 412,
   'too-large': 413,
+  // nginx's code for "the client closed the connection before the answer": recorded, never sent.
+  'client-closed': 499,
   integrity: 502,
   unavailable: 503,
   timeout: 504,

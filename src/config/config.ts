@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../errors.js';
+import { POOL_DEFAULTS } from '../http/pool.js';
+import { SERVER_LIMIT_DEFAULTS, type ServerLimits } from '../http/limits.js';
 
 /**
  * V8 flags for every long-running faasd process (provider, up, gateway, queue-worker): a 4 MB cap on
@@ -30,6 +32,14 @@ export interface FaasdConfig {
   /** Plain-HTTP registries besides loopback. */
   insecureRegistries: string[];
   dockerConfig: string;
+  /** HTTP servers (provider, gateway): src/http/limits.ts says what each bounds. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  /** 0: half of what the file-descriptor limit leaves. */
+  httpMaxConnections: number;
+  /** Connections the provider and the gateway open to one function at once. */
+  functionMaxConnections: number;
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -45,6 +55,11 @@ export const DEFAULTS: FaasdConfig = {
   netnsDir: '/var/run/netns',
   insecureRegistries: [],
   dockerConfig: '/var/lib/faasd/.docker/config.json',
+  httpHeadersTimeoutMs: SERVER_LIMIT_DEFAULTS.headersTimeoutMs,
+  httpRequestTimeoutMs: SERVER_LIMIT_DEFAULTS.requestTimeoutMs,
+  httpKeepAliveTimeoutMs: SERVER_LIMIT_DEFAULTS.keepAliveTimeoutMs,
+  httpMaxConnections: SERVER_LIMIT_DEFAULTS.maxConnections,
+  functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -61,11 +76,37 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   netnsDir: ['FAASD_NETNS_DIR'],
   insecureRegistries: ['FAASD_INSECURE_REGISTRIES'],
   dockerConfig: ['FAASD_DOCKER_CONFIG'],
+  httpHeadersTimeoutMs: ['FAASD_HTTP_HEADERS_TIMEOUT_MS'],
+  httpRequestTimeoutMs: ['FAASD_HTTP_REQUEST_TIMEOUT_MS'],
+  httpKeepAliveTimeoutMs: ['FAASD_HTTP_KEEPALIVE_TIMEOUT_MS'],
+  httpMaxConnections: ['FAASD_HTTP_MAX_CONNECTIONS'],
+  functionMaxConnections: ['FAASD_FUNCTION_MAX_CONNECTIONS'],
 };
 
 const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries']);
 
-function parseValue(key: keyof FaasdConfig, raw: string): string | string[] {
+const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
+  'httpHeadersTimeoutMs',
+  'httpRequestTimeoutMs',
+  'httpKeepAliveTimeoutMs',
+  'httpMaxConnections',
+  'functionMaxConnections',
+]);
+
+/** A whole number >= 0 (>= 1 for the per-function connections), from the environment or the file. */
+function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
+  const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  const min = key === 'functionMaxConnections' ? 1 : 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    throw new InvalidArgumentError(
+      key,
+      `setting ${key} ${JSON.stringify(raw)} must be a whole number of at least ${min}`,
+    );
+  return v;
+}
+
+function parseValue(key: keyof FaasdConfig, raw: string): string | string[] | number {
+  if (NUMBER_FIELDS.has(key)) return wholeNumber(key, raw);
   if (!LIST_FIELDS.has(key)) return raw;
   return raw.split(key === 'cniBinDirs' ? ':' : ',').filter(Boolean);
 }
@@ -86,6 +127,8 @@ export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
   for (const key of Object.keys(parsed)) {
     if (!(key in DEFAULTS))
       throw new InvalidArgumentError('config', `config file ${path}: unknown setting ${JSON.stringify(key)}`);
+    const k = key as keyof FaasdConfig;
+    if (NUMBER_FIELDS.has(k)) wholeNumber(k, (parsed as Record<string, unknown>)[key]);
   }
   return parsed;
 }
@@ -104,4 +147,14 @@ export function resolveConfig(
   const defined = <T extends object>(o: T): Partial<T> =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   return { ...DEFAULTS, ...defined(file), ...(fromEnv as Partial<FaasdConfig>), ...defined(flags) };
+}
+
+/** The HTTP server bounds a configuration sets, as createLimitedServer takes them. */
+export function serverLimitsOf(cfg: FaasdConfig): ServerLimits {
+  return {
+    headersTimeoutMs: cfg.httpHeadersTimeoutMs,
+    requestTimeoutMs: cfg.httpRequestTimeoutMs,
+    keepAliveTimeoutMs: cfg.httpKeepAliveTimeoutMs,
+    maxConnections: cfg.httpMaxConnections,
+  };
 }

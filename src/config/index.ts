@@ -1,2 +1,9 @@
-export { DEFAULTS, NODE_DAEMON_FLAGS, resolveConfig, readConfigFile, type FaasdConfig } from './config.js';
+export {
+  DEFAULTS,
+  NODE_DAEMON_FLAGS,
+  resolveConfig,
+  readConfigFile,
+  serverLimitsOf,
+  type FaasdConfig,
+} from './config.js';
 export { VERSION, COMMIT } from './version.js';

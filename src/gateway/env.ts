@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { resolveConfig, serverLimitsOf } from '../config/index.js';
 import { GATEWAY_DEFAULTS, type GatewayOptions } from './serve.js';
 
 function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -12,6 +13,8 @@ function num(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
 
 /** Gateway settings from its environment (compose sets them); empty NATS/Prometheus URL = off. */
 export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayOptions {
+  // The HTTP bounds are read as the provider reads them (FAASD_HTTP_*, FAASD_FUNCTION_MAX_CONNECTIONS).
+  const http = resolveConfig({}, env, {});
   const opt = (key: string, fallback: string | undefined) =>
     env[key] === undefined ? fallback : env[key] || undefined;
   return {
@@ -28,6 +31,8 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Gat
       'FAASD_SCALE_FROM_ZERO_TIMEOUT_MS',
       GATEWAY_DEFAULTS.scaleFromZeroTimeoutMs,
     ),
+    limits: serverLimitsOf(http),
+    functionMaxConnections: http.functionMaxConnections,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { FaasdError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { parseRequestUrl } from '../http/index.js';
 import type { Logger } from '../log.js';
 import {
   FunctionProxy,
@@ -20,7 +21,7 @@ export interface GatewayDeps {
   providerHost: string;
   providerPort: number;
   credentials: Credentials;
-  scaler: Scaler;
+  scaler: Pick<Scaler, 'ensureReady' | 'invalidate'>;
   queue: AsyncQueue | undefined;
   log: Logger;
   defaultNamespace: string;
@@ -28,6 +29,10 @@ export interface GatewayDeps {
   prometheusUrl: string | undefined;
   upstreamTimeoutMs: number;
   asyncBodyLimit: number;
+  /** Connections open to the provider for one function at once (each function has its own pool). */
+  functionMaxConnections?: number;
+  /** Bound on the invocation metric series (default metrics.ts's). */
+  maxMetricSeries?: number;
 }
 
 function callbackUrlOf(req: IncomingMessage): string | undefined {
@@ -51,8 +56,12 @@ export function createGatewayHandler(d: GatewayDeps): {
   handle(req: IncomingMessage, res: ServerResponse): void;
   close(): void;
 } {
-  const proxy = new FunctionProxy(d.upstreamTimeoutMs);
-  const metrics = new Metrics();
+  // Every function goes to the same provider address: one pool per function keeps a slow one from
+  // taking the connections of all the others on this hop too.
+  const proxy = new FunctionProxy(d.upstreamTimeoutMs, {
+    ...(d.functionMaxConnections ? { socketsPerKey: d.functionMaxConnections } : {}),
+  });
+  const metrics = new Metrics(d.maxMetricSeries);
   const replicas = new Map<string, number>();
   const provider = { host: d.providerHost, port: d.providerPort };
 
@@ -102,6 +111,7 @@ export function createGatewayHandler(d: GatewayDeps): {
     ...provider,
     path: `/function/${name}.${ns}${rest}${url.search}`,
     fn: name,
+    pool: `${ns}/${name}`,
   });
 
   const invoke = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -110,16 +120,26 @@ export function createGatewayHandler(d: GatewayDeps): {
     const ns = namespace ?? d.defaultNamespace;
     validateName('namespace', ns);
     const started = process.hrtime.bigint();
-    let code = 500;
+    const record = (code: number) =>
+      metrics.observe(`${name}.${ns}`, code, Number(process.hrtime.bigint() - started) / 1e9);
+    const statusOf = (err: unknown) => (err instanceof FaasdError ? err.status : 500);
     try {
       await d.scaler.ensureReady(name, ns);
+    } catch (err) {
+      // A name the provider does not know (404) or refuses (400) makes no series, or made-up names would
+      // grow /metrics without end (issue #17 item 4).
+      if (!(err instanceof NotFoundError || err instanceof InvalidArgumentError)) record(statusOf(err));
+      throw err;
+    }
+    let code = 500;
+    try {
       code = await proxy.forward(req, res, target(url, name, ns, rest));
       if (code === 503) d.scaler.invalidate(name, ns);
     } catch (err) {
-      code = err instanceof NotFoundError ? 404 : 502;
+      code = statusOf(err);
       throw err;
     } finally {
-      metrics.observe(`${name}.${ns}`, code, Number(process.hrtime.bigint() - started) / 1e9);
+      record(code);
     }
   };
 
@@ -153,7 +173,7 @@ export function createGatewayHandler(d: GatewayDeps): {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const url = parseRequestUrl(req.url, 'http://gateway');
     const path = url.pathname;
     if (path === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK\n');
@@ -176,7 +196,9 @@ export function createGatewayHandler(d: GatewayDeps): {
       if (req.method === 'GET' && path === '/system/functions') return listFunctions(req, res, url);
       const m = /^\/system\/scale-function\/([^/]+)$/.exec(path);
       if (m?.[1]) d.scaler.invalidate(decodeURIComponent(m[1]));
-      await proxy.forward(req, res, { ...provider, path: path + url.search, fn: 'provider' });
+      // Log follows stay open for long: a pool of their own, so they never hold the API's connections.
+      const pool = path === '/system/logs' ? 'system-logs' : 'system';
+      await proxy.forward(req, res, { ...provider, path: path + url.search, fn: 'provider', pool });
       return;
     }
     throw new NotFoundError('route', path);

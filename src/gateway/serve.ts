@@ -1,5 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  createLimitedServer,
+  POOL_DEFAULTS,
+  SERVER_LIMIT_DEFAULTS,
+  type ServerLimits,
+} from '../http/index.js';
 import { createLogger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { loadCredentials } from '../provider/index.js';
@@ -20,6 +26,10 @@ export interface GatewayOptions {
   defaultNamespace: string;
   upstreamTimeoutMs: number;
   scaleFromZeroTimeoutMs: number;
+  /** Bounds of the gateway's own HTTP server (the same settings as the provider's); default SERVER_LIMIT_DEFAULTS. */
+  limits?: ServerLimits;
+  /** Connections to the provider for one function at once; default POOL_DEFAULTS'. */
+  functionMaxConnections?: number;
 }
 
 export const GATEWAY_DEFAULTS: GatewayOptions = {
@@ -32,6 +42,8 @@ export const GATEWAY_DEFAULTS: GatewayOptions = {
   defaultNamespace: 'openfaas-fn',
   upstreamTimeoutMs: 60_000,
   scaleFromZeroTimeoutMs: 30_000,
+  limits: SERVER_LIMIT_DEFAULTS,
+  functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
 };
 
 export interface RunningGateway {
@@ -76,9 +88,12 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     prometheusUrl: o.prometheusUrl,
     upstreamTimeoutMs: o.upstreamTimeoutMs,
     asyncBodyLimit: 8 * 1024 * 1024,
+    functionMaxConnections: o.functionMaxConnections ?? POOL_DEFAULTS.socketsPerKey,
   });
-  const server: Server = createServer((req, res) => handler.handle(req, res));
-  server.keepAliveTimeout = 65_000;
+  const server: Server = createLimitedServer(
+    (req, res) => handler.handle(req, res),
+    o.limits ?? SERVER_LIMIT_DEFAULTS,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());

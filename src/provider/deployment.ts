@@ -3,7 +3,7 @@ import { parseReference } from '../image/index.js';
 import type { ContainerSpec } from '../runtime/index.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import type { FunctionDeployment } from './types.js';
-import { stringList, stringMap, validateName } from './validate.js';
+import { envMap, stringList, stringMap, validateName } from './validate.js';
 
 export const FUNCTION_LABEL = 'io.faasd.function';
 export const REPLICAS_LABEL = 'io.faasd.replicas';
@@ -31,9 +31,11 @@ export function parseDeployment(
   if (b.envProcess !== undefined) {
     if (typeof b.envProcess !== 'string')
       throw new InvalidArgumentError('envProcess', 'envProcess must be a string');
+    if (b.envProcess.includes('\0'))
+      throw new InvalidArgumentError('envProcess', 'envProcess contains a NUL');
     if (b.envProcess !== '') d.envProcess = b.envProcess;
   }
-  const envVars = stringMap('envVars', b.envVars);
+  const envVars = envMap('envVars', b.envVars);
   if (envVars) d.envVars = envVars;
   const labels = stringMap('labels', b.labels);
   if (labels) d.labels = labels;

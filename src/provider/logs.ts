@@ -1,5 +1,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidArgumentError } from '../errors.js';
 import { logPath, parseLogLine, type LogLine } from '../runtime/index.js';
@@ -46,14 +48,63 @@ function keep(line: LogLine, since: Date | undefined): boolean {
   return !since || new Date(line.time) >= since;
 }
 
+/** What a follower has read from the log file, for tests and to show the read stays bounded. */
+export interface FollowStats {
+  bytesRead: number;
+  /** True while it waits for the client to take what was written (the socket's buffer is full). */
+  waitingForDrain: boolean;
+  /** True once the existing lines are sent and appends are being followed. */
+  following: boolean;
+}
+
+export interface FollowOptions {
+  /** How often the file is looked at for appends. */
+  pollMs?: number;
+  /** At most this much is read from the file at once. */
+  chunkBytes?: number;
+  stats?: FollowStats;
+}
+
+/** Resolves when `out` can take more, or when it is gone (then `closed()` is true). */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+  });
+}
+
 /**
  * Streams a function's log as ndjson ({name, namespace, instance, timestamp, text}). With follow, the
  * file is polled for appends (and rotation) until the client goes away.
  */
 export async function streamLogs(res: ServerResponse, logDir: string, q: LogQuery): Promise<void> {
-  const path = logPath(logDir, q.namespace, q.name);
-  const write = (l: LogLine) =>
-    res.write(
+  res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' });
+  res.flushHeaders(); // a follower with nothing to read yet still gets its 200 at once
+  await writeLog(res, logPath(logDir, q.namespace, q.name), q);
+}
+
+/**
+ * Writes the log's lines to `out`, and with follow its appends until `out` closes. A write the stream
+ * cannot take yet stops the reading until it drains: three followers that did not read grew the provider
+ * from 118 to 948 MB in 12 s (issue #17 item 5), as everything read was queued in their sockets.
+ */
+export async function writeLog(
+  out: Writable,
+  path: string,
+  q: LogQuery,
+  o: FollowOptions = {},
+): Promise<void> {
+  const stats = o.stats ?? { bytesRead: 0, waitingForDrain: false, following: false };
+  const chunkBytes = o.chunkBytes ?? 64 * 1024;
+  let closed = false;
+  out.once('close', () => (closed = true));
+  const write = async (l: LogLine) => {
+    const more = out.write(
       JSON.stringify({
         name: q.name,
         namespace: q.namespace,
@@ -62,42 +113,56 @@ export async function streamLogs(res: ServerResponse, logDir: string, q: LogQuer
         text: l.text,
       }) + '\n',
     );
-  res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' });
-  res.flushHeaders(); // a follower with nothing to read yet still gets its 200 at once
+    if (more || closed) return;
+    stats.waitingForDrain = true;
+    await drained(out);
+    stats.waitingForDrain = false;
+  };
   let lines = (await readLines(path)).map(parseLogLine).filter((l): l is LogLine => !!l && keep(l, q.since));
   if (q.tail !== undefined) lines = q.tail === 0 ? [] : lines.slice(-q.tail);
-  for (const l of lines) write(l);
+  for (const l of lines) {
+    if (closed) return;
+    await write(l);
+  }
   if (!q.follow) {
-    res.end();
+    out.end();
     return;
   }
-  let closed = false;
-  res.on('close', () => (closed = true));
   let st = await stat(path).catch(() => undefined);
   let offset = st?.size ?? 0;
   let ino = st?.ino;
   let partial = '';
+  let decoder = new StringDecoder('utf8'); // a character split between two chunks is kept whole
+  const buf = Buffer.alloc(chunkBytes);
+  stats.following = true;
   while (!closed) {
-    await delay(200);
+    await delay(o.pollMs ?? 200);
     st = await stat(path).catch(() => undefined);
     if (!st) continue;
     if (st.ino !== ino || st.size < offset) {
       ino = st.ino; // rotated: the new file is read from its start
       offset = 0;
       partial = '';
+      decoder = new StringDecoder('utf8');
     }
     if (st.size === offset) continue;
     const fh = await open(path, 'r');
     try {
-      const buf = Buffer.alloc(st.size - offset);
-      await fh.read(buf, 0, buf.length, offset);
-      offset = st.size;
-      const text = partial + buf.toString('utf8');
-      const parts = text.split('\n');
-      partial = parts.pop() ?? '';
-      for (const p of parts) {
-        const l = parseLogLine(p);
-        if (l && keep(l, q.since)) write(l);
+      // One chunk at a time, each written (and drained) before the next is read.
+      while (!closed && offset < st.size) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(chunkBytes, st.size - offset), offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+        stats.bytesRead += bytesRead;
+        const parts = (partial + decoder.write(buf.subarray(0, bytesRead))).split('\n');
+        partial = parts.pop() ?? '';
+        // A line longer than a few chunks is cut rather than held whole.
+        if (partial.length > 4 * chunkBytes) partial = '';
+        for (const p of parts) {
+          const l = parseLogLine(p);
+          if (l && keep(l, q.since)) await write(l);
+          if (closed) return;
+        }
       }
     } finally {
       await fh.close();

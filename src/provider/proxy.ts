@@ -1,5 +1,6 @@
-import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { FaasdError } from '../errors.js';
+import { AgentPool, POOL_DEFAULTS, type PoolOptions } from '../http/index.js';
 
 export class UpstreamError extends FaasdError {
   constructor(
@@ -17,6 +18,23 @@ export class NoReadyReplicaError extends FaasdError {
   constructor(readonly fn: string) {
     super('unavailable', `function ${fn} has no ready replica (scaled to zero?)`);
   }
+}
+
+/** The client went away before its answer was complete; the upstream request was aborted with it. */
+export class ClientClosedError extends FaasdError {
+  constructor(readonly fn: string) {
+    super('client-closed', `the client of ${fn} closed the connection before the answer`);
+  }
+}
+
+export interface ProxyTarget {
+  host: string;
+  port: number;
+  path: string;
+  /** For messages: the function's name. */
+  fn: string;
+  /** Which connection pool: namespace/name for a function (never its address, which an update changes). */
+  pool: string;
 }
 
 const HOP_BY_HOP = new Set([
@@ -52,17 +70,21 @@ export function forwardHeaders(h: IncomingMessage['headers']): Record<string, st
   return out;
 }
 
-/** Streams a request to a function and its response back, over kept-alive connections. */
+/**
+ * Streams a request to a function and its response back, over kept-alive connections from that
+ * function's own pool. A client that goes away aborts the upstream request, so its connection is freed.
+ */
 export class FunctionProxy {
-  readonly agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  readonly pools: AgentPool;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    pool: Partial<PoolOptions> = {},
+  ) {
+    this.pools = new AgentPool({ ...POOL_DEFAULTS, ...pool });
+  }
 
-  forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: { host: string; port: number; path: string; fn: string },
-  ): Promise<number> {
+  forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const up = httpRequest(
         {
@@ -71,7 +93,7 @@ export class FunctionProxy {
           method: req.method,
           path: target.path,
           headers: { ...forwardHeaders(req.headers), 'x-forwarded-host': req.headers.host ?? '' },
-          agent: this.agent,
+          agent: this.pools.get(target.pool),
           timeout: this.timeoutMs,
         },
         (upRes) => {
@@ -79,28 +101,40 @@ export class FunctionProxy {
           res.writeHead(upRes.statusCode ?? 502, forwardHeaders(upRes.headers));
           upRes.pipe(res);
           upRes.on('end', () => resolve(upRes.statusCode ?? 502));
-          upRes.on('error', (e) => reject(new UpstreamError(target.fn, e.message, false, { cause: e })));
+          upRes.on('error', (e) => fail(new UpstreamError(target.fn, e.message, false, { cause: e })));
         },
       );
       // The body is read only once the connection stands, so a refused connect leaves it unread. A request
       // without a body that got no answer (a reset from a dying process) can be sent again as well.
       let piped = false;
       let answered = false;
+      let clientGone = false;
+      const fail = (err: Error) => reject(clientGone ? new ClientClosedError(target.fn) : err);
       const bodiless =
         req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
       const pipeBody = () => {
         piped = true;
         req.pipe(up);
       };
+      // 'close' before the response finished: the client hung up. Without this the upstream request (and
+      // its pooled connection) would live on until the function answered.
+      const onClientClose = () => {
+        if (res.writableFinished) return;
+        clientGone = true;
+        up.destroy();
+        reject(new ClientClosedError(target.fn));
+      };
+      res.once('close', onClientClose);
+      up.once('close', () => res.off('close', onClientClose));
       up.on('socket', (sock) => (sock.connecting ? sock.once('connect', pipeBody) : pipeBody()));
       up.on('timeout', () => up.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
       up.on('error', (e) =>
-        reject(new UpstreamError(target.fn, e.message, !piped || (bodiless && !answered), { cause: e })),
+        fail(new UpstreamError(target.fn, e.message, !piped || (bodiless && !answered), { cause: e })),
       );
     });
   }
 
   close(): void {
-    this.agent.destroy();
+    this.pools.close();
   }
 }

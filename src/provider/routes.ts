@@ -8,12 +8,23 @@ import type { Request, Router } from './router.js';
 import type { DeleteFunctionRequest, NamespaceRequest, ScaleServiceRequest, SecretRequest } from './types.js';
 import { validateName } from './validate.js';
 
+/** The narrow faces of the services the routes call (unit tests give hand-written fakes of these). */
+export type Functions = Pick<
+  FunctionService,
+  'list' | 'deploy' | 'update' | 'delete' | 'describe' | 'scale' | 'endpoint'
+>;
+export type Namespaces = Pick<
+  NamespaceService,
+  'defaultNamespace' | 'assertUsable' | 'list' | 'get' | 'create' | 'update' | 'delete'
+>;
+export type Secrets = Pick<SecretStore, 'list' | 'create' | 'update' | 'delete'>;
+
 export interface RouteDeps {
   /** Where function logs are (`<logDir>/<namespace>/<name>.log`). */
   logDir: string;
-  functions: FunctionService;
-  namespaces: NamespaceService;
-  secrets: SecretStore;
+  functions: Functions;
+  namespaces: Namespaces;
+  secrets: Secrets;
 }
 
 function object<T>(body: unknown): T {

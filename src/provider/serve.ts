@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Containerd } from '../containerd/index.js';
-import type { FaasdConfig } from '../config/index.js';
+import { serverLimitsOf, type FaasdConfig } from '../config/index.js';
+import { createLimitedServer } from '../http/index.js';
 import { RegistryClient } from '../image/index.js';
 import { ContainerRuntime } from '../runtime/index.js';
 import { ensureBridge, networkFromConfig } from '../network/index.js';
@@ -13,7 +14,7 @@ import { NamespaceService } from './namespaces.js';
 import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
 import { createProviderHandler } from './server.js';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface ProviderOptions {
@@ -137,6 +138,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     credentials,
     resolver,
     log,
+    functionMaxConnections: cfg.functionMaxConnections,
   });
   const ctl = new AbortController();
   const onDead = restarter(resolver, functions, log);
@@ -150,8 +152,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const ports: number[] = [];
   // One http.Server per address (127.0.0.1 and the bridge gateway), all with the same handler.
   for (const host of o.listen ?? ['127.0.0.1', network.gateway]) {
-    const s = createServer((req, res) => handler.handle(req, res));
-    s.keepAliveTimeout = 65_000;
+    const s = createLimitedServer((req, res) => handler.handle(req, res), serverLimitsOf(cfg));
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, host, () => resolve());

@@ -28,4 +28,22 @@ function stringList(field: string, v: unknown): string[] | undefined {
   return v;
 }
 
-export { stringMap, stringList };
+/**
+ * Environment variables: a key the kernel and runc can pass (`KEY=value` strings): not empty, no '=' and
+ * no NUL; a value without NUL. An empty key was a 500 from runc (issue #17 item 8).
+ */
+function envMap(field: string, v: unknown): Record<string, string> | undefined {
+  const env = stringMap(field, v);
+  for (const [key, value] of Object.entries(env ?? {})) {
+    if (key === '' || key.includes('=') || key.includes('\0'))
+      throw new InvalidArgumentError(
+        field,
+        `${field} key ${JSON.stringify(key)} is invalid: it must be non-empty, without '=' or NUL`,
+      );
+    if (value.includes('\0'))
+      throw new InvalidArgumentError(field, `${field} value of ${JSON.stringify(key)} contains a NUL`);
+  }
+  return env;
+}
+
+export { stringMap, stringList, envMap };
