@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { join } from 'node:path';
 import type { FaasdConfig } from '../../src/config/index.js';
 import { networkFromConfig } from '../../src/network/index.js';
@@ -23,4 +24,18 @@ export async function removeTestStack(
   }
   await network.reconcile(async () => false).catch(() => undefined);
   await network.removeBridge();
+}
+
+/**
+ * The per-container nat chains (masquerade, portmap DNAT) whose rules name a CNI container ID starting
+ * with `idPrefix` — this test's own: other stacks on the host share the network name and come and go.
+ */
+export async function natChainsFor(idPrefix: string): Promise<string[]> {
+  const out = await execa('iptables', ['-w', '-t', 'nat', '-S']);
+  const chains = out.stdout
+    .split('\n')
+    .filter((l) => l.includes(`id: \\"${idPrefix}`))
+    .flatMap((l) => [/^-A (CNI-\S+)/.exec(l)?.[1], / -j (CNI-\S+)$/.exec(l)?.[1]])
+    .filter((c): c is string => c !== undefined && !c.startsWith('CNI-HOSTPORT-'));
+  return [...new Set(chains)].sort();
 }

@@ -61,7 +61,7 @@ describe('quickstart: daemon_running (issue #17 item 16)', () => {
     const { parent, pid } = await startParent();
     parents.push(parent);
     await pollUntil('the daemon to exec', async () =>
-      (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('300') ? true : undefined,
+      (await readFile(`/proc/${pid}/cmdline`, 'utf8')).startsWith('sleep\0') ? true : undefined,
     );
     assert.equal(await daemonRunning(pid, 'sleep 300'), 0, 'the live daemon is running');
 
@@ -78,7 +78,7 @@ describe('quickstart: daemon_running (issue #17 item 16)', () => {
     const { parent, pid } = await startParent();
     parents.push(parent);
     await pollUntil('the daemon to exec', async () =>
-      (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('300') ? true : undefined,
+      (await readFile(`/proc/${pid}/cmdline`, 'utf8')).startsWith('sleep\0') ? true : undefined,
     );
     assert.equal(await kill0(pid), 0);
     assert.equal(await daemonRunning(pid, 'faasd.mjs provider'), 1);

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
+import { natChainsFor } from '../helpers/host-cleanup.js';
 import { needsRoot } from '../helpers/root.js';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { packBusybox } from '../helpers/busybox.js';
@@ -14,11 +15,6 @@ import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
 import { IpamStore, listNetns, networkFromConfig } from '../../src/network/index.js';
 import { resolveConfig } from '../../src/config/index.js';
 import { ContainerRuntime } from '../../src/runtime/index.js';
-
-async function perContainerChains(): Promise<string[]> {
-  const out = await execa('iptables', ['-t', 'nat', '-S']);
-  return out.stdout.split('\n').filter((l) => l.startsWith('-N CNI-') && !l.startsWith('-N CNI-HOSTPORT-'));
-}
 
 describe('faasd up', { skip: needsRoot }, () => {
   let ctd: TestContainerd;
@@ -51,7 +47,7 @@ describe('faasd up', { skip: needsRoot }, () => {
     reg = await startRegistry();
     relayImage = await reg.push(ctd.client.inNamespace(ns), 'faasd.test/busybox:1', 'core/busybox:1');
     port = await freePort();
-    chainsBefore = await perContainerChains();
+    chainsBefore = await natChainsFor(ns);
     await writeFile(
       join(dir, 'docker-compose.yaml'),
       `version: "3.7"
@@ -136,7 +132,7 @@ services:
       [],
     );
     assert.deepEqual(await new IpamStore(join(env.FAASD_STATE_DIR ?? '', 'network', 'ipam.json')).read(), []);
-    assert.deepEqual(await perContainerChains(), chainsBefore);
+    assert.deepEqual(await natChainsFor(ns), chainsBefore);
   };
 
   it('starts three services in order, by name, with a published port; restarts a killed task; SIGTERM removes all', async () => {
