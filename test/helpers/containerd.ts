@@ -11,6 +11,10 @@ export interface TestContainerd {
   client: Containerd;
   /** Stops containerd (its shims and tasks live on) and starts it again on the same root and socket. */
   restart(): Promise<void>;
+  /** SIGKILLs containerd (a crash: shims and tasks live on) and waits until it has exited. */
+  kill9(): Promise<void>;
+  /** Starts containerd again after `kill9` (a no-op while it runs), as its service manager would. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,9 +62,12 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
     return p;
   };
   let proc = await launch();
-  const halt = async () => {
-    proc.kill('SIGTERM');
-    await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+  // A process ended by a signal has exitCode null and signalCode set: either means it has gone.
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  const halt = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (gone()) return;
+    proc.kill(signal);
+    await new Promise((r) => (gone() ? r(null) : proc.once('exit', r)));
   };
   return {
     dir,
@@ -69,6 +76,12 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
     async restart() {
       await halt();
       proc = await launch();
+    },
+    async kill9() {
+      await halt('SIGKILL');
+    },
+    async start() {
+      if (gone()) proc = await launch();
     },
     async stop() {
       await removeEverything(client).catch(() => undefined);
