@@ -33,6 +33,8 @@ export interface LeakReport {
   counts: Record<LeakKind, number>;
   /** What leaked, by name, so a run says what to look at. */
   details: string[];
+  /** What was looked at (live and not), so a row of zeros is seen to have counted something. */
+  seen: string;
 }
 
 export interface LeakScope {
@@ -102,12 +104,12 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
       (st) => st.namespace === ns && st.tasks.some((t) => t.id === id && t.status === 'RUNNING'),
     );
   const ourLoggers = (await loggers()).filter((l) => namespaces.includes(l.namespace));
-  const seen = new Set<string>();
+  const logged = new Set<string>();
   const loggerLeaks = ourLoggers
     .filter((l) => {
       const key = `${l.namespace}/${l.id}`;
-      const dup = seen.has(key);
-      seen.add(key);
+      const dup = logged.has(key);
+      logged.add(key);
       return dup || !running(l.namespace, l.id);
     })
     .map((l) => `pid ${l.pid} for ${l.namespace}/${l.id}`);
@@ -164,7 +166,11 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
     ),
     loggers: count('loggers', loggerLeaks),
   };
-  return { counts, details };
+  const seen =
+    `${states.reduce((n, st) => n + st.containers.length, 0)} containers, ` +
+    `${states.reduce((n, st) => n + st.tasks.length, 0)} tasks, ${liveIps.size} live IPs, ` +
+    `${records.length} store records, ${reservations.length} host-local files, ${ourLoggers.length} loggers`;
+  return { counts, details, seen };
 }
 
 /** Every lease in the stack's namespaces now, as `namespace/id`, for LeakScope.baselineLeases. */

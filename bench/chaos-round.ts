@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { GatewayApi } from './chaos-api.js';
 import type { Daemon, Target } from './chaos-daemons.js';
 import type { PlannedKill, PlannedOp } from './chaos-plan.js';
@@ -72,6 +73,8 @@ export async function runRound(o: {
   kills: PlannedKill[];
   daemons: Map<Target, Daemon>;
   concurrency: number;
+  /** Pause of each worker between its operations. */
+  gapMs: number;
   log: (line: string) => void;
 }): Promise<OpTally> {
   const tally: OpTally = { ops: 0, failures: new Map() };
@@ -92,6 +95,7 @@ export async function runRound(o: {
       const mine = before.then(() => runOp(o.api, o.model, op, tally));
       locks.set(op.fn, mine);
       await mine;
+      if (o.gapMs) await delay(o.gapMs);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));

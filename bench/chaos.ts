@@ -29,6 +29,9 @@ const { values: a } = parseArgs({
     seed: { type: 'string' },
     concurrency: { type: 'string', default: '3' },
     'settle-seconds': { type: 'string', default: '90' },
+    // Each worker waits this long between operations, so a round lasts long enough for a kill to land
+    // among working operations and for later ones to meet the restarted daemon.
+    'op-gap-ms': { type: 'string', default: '300' },
     'restart-delay-ms': { type: 'string', default: '2000' },
     'request-timeout-ms': { type: 'string', default: '30000' },
     // USER of the function image: a named user as OpenFaaS templates have (`USER app`, uid 1000);
@@ -52,6 +55,7 @@ const o = {
   seed: a.seed === undefined ? randomInt(2 ** 31) : num('seed', a.seed, 0, 2 ** 31),
   concurrency: num('concurrency', a.concurrency, 1, 16),
   settleMs: num('settle-seconds', a['settle-seconds'], 5, 600) * 1000,
+  opGapMs: num('op-gap-ms', a['op-gap-ms'], 0, 60_000),
   restartDelayMs: num('restart-delay-ms', a['restart-delay-ms'], 0, 60_000),
   timeoutMs: num('request-timeout-ms', a['request-timeout-ms'], 1000, 300_000),
 };
@@ -132,6 +136,7 @@ try {
     kills: [],
     daemons,
     concurrency: o.concurrency,
+    gapMs: 0,
     log: say,
   });
   const scope = { client: ctd.client, config: cfg, baselineLeases: await leaseBaseline(ctd.client, namespaces) };
@@ -140,9 +145,10 @@ try {
   for (const [r, ops] of plan.rounds.entries()) {
     const kills = plan.kills.filter((k) => k.round === r);
     say(`round ${r + 1}/${o.rounds}: ${ops.length} ops, kills: ${kills.map((k) => k.target).join(', ') || 'none'}`);
-    const tally = await runRound({ api, model, ops, kills, daemons, concurrency: o.concurrency, log: say });
+    const tally = await runRound({ api, model, ops, kills, daemons, concurrency: o.concurrency, gapMs: o.opGapMs, log: say });
     const result = await settle({ ...settleArgs, scope });
     rows.push({ label: String(r + 1), kills: kills.map((k) => k.target), tally, settle: result });
+    say(`  settled in ${result.settledMs} ms; looked at ${result.leaks.seen}`);
     for (const d of result.leaks.details.slice(0, 20)) say(`  leaked ${d}`);
     if (result.lost.length) say(`  lost (deployed, no longer listed): ${result.lost.join(', ')}`);
     if (result.revived.length) say(`  revived (deleted, listed again): ${result.revived.join(', ')}`);
