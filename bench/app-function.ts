@@ -25,7 +25,10 @@ export function packAppFunction(
     binaries: [{ hostPath: process.execPath, imagePath: '/usr/bin/node' }],
     files: [
       { imagePath: '/home/app/index.js', content: SERVER },
-      { imagePath: '/etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n' },
+      {
+        imagePath: '/etc/passwd',
+        content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n',
+      },
       { imagePath: '/etc/group', content: 'root:x:0:\napp:x:1000:\n' },
     ],
     dirs: [{ imagePath: '/tmp' }, { imagePath: '/home/app' }],

@@ -34,7 +34,8 @@ export class GatewayApi {
   }
 
   private sample(key: string, text: string): void {
-    if (text && !this.samples.has(key) && this.samples.size < 50) this.samples.set(key, text.trim().slice(0, 300));
+    if (text && !this.samples.has(key) && this.samples.size < 50)
+      this.samples.set(key, text.trim().slice(0, 300));
   }
 
   private deployment(name: string, version: number) {

@@ -71,10 +71,11 @@ export async function storeRecords(
   }
   const records = (parsed as { records?: unknown }).records;
   if (!Array.isArray(records)) return [];
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
   return records.map((r: Record<string, unknown>) => ({
-    namespace: String(r.namespace ?? ''),
-    id: String(r.id ?? ''),
-    state: String(r.state ?? ''),
+    namespace: str(r.namespace),
+    id: str(r.id),
+    state: str(r.state),
     ip: typeof r.ip === 'string' ? r.ip : undefined,
   }));
 }

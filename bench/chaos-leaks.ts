@@ -100,9 +100,7 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
     states.some((st) => st.namespace === ns && st.containers.some((c) => c.id === id));
   const ipt = iptablesLeaks(await iptablesSave('nat'), await iptablesSave('filter'), config.subnet, liveIps);
   const running = (ns: string, id: string) =>
-    states.some(
-      (st) => st.namespace === ns && st.tasks.some((t) => t.id === id && t.status === 'RUNNING'),
-    );
+    states.some((st) => st.namespace === ns && st.tasks.some((t) => t.id === id && t.status === 'RUNNING'));
   const ourLoggers = (await loggers()).filter((l) => namespaces.includes(l.namespace));
   const logged = new Set<string>();
   const loggerLeaks = ourLoggers
@@ -161,7 +159,9 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
     leases: count(
       'leases',
       states.flatMap((st) =>
-        st.leases.filter((l) => !s.baselineLeases.has(`${st.namespace}/${l}`)).map((l) => `${st.namespace}/${l}`),
+        st.leases
+          .filter((l) => !s.baselineLeases.has(`${st.namespace}/${l}`))
+          .map((l) => `${st.namespace}/${l}`),
       ),
     ),
     loggers: count('loggers', loggerLeaks),
@@ -176,6 +176,7 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
 /** Every lease in the stack's namespaces now, as `namespace/id`, for LeakScope.baselineLeases. */
 export async function leaseBaseline(client: Containerd, namespaces: string[]): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const ns of namespaces) for (const l of await client.inNamespace(ns).leases.list()) out.add(`${ns}/${l.id}`);
+  for (const ns of namespaces)
+    for (const l of await client.inNamespace(ns).leases.list()) out.add(`${ns}/${l.id}`);
   return out;
 }

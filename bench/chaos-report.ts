@@ -23,7 +23,16 @@ const SHORT: Record<LeakKind, string> = {
   loggers: 'loggers',
 };
 
-const HEAD = ['round', 'kills', 'ops', 'op errs', 'answer', 'lost', ...LEAK_KINDS.map((k) => SHORT[k]), 'leaked'];
+const HEAD = [
+  'round',
+  'kills',
+  'ops',
+  'op errs',
+  'answer',
+  'lost',
+  ...LEAK_KINDS.map((k) => SHORT[k]),
+  'leaked',
+];
 
 function row(cells: (string | number)[]): string {
   return `| ${cells.join(' | ')} |`;

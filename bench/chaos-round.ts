@@ -59,7 +59,8 @@ async function runOp(api: GatewayApi, m: FunctionModel, op: PlannedOp, tally: Op
       break;
   }
   tally.ops++;
-  if (!ok(status)) tally.failures.set(`${kind} ${status}`, (tally.failures.get(`${kind} ${status}`) ?? 0) + 1);
+  if (!ok(status))
+    tally.failures.set(`${kind} ${status}`, (tally.failures.get(`${kind} ${status}`) ?? 0) + 1);
 }
 
 /**

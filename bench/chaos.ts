@@ -42,7 +42,9 @@ const { values: a } = parseArgs({
 const num = (name: string, v: string | undefined, min: number, max: number): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) {
-    process.stderr.write(`bench/chaos: --${name} ${JSON.stringify(v)} must be a whole number in ${min}..${max}\n`);
+    process.stderr.write(
+      `bench/chaos: --${name} ${JSON.stringify(v)} must be a whole number in ${min}..${max}\n`,
+    );
     process.exit(2);
   }
   return n;
@@ -91,9 +93,16 @@ try {
   const cfg = s.config;
   await packAppFunction(ctd.client.inNamespace(cfg.functionNamespace), IMAGE, { user: a['fn-user'] });
   const managed = { bundle: true, restartDelayMs: o.restartDelayMs, maxRestarts: 100 };
-  const provider = new FaasdDaemon('provider', ['provider', '--listen', s.bridgeIp], s.env, 'listening', managed, (p) => {
-    s.providerProc = p;
-  });
+  const provider = new FaasdDaemon(
+    'provider',
+    ['provider', '--listen', s.bridgeIp],
+    s.env,
+    'listening',
+    managed,
+    (p) => {
+      s.providerProc = p;
+    },
+  );
   const compose = join(cfg.stateDir, 'docker-compose.yaml');
   const healthz = async () =>
     (await fetch(`${s.gateway}/healthz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined))?.ok ??
@@ -139,13 +148,28 @@ try {
     gapMs: 0,
     log: say,
   });
-  const scope = { client: ctd.client, config: cfg, baselineLeases: await leaseBaseline(ctd.client, namespaces) };
+  const scope = {
+    client: ctd.client,
+    config: cfg,
+    baselineLeases: await leaseBaseline(ctd.client, namespaces),
+  };
   rows.push({ label: 'start', kills: [], tally: initial, settle: await settle({ ...settleArgs, scope }) });
 
   for (const [r, ops] of plan.rounds.entries()) {
     const kills = plan.kills.filter((k) => k.round === r);
-    say(`round ${r + 1}/${o.rounds}: ${ops.length} ops, kills: ${kills.map((k) => k.target).join(', ') || 'none'}`);
-    const tally = await runRound({ api, model, ops, kills, daemons, concurrency: o.concurrency, gapMs: o.opGapMs, log: say });
+    say(
+      `round ${r + 1}/${o.rounds}: ${ops.length} ops, kills: ${kills.map((k) => k.target).join(', ') || 'none'}`,
+    );
+    const tally = await runRound({
+      api,
+      model,
+      ops,
+      kills,
+      daemons,
+      concurrency: o.concurrency,
+      gapMs: o.opGapMs,
+      log: say,
+    });
     const result = await settle({ ...settleArgs, scope });
     rows.push({ label: String(r + 1), kills: kills.map((k) => k.target), tally, settle: result });
     say(`  settled in ${result.settledMs} ms; looked at ${result.leaks.seen}`);

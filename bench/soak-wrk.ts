@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 
 /**
- * wrk's Lua side: every request is `METHOD PATH` (a POST carries a small body); each thread stops after
- * `max` requests (wrk itself bounds only time), and counts answers by status. `done` prints one line,
+ * wrk's Lua side: every request is `METHOD PATH` (a POST carries a small body), each after a pause of
+ * `pause` ms on its connection (a rate cap); each thread stops after `max` requests (wrk itself bounds
+ * only time), and counts answers by status. `done` prints one line,
  * `SOAK {json}`, with the statuses summed over the threads.
  */
 export const WRK_SCRIPT = `local threads = {}
@@ -17,11 +18,15 @@ function init(args)
   statuses = {}
   local method = args[2]
   local path = args[3]
+  pause = tonumber(args[4] or "0")
   if method == "POST" then
     req = wrk.format("POST", path, { ["Content-Type"] = "text/plain" }, "soak")
   else
     req = wrk.format("GET", path)
   end
+end
+function delay()
+  return pause
 end
 function request()
   sent = sent + 1
@@ -60,7 +65,12 @@ export interface WrkResult {
 export function parseWrk(out: string): WrkResult {
   const line = /^SOAK (\{.*\})$/m.exec(out)?.[1];
   if (!line) throw new Error(`wrk printed no SOAK line: ${out.slice(-500)}`);
-  const j = JSON.parse(line) as { statuses: Record<string, number>; p50us: number; p99us: number; requests: number };
+  const j = JSON.parse(line) as {
+    statuses: Record<string, number>;
+    p50us: number;
+    p99us: number;
+    requests: number;
+  };
   const socket: Record<string, number> = {};
   const se = /Socket errors: (.*)$/m.exec(out)?.[1];
   for (const m of se?.matchAll(/(\w+) (\d+)/g) ?? []) socket[m[1] ?? ''] = Number(m[2]);
@@ -90,6 +100,8 @@ export async function runWrk(o: {
   seconds: number;
   maxRequests: number;
   timeoutSeconds: number;
+  /** Pause before each request on a connection, in ms: caps the rate at connections * 1000 / pauseMs. */
+  pauseMs?: number;
 }): Promise<WrkResult> {
   const threads = Math.min(2, o.connections);
   const perThread = Math.max(1, Math.ceil(o.maxRequests / threads));
@@ -108,6 +120,7 @@ export async function runWrk(o: {
       String(perThread),
       o.method,
       o.path,
+      String(Math.round(o.pauseMs ?? 0)),
     ],
     // wrk stops at -d; the kill is a backstop should it hang.
     { timeout: (o.seconds + o.timeoutSeconds + 30) * 1000 },

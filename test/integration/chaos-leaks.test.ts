@@ -9,7 +9,13 @@ import { isolatedEnv } from '../helpers/test-env.js';
 import { freePort } from '../helpers/registry.js';
 import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
 import { networkFromConfig, type CniNetwork } from '../../src/network/index.js';
-import { countLeaks, leaseBaseline, LEAK_KINDS, type LeakKind, type LeakScope } from '../../bench/chaos-leaks.js';
+import {
+  countLeaks,
+  leaseBaseline,
+  LEAK_KINDS,
+  type LeakKind,
+  type LeakScope,
+} from '../../bench/chaos-leaks.js';
 
 const zero = Object.fromEntries(LEAK_KINDS.map((k) => [k, 0])) as Record<LeakKind, number>;
 
@@ -57,7 +63,9 @@ describe('bench/chaos leak counter', { skip: needsRoot }, () => {
 
   it('counts each piece of an attachment no container holds, and nothing once it is detached', async () => {
     await network.attach(config.functionNamespace, 'orphan', {
-      portMappings: [{ hostPort: await freePort(), containerPort: 8080, protocol: 'tcp', hostIP: '127.0.0.1' }],
+      portMappings: [
+        { hostPort: await freePort(), containerPort: 8080, protocol: 'tcp', hostIP: '127.0.0.1' },
+      ],
     });
     const lease = await ctd.client.inNamespace(config.functionNamespace).leases.create('chaos-test');
     const found = await countLeaks(scope);
