@@ -11,7 +11,8 @@ export interface Daemon {
   kills: number;
   /** Exits the bench did not cause (the daemon died by itself), each with the tail of its output. */
   crashes: string[];
-  kill9(): Promise<void>;
+  /** False when there was nothing to kill (the daemon was down, waiting for its restart). */
+  kill9(): Promise<boolean>;
   /** Resolves when the daemon runs and is ready again (bounded), after any pending restart. */
   ready(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -67,13 +68,14 @@ export class FaasdDaemon implements Daemon {
     });
   }
 
-  async kill9(): Promise<void> {
+  async kill9(): Promise<boolean> {
     const p = this.current;
-    if (!p || p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+    if (!p || p.proc.exitCode !== null || p.proc.signalCode !== null) return false;
     this.kills++;
     this.killing = true;
     p.proc.kill('SIGKILL');
     await p.exited;
+    return true;
   }
 
   async ready(timeoutMs: number): Promise<void> {
@@ -116,8 +118,8 @@ export class ContainerdDaemon implements Daemon {
     private readonly restartDelayMs: number,
   ) {}
 
-  async kill9(): Promise<void> {
-    if (this.pending) return;
+  async kill9(): Promise<boolean> {
+    if (this.pending) return false;
     this.kills++;
     await this.ctd.kill9();
     this.pending = delay(this.restartDelayMs)
@@ -128,6 +130,7 @@ export class ContainerdDaemon implements Daemon {
       .finally(() => {
         this.pending = undefined;
       });
+    return true;
   }
 
   async ready(timeoutMs: number): Promise<void> {

@@ -22,6 +22,8 @@ export class FunctionModel {
 
 export interface OpTally {
   ops: number;
+  /** The daemons actually killed (a planned kill finds nothing while its daemon is down). */
+  killed: Target[];
   /** Answers other than the expected 2xx, by `kind status` (status 0: no answer). */
   failures: Map<string, number>;
 }
@@ -78,7 +80,7 @@ export async function runRound(o: {
   gapMs: number;
   log: (line: string) => void;
 }): Promise<OpTally> {
-  const tally: OpTally = { ops: 0, failures: new Map() };
+  const tally: OpTally = { ops: 0, killed: [], failures: new Map() };
   const locks = new Map<number, Promise<void>>();
   const killing: Promise<void>[] = [];
   let next = 0;
@@ -88,9 +90,14 @@ export async function runRound(o: {
       const op = o.ops[index];
       if (!op) break;
       for (const k of o.kills.filter((k) => k.atOp === index)) {
-        o.log(`kill -9 ${k.target} (op ${index + 1})`);
         const d = o.daemons.get(k.target);
-        if (d) killing.push(d.kill9());
+        if (!d) continue;
+        killing.push(
+          d.kill9().then((killed) => {
+            o.log(`kill -9 ${k.target} (op ${index + 1})${killed ? '' : ': it was down, nothing to kill'}`);
+            if (killed) tally.killed.push(k.target);
+          }),
+        );
       }
       const before = locks.get(op.fn) ?? Promise.resolve();
       const mine = before.then(() => runOp(o.api, o.model, op, tally));

@@ -171,7 +171,7 @@ try {
       log: say,
     });
     const result = await settle({ ...settleArgs, scope });
-    rows.push({ label: String(r + 1), kills: kills.map((k) => k.target), tally, settle: result });
+    rows.push({ label: String(r + 1), kills: tally.killed, tally, settle: result });
     say(`  settled in ${result.settledMs} ms; looked at ${result.leaks.seen}`);
     for (const d of result.leaks.details.slice(0, 20)) say(`  leaked ${d}`);
     if (result.lost.length) say(`  lost (deployed, no longer listed): ${result.lost.join(', ')}`);

@@ -22,7 +22,7 @@ const FN = 'soak';
 const { values: a } = parseArgs({
   options: {
     minutes: { type: 'string', default: '10' },
-    'settle-seconds': { type: 'string', default: '30' },
+    'settle-seconds': { type: 'string', default: '90' },
     'drain-seconds': { type: 'string', default: '300' },
     'async-share': { type: 'string', default: '0.25' },
     'max-requests': { type: 'string', default: '20000000' },
