@@ -13,7 +13,9 @@ export interface TestContainerd {
   restart(): Promise<void>;
   /** Stops the daemon only (shims and tasks live on), for an outage of the test's own length. */
   halt(): Promise<void>;
-  /** Starts a halted daemon again on the same root and socket. */
+  /** SIGKILLs containerd (a crash: shims and tasks live on) and waits until it has exited. */
+  kill9(): Promise<void>;
+  /** Starts a halted or killed daemon again on the same root and socket (a no-op while it runs). */
   resume(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -62,12 +64,12 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
     return p;
   };
   let proc = await launch();
-  const halt = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    await new Promise((r) =>
-      proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r),
-    );
+  // A process ended by a signal has exitCode null and signalCode set: either means it has gone.
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  const halt = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (gone()) return;
+    proc.kill(signal);
+    await new Promise((r) => (gone() ? r(null) : proc.once('exit', r)));
   };
   return {
     dir,
@@ -77,10 +79,12 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
       await halt();
       proc = await launch();
     },
-    halt,
+    halt: () => halt(),
+    async kill9() {
+      await halt('SIGKILL');
+    },
     async resume() {
-      if (proc.exitCode === null && proc.signalCode === null) return;
-      proc = await launch();
+      if (gone()) proc = await launch();
     },
     async stop() {
       await removeEverything(client).catch(() => undefined);

@@ -1,0 +1,104 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { specOf, type Containerd } from '../src/containerd/index.js';
+import { inSubnet } from './chaos-iptables.js';
+
+/** What containerd holds in one namespace, with each container's netns path (from its OCI spec). */
+export interface NamespaceState {
+  namespace: string;
+  containers: { id: string; snapshotKey: string; netns: string | undefined }[];
+  tasks: { id: string; pid: number; status: string }[];
+  snapshots: { name: string; kind: string }[];
+  leases: string[];
+}
+
+export async function namespaceState(client: Containerd, namespace: string): Promise<NamespaceState> {
+  const c = client.inNamespace(namespace);
+  const containers = (await c.containers.list()).map((r) => {
+    const linux = specOf(r)?.linux as { namespaces?: { type: string; path?: string }[] } | undefined;
+    const netns = linux?.namespaces?.find((n) => n.type === 'network')?.path;
+    return { id: r.id, snapshotKey: r.snapshotKey, netns: netns || undefined };
+  });
+  const tasks = (await c.tasks.list()).map((t) => ({ id: t.containerId, pid: t.pid, status: t.status }));
+  const snapshots = (await c.snapshots.list()).map((s) => ({ name: s.name, kind: s.kind }));
+  const leases = (await c.leases.list()).map((l) => l.id);
+  return { namespace, containers, tasks, snapshots, leases };
+}
+
+/** The inode of a network namespace file (a netns bind mount or /proc/PID/ns/net), or undefined. */
+export async function netnsInode(path: string): Promise<number | undefined> {
+  return stat(path).then(
+    (s) => s.ino,
+    () => undefined,
+  );
+}
+
+/** IPv4 addresses in `subnet` on any interface of the network namespace at `path` (read-only look). */
+export async function addressesIn(path: string, subnet: string): Promise<string[]> {
+  const r = await execa('nsenter', [`--net=${path}`, 'ip', '-4', '-o', 'addr', 'show'], {
+    reject: false,
+    timeout: 5000,
+  });
+  if (r.exitCode !== 0) return [];
+  return [...r.stdout.matchAll(/ inet (\d+\.\d+\.\d+\.\d+)\//g)]
+    .map((m) => m[1] ?? '')
+    .filter((ip) => inSubnet(ip, subnet));
+}
+
+export async function listDir(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+/** host-local's reservations: one file per IP (named after it) in `<dataDir>/<network>/`. */
+export async function hostLocalReservations(dataDir: string, subnet: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const network of await listDir(dataDir)) {
+    for (const f of await listDir(join(dataDir, network))) if (inSubnet(f, subnet)) out.push(f);
+  }
+  return out;
+}
+
+/** The records of the network store's JSON (`<stateDir>/network/ipam.json`), read defensively. */
+export async function storeRecords(
+  path: string,
+): Promise<{ namespace: string; id: string; state: string; ip: string | undefined }[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return [];
+  }
+  const records = (parsed as { records?: unknown }).records;
+  if (!Array.isArray(records)) return [];
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return records.map((r: Record<string, unknown>) => ({
+    namespace: str(r.namespace),
+    id: str(r.id),
+    state: str(r.state),
+    ip: typeof r.ip === 'string' ? r.ip : undefined,
+  }));
+}
+
+/** Running faasd-logger processes, with the container they log for (from the shim-given environment). */
+export async function loggers(): Promise<{ pid: number; namespace: string; id: string }[]> {
+  const out: { pid: number; namespace: string; id: string }[] = [];
+  for (const entry of await listDir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes('faasd-logger')) continue;
+    const env = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    const get = (k: string) =>
+      env
+        .split('\0')
+        .find((e) => e.startsWith(`${k}=`))
+        ?.slice(k.length + 1) ?? '';
+    out.push({ pid: Number(entry), namespace: get('CONTAINER_NAMESPACE'), id: get('CONTAINER_ID') });
+  }
+  return out;
+}
+
+export async function iptablesSave(table: 'nat' | 'filter'): Promise<string> {
+  const r = await execa('iptables-save', ['-t', table], { reject: false, timeout: 10_000 });
+  return r.exitCode === 0 ? r.stdout : '';
+}

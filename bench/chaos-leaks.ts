@@ -1,0 +1,182 @@
+import { join } from 'node:path';
+import type { Containerd } from '../src/containerd/index.js';
+import type { FaasdConfig } from '../src/config/index.js';
+import { iptablesLeaks } from './chaos-iptables.js';
+import {
+  addressesIn,
+  hostLocalReservations,
+  iptablesSave,
+  listDir,
+  loggers,
+  namespaceState,
+  netnsInode,
+  storeRecords,
+  type NamespaceState,
+} from './chaos-host.js';
+
+export const LEAK_KINDS = [
+  'netns',
+  'ipam',
+  'hostLocal',
+  'natChains',
+  'forward',
+  'dnat',
+  'containers',
+  'tasks',
+  'snapshots',
+  'leases',
+  'loggers',
+] as const;
+export type LeakKind = (typeof LEAK_KINDS)[number];
+
+export interface LeakReport {
+  counts: Record<LeakKind, number>;
+  /** What leaked, by name, so a run says what to look at. */
+  details: string[];
+  /** What was looked at (live and not), so a row of zeros is seen to have counted something. */
+  seen: string;
+}
+
+export interface LeakScope {
+  client: Containerd;
+  config: FaasdConfig;
+  /** Containers that should exist: the core services and the functions that should exist. */
+  expected: Map<string, Set<string>>;
+  /** Leases present before the run (e.g. images'); only new ones count. */
+  baselineLeases: Set<string>;
+}
+
+/**
+ * Counts what no container that should exist holds, on the stack's own namespaces, bridge subnet and
+ * state dir. Live = every container containerd still has (a function scaled to 0 keeps its network).
+ */
+export async function countLeaks(s: LeakScope): Promise<LeakReport> {
+  const { config } = s;
+  const namespaces = [config.namespace, config.functionNamespace];
+  const states: NamespaceState[] = [];
+  for (const ns of namespaces) states.push(await namespaceState(s.client, ns));
+  const details: string[] = [];
+  const count = (kind: LeakKind, items: string[]) => {
+    details.push(...items.map((i) => `${kind}: ${i}`));
+    return items.length;
+  };
+
+  const liveInodes = new Set<number>();
+  const liveIps = new Set<string>();
+  const liveNetnsPaths = new Set<string>();
+  for (const st of states) {
+    for (const c of st.containers) {
+      if (!c.netns) continue;
+      liveNetnsPaths.add(c.netns);
+      const ino = await netnsInode(c.netns);
+      if (ino === undefined) continue;
+      liveInodes.add(ino);
+      for (const ip of await addressesIn(c.netns, config.subnet)) liveIps.add(ip);
+    }
+    for (const t of st.tasks) {
+      if (t.pid <= 0) continue;
+      const ino = await netnsInode(`/proc/${t.pid}/ns/net`);
+      if (ino !== undefined) liveInodes.add(ino);
+    }
+  }
+
+  const records = await storeRecords(join(config.stateDir, 'network', 'ipam.json'));
+  const reservations = await hostLocalReservations(join(config.stateDir, 'cni', 'networks'), config.subnet);
+  const netnsDirs = [...new Set([config.netnsDir, '/var/run/netns'])];
+  const netnsLeaks: string[] = [];
+  for (const dir of netnsDirs) {
+    for (const name of await listDir(dir)) {
+      const path = join(dir, name);
+      // Ours: named after one of our namespaces, or an address on our subnet (naming may change).
+      const named = namespaces.some((ns) => name.includes(ns));
+      if (!named && !liveNetnsPaths.has(path) && (await addressesIn(path, config.subnet)).length === 0)
+        continue;
+      const ino = await netnsInode(path);
+      if (ino === undefined || !liveInodes.has(ino)) netnsLeaks.push(path);
+    }
+  }
+
+  const existing = (ns: string, id: string) =>
+    states.some((st) => st.namespace === ns && st.containers.some((c) => c.id === id));
+  const ipt = iptablesLeaks(await iptablesSave('nat'), await iptablesSave('filter'), config.subnet, liveIps);
+  const running = (ns: string, id: string) =>
+    states.some((st) => st.namespace === ns && st.tasks.some((t) => t.id === id && t.status === 'RUNNING'));
+  const ourLoggers = (await loggers()).filter((l) => namespaces.includes(l.namespace));
+  const logged = new Set<string>();
+  const loggerLeaks = ourLoggers
+    .filter((l) => {
+      const key = `${l.namespace}/${l.id}`;
+      const dup = logged.has(key);
+      logged.add(key);
+      return dup || !running(l.namespace, l.id);
+    })
+    .map((l) => `pid ${l.pid} for ${l.namespace}/${l.id}`);
+
+  const counts: Record<LeakKind, number> = {
+    netns: count('netns', netnsLeaks),
+    ipam: count(
+      'ipam',
+      records
+        .filter(
+          (r) =>
+            r.state !== 'attached' ||
+            !existing(r.namespace, r.id) ||
+            (r.ip !== undefined && !liveIps.has(r.ip)),
+        )
+        .map((r) => `${r.namespace}/${r.id} ${r.state} ${r.ip ?? '-'}`),
+    ),
+    hostLocal: count(
+      'hostLocal',
+      reservations.filter((ip) => !liveIps.has(ip)),
+    ),
+    natChains: count('natChains', ipt.natChains),
+    forward: count('forward', ipt.forwardRules),
+    dnat: count('dnat', ipt.dnatRules),
+    containers: count(
+      'containers',
+      states.flatMap((st) =>
+        st.containers
+          .filter((c) => !s.expected.get(st.namespace)?.has(c.id))
+          .map((c) => `${st.namespace}/${c.id}`),
+      ),
+    ),
+    tasks: count(
+      'tasks',
+      states.flatMap((st) =>
+        st.tasks
+          .filter((t) => t.status !== 'RUNNING' || !s.expected.get(st.namespace)?.has(t.id))
+          .map((t) => `${st.namespace}/${t.id} ${t.status}`),
+      ),
+    ),
+    snapshots: count(
+      'snapshots',
+      states.flatMap((st) =>
+        st.snapshots
+          .filter((sn) => sn.kind !== 'COMMITTED' && !st.containers.some((c) => c.snapshotKey === sn.name))
+          .map((sn) => `${st.namespace}/${sn.name} ${sn.kind}`),
+      ),
+    ),
+    leases: count(
+      'leases',
+      states.flatMap((st) =>
+        st.leases
+          .filter((l) => !s.baselineLeases.has(`${st.namespace}/${l}`))
+          .map((l) => `${st.namespace}/${l}`),
+      ),
+    ),
+    loggers: count('loggers', loggerLeaks),
+  };
+  const seen =
+    `${states.reduce((n, st) => n + st.containers.length, 0)} containers, ` +
+    `${states.reduce((n, st) => n + st.tasks.length, 0)} tasks, ${liveIps.size} live IPs, ` +
+    `${records.length} store records, ${reservations.length} host-local files, ${ourLoggers.length} loggers`;
+  return { counts, details, seen };
+}
+
+/** Every lease in the stack's namespaces now, as `namespace/id`, for LeakScope.baselineLeases. */
+export async function leaseBaseline(client: Containerd, namespaces: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const ns of namespaces)
+    for (const l of await client.inNamespace(ns).leases.list()) out.add(`${ns}/${l.id}`);
+  return out;
+}
