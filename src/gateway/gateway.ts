@@ -28,6 +28,8 @@ export interface GatewayDeps {
   prometheusUrl: string | undefined;
   upstreamTimeoutMs: number;
   asyncBodyLimit: number;
+  /** More Prometheus text for /metrics (cron triggers' counters). */
+  extraMetrics?: () => string;
 }
 
 function callbackUrlOf(req: IncomingMessage): string | undefined {
@@ -165,7 +167,8 @@ export function createGatewayHandler(d: GatewayDeps): {
         metrics.render('gateway') +
         '# TYPE gateway_service_count gauge\n' +
         gauges.join('\n') +
-        (gauges.length ? '\n' : '');
+        (gauges.length ? '\n' : '') +
+        (d.extraMetrics?.() ?? '');
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(text);
       return;
     }
