@@ -2,5 +2,11 @@ export { up, loadCompose, type UpOptions } from './up.js';
 export { parseCompose, parsePort, type ServiceSpec } from './compose.js';
 export { startOrder } from './order.js';
 export { ComposeError } from './compose-errors.js';
-export { Supervisor, SERVICE_LABEL, type SupervisorDeps } from './supervisor.js';
+export {
+  Supervisor,
+  SERVICE_LABEL,
+  RESTARTS_LABEL,
+  STARTED_AT_LABEL,
+  type SupervisorDeps,
+} from './supervisor.js';
 export { LOCAL_IMAGES, ensureImage, selfImageRef, selfImageSpec } from './local-images.js';
