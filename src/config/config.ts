@@ -30,6 +30,8 @@ export interface FaasdConfig {
   /** Plain-HTTP registries besides loopback. */
   insecureRegistries: string[];
   dockerConfig: string;
+  /** Nameservers for containers' resolv.conf (IP addresses); empty: the host's (#15). */
+  dns: string[];
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -45,6 +47,7 @@ export const DEFAULTS: FaasdConfig = {
   netnsDir: '/var/run/netns',
   insecureRegistries: [],
   dockerConfig: '/var/lib/faasd/.docker/config.json',
+  dns: [],
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -61,9 +64,10 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   netnsDir: ['FAASD_NETNS_DIR'],
   insecureRegistries: ['FAASD_INSECURE_REGISTRIES'],
   dockerConfig: ['FAASD_DOCKER_CONFIG'],
+  dns: ['FAASD_DNS'],
 };
 
-const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries']);
+const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries', 'dns']);
 
 function parseValue(key: keyof FaasdConfig, raw: string): string | string[] {
   if (!LIST_FIELDS.has(key)) return raw;

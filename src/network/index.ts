@@ -9,3 +9,4 @@ export { netnsName, netnsPath, listNetns, deleteNetns } from './netns.js';
 export { formatNetTable } from './format.js';
 export { networkFromConfig } from './from-config.js';
 export { ensureBridge } from './bridge.js';
+export { parseDnsServers, withNameservers } from './dns.js';
