@@ -25,11 +25,20 @@ export interface StackFile {
   functions: Record<string, StackFunction>;
 }
 
-/** A memory quantity in the largest binary unit Kubernetes takes that keeps it exact: Mi, else Ki, else bytes. */
+/**
+ * A memory quantity Kubernetes takes, exact: Mi when whole, else Ki, else the decimal G, M or k (as
+ * "1G" was deployed), else bytes. Our parser also takes forms Kubernetes refuses (an upper-case K).
+ */
 export function memoryForKubernetes(field: string, q: string): string {
   const bytes = parseMemory(field, q);
-  if (bytes % 2 ** 20 === 0) return `${bytes / 2 ** 20}Mi`;
-  if (bytes % 2 ** 10 === 0) return `${bytes / 2 ** 10}Ki`;
+  const units: [string, number][] = [
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ];
+  for (const [suffix, size] of units) if (bytes % size === 0) return `${bytes / size}${suffix}`;
   return String(bytes);
 }
 
