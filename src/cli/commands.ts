@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { networkFromConfig, formatNetTable } from '../network/index.js';
+import { networkFromConfig, formatNetTable, parseDnsServers } from '../network/index.js';
 import { up } from '../supervisor/index.js';
 import { startProvider } from '../provider/index.js';
 import { gatewayOptionsFromEnv, startGateway } from '../gateway/index.js';
@@ -88,12 +88,22 @@ export function registerCommands(program: Command): void {
     .option('--uninstall', 'remove what install made (secrets are kept unless --purge-secrets)')
     .option('--purge-secrets', 'with --uninstall: remove the secrets too')
     .option('--no-start', 'do not enable and start the systemd units')
-    .action((opts: { root: string; uninstall?: boolean; purgeSecrets?: boolean; start: boolean }) =>
-      runAction(async () => {
-        const base = { config: configFrom(globals()), root: opts.root, start: opts.start };
-        if (opts.uninstall) await uninstall({ ...base, purgeSecrets: opts.purgeSecrets ?? false });
-        else await install(base);
-      }),
+    .option(
+      '--dns <addresses>',
+      "nameservers for functions and services, e.g. 1.1.1.1,9.9.9.9 (default: the host's)",
+    )
+    .action(
+      (opts: { root: string; uninstall?: boolean; purgeSecrets?: boolean; start: boolean; dns?: string }) =>
+        runAction(async () => {
+          const base = {
+            config: configFrom(globals()),
+            root: opts.root,
+            start: opts.start,
+            ...(opts.dns ? { dns: parseDnsServers('--dns', opts.dns) } : {}),
+          };
+          if (opts.uninstall) await uninstall({ ...base, purgeSecrets: opts.purgeSecrets ?? false });
+          else await install(base);
+        }),
     );
 
   program

@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { VERSION, COMMIT, DEFAULTS } from '../config/index.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerCommands } from './commands.js';
+import { registerServiceCommands } from './service-commands.js';
+import { registerExportCommand } from './export-command.js';
 
 const program = new Command('faasd')
   .description('faasd-ts: OpenFaaS on containerd, no Kubernetes')
@@ -22,5 +24,7 @@ program
 
 registerImageCommands(program);
 registerCommands(program);
+registerServiceCommands(program);
+registerExportCommand(program);
 
 void program.parseAsync(process.argv);

@@ -40,6 +40,8 @@ export interface FaasdConfig {
   httpMaxConnections: number;
   /** Connections the provider and the gateway open to one function at once. */
   functionMaxConnections: number;
+  /** Nameservers for containers' resolv.conf (IP addresses); empty: the host's (#15). */
+  dns: string[];
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -60,6 +62,7 @@ export const DEFAULTS: FaasdConfig = {
   httpKeepAliveTimeoutMs: SERVER_LIMIT_DEFAULTS.keepAliveTimeoutMs,
   httpMaxConnections: SERVER_LIMIT_DEFAULTS.maxConnections,
   functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
+  dns: [],
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -81,9 +84,10 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   httpKeepAliveTimeoutMs: ['FAASD_HTTP_KEEPALIVE_TIMEOUT_MS'],
   httpMaxConnections: ['FAASD_HTTP_MAX_CONNECTIONS'],
   functionMaxConnections: ['FAASD_FUNCTION_MAX_CONNECTIONS'],
+  dns: ['FAASD_DNS'],
 };
 
-const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries']);
+const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries', 'dns']);
 
 const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'httpHeadersTimeoutMs',

@@ -33,6 +33,8 @@ export interface GatewayDeps {
   functionMaxConnections?: number;
   /** Bound on the invocation metric series (default metrics.ts's). */
   maxMetricSeries?: number;
+  /** More Prometheus text for /metrics (cron triggers' counters). */
+  extraMetrics?: () => string;
 }
 
 function callbackUrlOf(req: IncomingMessage): string | undefined {
@@ -185,7 +187,8 @@ export function createGatewayHandler(d: GatewayDeps): {
         metrics.render('gateway') +
         '# TYPE gateway_service_count gauge\n' +
         gauges.join('\n') +
-        (gauges.length ? '\n' : '');
+        (gauges.length ? '\n' : '') +
+        (d.extraMetrics?.() ?? '');
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(text);
       return;
     }

@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { loadCredentials } from '../provider/index.js';
 import { AsyncQueue } from '../queue-worker/index.js';
+import { CronMetrics, loopbackOf, startCronTriggers } from '../cron/index.js';
 import { createGatewayHandler } from './gateway.js';
 import { ProviderClient } from './provider-client.js';
 import { Scaler } from './scaler.js';
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   limits?: ServerLimits;
   /** Connections to the provider for one function at once; default POOL_DEFAULTS'. */
   functionMaxConnections?: number;
+  /** How often cron triggers re-read the function list (default 5 s). */
+  cronRefreshMs?: number;
 }
 
 export const GATEWAY_DEFAULTS: GatewayOptions = {
@@ -77,6 +80,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const client = new ProviderClient(o.providerUrl.replace(/\/$/, ''), authorization);
   const scaler = new Scaler(client, { cacheMs: 2000, timeoutMs: o.scaleFromZeroTimeoutMs, pollMs: 50 });
   const queue = o.natsUrl ? await connectQueue(o.natsUrl, log) : undefined;
+  const cronMetrics = new CronMetrics();
   const handler = createGatewayHandler({
     providerHost: provider.hostname,
     providerPort: Number(provider.port || 80),
@@ -89,6 +93,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     upstreamTimeoutMs: o.upstreamTimeoutMs,
     asyncBodyLimit: 8 * 1024 * 1024,
     functionMaxConnections: o.functionMaxConnections ?? POOL_DEFAULTS.socketsPerKey,
+    extraMetrics: () => cronMetrics.render(),
   });
   const server: Server = createLimitedServer(
     (req, res) => handler.handle(req, res),
@@ -100,9 +105,20 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   });
   const port = (server.address() as AddressInfo).port;
   log.info('listening', { address: `${o.host}:${port}`, provider: o.providerUrl, nats: o.natsUrl ?? 'off' });
+  // Cron triggers (#15) call this gateway on loopback, as cron-connector calls its gateway_url.
+  const cron = await startCronTriggers({
+    providerUrl: client.baseUrl,
+    authorization,
+    gatewayUrl: `http://${loopbackOf(o.host)}:${port}`,
+    timeoutMs: o.upstreamTimeoutMs,
+    metrics: cronMetrics,
+    log,
+    ...(o.cronRefreshMs ? { refreshMs: o.cronRefreshMs } : {}),
+  });
   return {
     port,
     async stop() {
+      cron.stop();
       handler.close();
       server.closeAllConnections();
       server.close();

@@ -70,14 +70,27 @@ scrape_configs:
       - targets: ["faasd-provider:8081"]
 `;
 
-function unit(description: string, after: string, exec: string, workDir: string): string {
+/** `Environment=` lines for a unit; values are written as systemd reads them (no quoting needed for ours). */
+function environment(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `Environment=${k}=${v}\n`)
+    .join('');
+}
+
+function unit(
+  description: string,
+  after: string,
+  exec: string,
+  workDir: string,
+  env: Record<string, string>,
+): string {
   return `[Unit]
 Description=${description}
 After=${after}
 Requires=containerd.service
 
 [Service]
-ExecStart=${exec}
+${environment(env)}ExecStart=${exec}
 WorkingDirectory=${workDir}
 Restart=on-failure
 RestartSec=2
@@ -89,20 +102,22 @@ WantedBy=multi-user.target
 `;
 }
 
-export function providerUnit(faasd: string): string {
+export function providerUnit(faasd: string, env: Record<string, string> = {}): string {
   return unit(
     'faasd-ts provider (OpenFaaS provider API on containerd)',
     'network.target containerd.service',
     `${faasd} provider`,
     '/var/lib/faasd-provider',
+    env,
   );
 }
 
-export function faasdUnit(faasd: string): string {
+export function faasdUnit(faasd: string, env: Record<string, string> = {}): string {
   return unit(
     'faasd-ts core stack (gateway, queue-worker, NATS, Prometheus)',
     'network.target containerd.service faasd-provider.service',
     `${faasd} up`,
     '/var/lib/faasd',
+    env,
   );
 }

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { NODE_DAEMON_FLAGS, type FaasdConfig } from '../config/index.js';
-import { renderConflist } from '../network/index.js';
+import { parseDnsServers, renderConflist } from '../network/index.js';
 import { writeFileAtomic } from '../network/index.js';
 import { DEFAULT_COMPOSE, PROMETHEUS_YML, faasdUnit, providerUnit } from './files.js';
 import { ensureComposeSecrets, SECRETS_DIR_MODE } from './secrets.js';
@@ -17,6 +17,11 @@ export interface InstallOptions {
   /** Start the services when systemd is PID 1 (default true). */
   start?: boolean;
   out?: NodeJS.WritableStream;
+  /**
+   * `--dns 1.1.1.1,9.9.9.9`: nameservers for functions and services instead of the host's. Written
+   * into both units as FAASD_DNS, so it applies at their next start; empty keeps the host's.
+   */
+  dns?: string[];
 }
 
 export interface UninstallOptions extends InstallOptions {
@@ -45,6 +50,12 @@ function paths(o: InstallOptions) {
   };
 }
 
+function envPrefix(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `${k}=${v} `)
+    .join('');
+}
+
 async function systemdIsInit(): Promise<boolean> {
   return (await readFile('/proc/1/comm', 'utf8').catch(() => '')).trim() === 'systemd';
 }
@@ -56,6 +67,8 @@ async function systemdIsInit(): Promise<boolean> {
 export async function install(o: InstallOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const p = paths(o);
+  const dns = parseDnsServers('--dns', o.dns ?? []);
+  const env: Record<string, string> = dns.length ? { FAASD_DNS: dns.join(',') } : {};
   for (const d of [
     p.state,
     join(p.state, 'nats'),
@@ -85,8 +98,9 @@ export async function install(o: InstallOptions): Promise<void> {
   });
   await writeFileAtomic(p.conflist, JSON.stringify(list, null, 2) + '\n');
   const faasd = o.faasdCommand ?? selfCommand();
-  await writeFileAtomic(join(p.units, 'faasd-provider.service'), providerUnit(faasd));
-  await writeFileAtomic(join(p.units, 'faasd.service'), faasdUnit(faasd));
+  await writeFileAtomic(join(p.units, 'faasd-provider.service'), providerUnit(faasd, env));
+  await writeFileAtomic(join(p.units, 'faasd.service'), faasdUnit(faasd, env));
+  out.write(`faasd: containers' nameservers: ${dns.length ? dns.join(', ') : "the host's"}\n`);
   out.write(`faasd: installed under ${o.root} (password ${made ? 'created' : 'kept'}: ${password})\n`);
 
   if (o.root === '/' && o.start !== false && (await systemdIsInit())) {
@@ -99,8 +113,8 @@ export async function install(o: InstallOptions): Promise<void> {
     out.write(
       [
         'faasd: systemd is not running here; start both by hand (as root):',
-        `  ${faasd} provider &`,
-        `  (cd ${o.config.stateDir} && ${faasd} up) &`,
+        `  ${envPrefix(env)}${faasd} provider &`,
+        `  (cd ${o.config.stateDir} && ${envPrefix(env)}${faasd} up) &`,
         '',
       ].join('\n'),
     );

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { FaasdConfig } from '../config/index.js';
 import { CniNetwork } from './network.js';
+import { parseDnsServers } from './dns.js';
 
 /** The faasd network as configured: one CNI network named `openfaas-cni-bridge` by default. */
 export function networkFromConfig(cfg: FaasdConfig, name = 'openfaas-cni-bridge'): CniNetwork {
@@ -13,5 +14,6 @@ export function networkFromConfig(cfg: FaasdConfig, name = 'openfaas-cni-bridge'
     stateDir: cfg.stateDir,
     coreNamespace: cfg.namespace,
     ownedNamespaces: [cfg.namespace, cfg.functionNamespace],
+    dns: parseDnsServers('dns', cfg.dns),
   });
 }

@@ -10,3 +10,4 @@ export { localnetChain } from './localnet.js';
 export { formatNetTable } from './format.js';
 export { networkFromConfig } from './from-config.js';
 export { ensureBridge } from './bridge.js';
+export { parseDnsServers, withNameservers } from './dns.js';

@@ -21,6 +21,7 @@ import {
 import { deriveResolvConf, renderHosts, writeInPlace } from './hosts-file.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
 import { guardLocalnet, unguardLocalnet } from './localnet.js';
+import { withNameservers } from './dns.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -31,6 +32,8 @@ export interface NetworkOptions extends NetworkSettings {
   /** Namespace name prefixes this network owns, so reconcile can find orphaned netns. */
   ownedNamespaces?: string[];
   cniTimeoutMs?: number;
+  /** Nameservers for resolv.conf instead of the host's (checked IP addresses). */
+  dns?: string[];
 }
 
 const IFNAME = 'eth0';
@@ -76,7 +79,8 @@ export class CniNetwork implements NetworkAttacher {
   /** Writes hosts and resolv.conf before any container that mounts them is created. */
   async prepareFiles(): Promise<void> {
     await mkdir(dirname(this.hostsPath), { recursive: true });
-    await writeInPlace(this.resolvPath, await deriveResolvConf());
+    const host = await deriveResolvConf();
+    await writeInPlace(this.resolvPath, this.o.dns?.length ? withNameservers(host, this.o.dns) : host);
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
   }
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { parseReference } from '../image/index.js';
+import { cronSettingsOf } from '../cron/index.js';
 import type { ContainerSpec } from '../runtime/index.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import type { FunctionDeployment } from './types.js';
@@ -41,6 +42,7 @@ export function parseDeployment(
   if (labels) d.labels = labels;
   const annotations = stringMap('annotations', b.annotations);
   if (annotations) d.annotations = annotations;
+  cronSettingsOf(annotations); // a cron-function's schedule is checked here, so a bad one is a 400 (#15)
   const constraints = stringList('constraints', b.constraints);
   if (constraints?.length) d.constraints = constraints;
   const secrets = stringList('secrets', b.secrets);

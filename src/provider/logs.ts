@@ -1,10 +1,9 @@
-import { open, readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidArgumentError } from '../errors.js';
-import { logPath, parseLogLine, type LogLine } from '../runtime/index.js';
+import { logPath, readLog, type FollowStats, type LogLine } from '../runtime/index.js';
+
+export type { FollowStats };
 
 export interface LogQuery {
   name: string;
@@ -36,27 +35,6 @@ export function parseLogQuery(
   };
 }
 
-async function readLines(path: string): Promise<string[]> {
-  const parts = await Promise.all([
-    readFile(`${path}.1`, 'utf8').catch(() => ''),
-    readFile(path, 'utf8').catch(() => ''),
-  ]);
-  return parts.join('').split('\n').filter(Boolean);
-}
-
-function keep(line: LogLine, since: Date | undefined): boolean {
-  return !since || new Date(line.time) >= since;
-}
-
-/** What a follower has read from the log file, for tests and to show the read stays bounded. */
-export interface FollowStats {
-  bytesRead: number;
-  /** True while it waits for the client to take what was written (the socket's buffer is full). */
-  waitingForDrain: boolean;
-  /** True once the existing lines are sent and appends are being followed. */
-  following: boolean;
-}
-
 export interface FollowOptions {
   /** How often the file is looked at for appends. */
   pollMs?: number;
@@ -65,7 +43,7 @@ export interface FollowOptions {
   stats?: FollowStats;
 }
 
-/** Resolves when `out` can take more, or when it is gone (then `closed()` is true). */
+/** Resolves when `out` can take more, or when it is gone. */
 function drained(out: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -100,9 +78,8 @@ export async function writeLog(
   o: FollowOptions = {},
 ): Promise<void> {
   const stats = o.stats ?? { bytesRead: 0, waitingForDrain: false, following: false };
-  const chunkBytes = o.chunkBytes ?? 64 * 1024;
-  let closed = false;
-  out.once('close', () => (closed = true));
+  const gone = new AbortController();
+  out.once('close', () => gone.abort());
   const write = async (l: LogLine) => {
     const more = out.write(
       JSON.stringify({
@@ -113,59 +90,23 @@ export async function writeLog(
         text: l.text,
       }) + '\n',
     );
-    if (more || closed) return;
+    if (more || gone.signal.aborted) return;
     stats.waitingForDrain = true;
     await drained(out);
     stats.waitingForDrain = false;
   };
-  let lines = (await readLines(path)).map(parseLogLine).filter((l): l is LogLine => !!l && keep(l, q.since));
-  if (q.tail !== undefined) lines = q.tail === 0 ? [] : lines.slice(-q.tail);
-  for (const l of lines) {
-    if (closed) return;
-    await write(l);
-  }
-  if (!q.follow) {
-    out.end();
-    return;
-  }
-  let st = await stat(path).catch(() => undefined);
-  let offset = st?.size ?? 0;
-  let ino = st?.ino;
-  let partial = '';
-  let decoder = new StringDecoder('utf8'); // a character split between two chunks is kept whole
-  const buf = Buffer.alloc(chunkBytes);
-  stats.following = true;
-  while (!closed) {
-    await delay(o.pollMs ?? 200);
-    st = await stat(path).catch(() => undefined);
-    if (!st) continue;
-    if (st.ino !== ino || st.size < offset) {
-      ino = st.ino; // rotated: the new file is read from its start
-      offset = 0;
-      partial = '';
-      decoder = new StringDecoder('utf8');
-    }
-    if (st.size === offset) continue;
-    const fh = await open(path, 'r');
-    try {
-      // One chunk at a time, each written (and drained) before the next is read.
-      while (!closed && offset < st.size) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(chunkBytes, st.size - offset), offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-        stats.bytesRead += bytesRead;
-        const parts = (partial + decoder.write(buf.subarray(0, bytesRead))).split('\n');
-        partial = parts.pop() ?? '';
-        // A line longer than a few chunks is cut rather than held whole.
-        if (partial.length > 4 * chunkBytes) partial = '';
-        for (const p of parts) {
-          const l = parseLogLine(p);
-          if (l && keep(l, q.since)) await write(l);
-          if (closed) return;
-        }
-      }
-    } finally {
-      await fh.close();
-    }
-  }
+  await readLog(
+    path,
+    {
+      tail: q.tail,
+      since: q.since,
+      follow: q.follow,
+      signal: gone.signal,
+      stats,
+      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      ...(o.chunkBytes !== undefined ? { chunkBytes: o.chunkBytes } : {}),
+    },
+    write,
+  );
+  if (!gone.signal.aborted) out.end();
 }

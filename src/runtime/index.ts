@@ -2,3 +2,4 @@ export { ContainerRuntime, processArgs, IMAGE_LABEL, type RuntimeOptions } from 
 export { logPath, parseLogLine, type LogLine } from './logs.js';
 export type { ContainerSpec, NetworkAttacher, Attachment, PortMapping, RunningContainer } from './types.js';
 export { memoryUsageBytes } from './usage.js';
+export { readLog, type FollowStats, type LogReadOptions } from './log-reader.js';

@@ -10,6 +10,9 @@ import { startOrder } from './order.js';
 import { ensureImage } from './local-images.js';
 
 export const SERVICE_LABEL = 'io.faasd.service';
+/** Set at every start, so `faasd service list` (another process) can show restarts and uptime. */
+export const RESTARTS_LABEL = 'io.faasd.restarts';
+export const STARTED_AT_LABEL = 'io.faasd.started-at';
 
 export interface SupervisorDeps {
   ctd: Containerd;
@@ -35,6 +38,8 @@ interface ServiceState {
   failures: number;
   startedAt: number;
   restarting: boolean;
+  /** Starts after the first, whatever the cause (an exit, `faasd service restart`). */
+  restarts: number;
 }
 
 /** Runs the compose services: start in dependency order, restart what dies, remove all on stop. */
@@ -51,7 +56,7 @@ export class Supervisor {
   ) {
     this.order = startOrder(services);
     for (const s of this.order)
-      this.states.set(s.name, { spec: s, failures: 0, startedAt: 0, restarting: false });
+      this.states.set(s.name, { spec: s, failures: 0, startedAt: 0, restarting: false, restarts: 0 });
   }
 
   private get c(): Containerd {
@@ -103,11 +108,28 @@ export class Supervisor {
     this.d.log.info('created service', { service: s.name, ip });
   }
 
-  private async start(name: string): Promise<void> {
+  private async start(name: string, restart = false): Promise<void> {
     const running = await this.d.runtime.start(this.d.namespace, name);
     const st = this.states.get(name);
-    if (st) st.startedAt = Date.now();
-    this.d.log.info('started service', { service: name, pid: running.pid });
+    if (st) {
+      st.startedAt = Date.now();
+      if (restart) st.restarts++;
+      await this.label(name, st).catch((err: unknown) =>
+        this.d.log.warn('cannot label service', { service: name, error: errorMessage(err) }),
+      );
+    }
+    this.d.log.info('started service', { service: name, pid: running.pid, restarts: st?.restarts });
+  }
+
+  /** Records restarts and the start time on the container (Update replaces the whole label map). */
+  private async label(name: string, st: ServiceState): Promise<void> {
+    const c = await this.c.containers.get(name);
+    if (!c) return;
+    await this.c.containers.setLabels(name, {
+      ...c.labels,
+      [RESTARTS_LABEL]: String(st.restarts),
+      [STARTED_AT_LABEL]: new Date(st.startedAt).toISOString(),
+    });
   }
 
   /** Restarts a dead service after a delay that grows while it keeps failing fast; one at a time. */
@@ -148,7 +170,7 @@ export class Supervisor {
     // Running again already: starting would stop it first.
     if (this.stopping || (await this.isRunning(name))) return;
     if (!(await this.c.containers.get(name))) await this.create(st.spec);
-    await this.start(name);
+    await this.start(name, true);
   }
 
   private async isRunning(name: string): Promise<boolean> {

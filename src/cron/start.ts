@@ -1,0 +1,36 @@
+import type { Logger } from '../log.js';
+import { GatewayInvoker, ProviderFunctionSource } from './http.js';
+import type { CronMetrics } from './metrics.js';
+import { CronScheduler } from './scheduler.js';
+
+export interface CronTriggerOptions {
+  /** The faas-provider API that lists functions (with basic auth). */
+  providerUrl: string;
+  authorization: string;
+  /** Where runs are sent: the gateway's /function and /async-function. */
+  gatewayUrl: string;
+  timeoutMs: number;
+  metrics: CronMetrics;
+  log: Logger;
+  refreshMs?: number;
+}
+
+/** The scheduler over HTTP, for whichever daemon holds the gateway routes; a failed first list is retried. */
+export async function startCronTriggers(o: CronTriggerOptions): Promise<CronScheduler> {
+  const cron = new CronScheduler({
+    source: new ProviderFunctionSource(o.providerUrl, o.authorization),
+    invoker: new GatewayInvoker(o.gatewayUrl, o.timeoutMs),
+    log: o.log,
+    metrics: o.metrics,
+    ...(o.refreshMs ? { refreshMs: o.refreshMs } : {}),
+  });
+  await cron.start();
+  return cron;
+}
+
+/** The address to reach a server on from the same host: loopback for a wildcard listen address. */
+export function loopbackOf(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
