@@ -2,3 +2,5 @@ export { ContainerRuntime, processArgs, IMAGE_LABEL, type RuntimeOptions } from 
 export { logPath, parseLogLine, type LogLine } from './logs.js';
 export type { ContainerSpec, NetworkAttacher, Attachment, PortMapping, RunningContainer } from './types.js';
 export { memoryUsageBytes } from './usage.js';
+export { Backoff, systemClock, type BackoffOptions, type Clock } from './backoff.js';
+export { TaskWatcher, type DeadTask, type ExitEventSource, type WatcherOptions } from './watcher.js';
