@@ -94,7 +94,7 @@ function healthTest(service: string, v: unknown): string[] | undefined {
       field,
       'must be a string or a list ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]',
     );
-  const [kind, ...rest] = v as string[];
+  const [kind, ...rest] = v;
   if (kind === 'NONE') return undefined;
   if (rest.length === 0) throw new ComposeError(service, field, `${JSON.stringify(kind)} has no command`);
   // docker joins CMD-SHELL's words with spaces and runs them with the shell.
