@@ -10,6 +10,8 @@ export interface TaskExitEvent {
   topic: '/tasks/exit';
   namespace: string;
   containerId: string;
+  /** The process that exited: the container's ID for the task itself, an exec ID for an exec'd process. */
+  processId: string;
   pid: number;
   exitStatus: number;
   exitedAt: Date | undefined;
@@ -51,6 +53,7 @@ export function decodeEnvelope(env: Envelope): ContainerdEvent {
       topic: '/tasks/exit',
       namespace: env.namespace,
       containerId: containerId ?? '',
+      processId: typeof payload.id === 'string' && payload.id !== '' ? payload.id : (containerId ?? ''),
       pid: Number(payload.pid ?? 0),
       exitStatus: Number(payload.exitStatus ?? 0),
       exitedAt: toDate(payload.exitedAt as Timestamp | undefined),

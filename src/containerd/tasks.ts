@@ -19,6 +19,20 @@ function withContainerId(p: ProcessInfo): ProcessInfo {
   return p.containerId ? p : { ...p, containerId: p.id };
 }
 
+/** containerd's type for an exec's spec: an OCI runtime-spec Process, as JSON. */
+export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
+
+export interface NewExec {
+  containerId: string;
+  /** Unique among the task's processes while it exists (containerd's identifier rules). */
+  execId: string;
+  /** The OCI Process: args, env, cwd, user, ... */
+  process: object;
+  /** Empty: the shim gives the process null IO. */
+  stdout?: string;
+  stderr?: string;
+}
+
 export class Tasks {
   constructor(private readonly s: Scope) {}
 
@@ -32,8 +46,9 @@ export class Tasks {
     return res.pid;
   }
 
-  async start(containerId: string): Promise<number> {
-    const res = await this.s.call<{ pid: number }>('tasks', 'Start', { containerId });
+  /** Starts the task, or with `execId` one of its exec processes. */
+  async start(containerId: string, execId = ''): Promise<number> {
+    const res = await this.s.call<{ pid: number }>('tasks', 'Start', { containerId, execId });
     return res.pid;
   }
 
@@ -53,20 +68,20 @@ export class Tasks {
   }
 
   /** Signals the task's init process (and, with `all`, every process in it). Gone already: no error. */
-  async kill(containerId: string, signal: number, all = false): Promise<void> {
+  async kill(containerId: string, signal: number, all = false, execId = ''): Promise<void> {
     try {
-      await this.s.call('tasks', 'Kill', { containerId, signal, all });
+      await this.s.call('tasks', 'Kill', { containerId, execId, signal, all });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
   /** Resolves when the task exits; the call has no deadline unless the signal aborts it. */
-  async wait(containerId: string, signal?: AbortSignal): Promise<ExitStatus> {
+  async wait(containerId: string, signal?: AbortSignal, execId = ''): Promise<ExitStatus> {
     const res = await this.s.call<{
       exitStatus: number;
       exitedAt: { seconds: number; nanos: number } | null;
-    }>('tasks', 'Wait', { containerId }, { timeoutMs: 365 * 24 * 3600 * 1000, signal });
+    }>('tasks', 'Wait', { containerId, execId }, { timeoutMs: 365 * 24 * 3600 * 1000, signal });
     return { exitStatus: res.exitStatus, exitedAt: toDate(res.exitedAt) };
   }
 
@@ -81,6 +96,27 @@ export class Tasks {
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
+    }
+  }
+
+  /** Adds a process to a running task (not started yet: `start(containerId, execId)`). */
+  async exec(e: NewExec): Promise<void> {
+    await this.s.call('tasks', 'Exec', {
+      containerId: e.containerId,
+      execId: e.execId,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+      // `type_url`: protobufjs's Any keeps the proto field name (see containers.ts).
+      spec: { type_url: PROCESS_TYPE_URL, value: Buffer.from(JSON.stringify(e.process)) },
+    });
+  }
+
+  /** Deletes an exited exec process; gone already: no error. */
+  async deleteProcess(containerId: string, execId: string): Promise<void> {
+    try {
+      await this.s.call('tasks', 'DeleteProcess', { containerId, execId });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
     }
   }
 }

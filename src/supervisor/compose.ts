@@ -4,6 +4,14 @@ import type { PortMapping } from '../runtime/index.js';
 import { ComposeError } from './compose-errors.js';
 import { interpolateDoc } from './interpolate.js';
 import { volumes } from './compose-volumes.js';
+import {
+  dependsOn,
+  healthcheck,
+  restartPolicy,
+  type DependsCondition,
+  type Healthcheck,
+  type RestartPolicy,
+} from './compose-health.js';
 
 /** One service of docker-compose.yaml, as faasd runs it. */
 export interface ServiceSpec {
@@ -22,7 +30,13 @@ export interface ServiceSpec {
   entrypoint: string[] | undefined;
   capAdd: string[];
   ports: PortMapping[];
+  /** The services this one starts after (the keys of `conditions`). */
   dependsOn: string[];
+  /** What each dependency must reach before this one starts; missing: `service_started`. */
+  conditions?: Record<string, DependsCondition>;
+  /** Missing: `always`. */
+  restart?: RestartPolicy;
+  healthcheck?: Healthcheck;
 }
 
 const SERVICE_FIELDS = new Set([
@@ -34,6 +48,8 @@ const SERVICE_FIELDS = new Set([
   'cap_add',
   'ports',
   'depends_on',
+  'restart',
+  'healthcheck',
 ]);
 /** Fields faasd reads from the file yet does not run: named with the reason rather than "not supported". */
 const REFUSED: Record<string, string> = {
@@ -139,13 +155,6 @@ export function parsePort(service: string, raw: unknown): PortMapping {
   return { hostPort: published, containerPort: target, protocol: proto, ...(hostIP ? { hostIP } : {}) };
 }
 
-function dependsOn(service: string, v: unknown): string[] {
-  if (v === undefined) return [];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
-  if (isObject(v)) return Object.keys(v);
-  throw new ComposeError(service, 'depends_on', 'must be a list of service names');
-}
-
 /** Parses docker-compose.yaml text. Any field faasd does not run is an error naming it: never dropped. */
 export function parseCompose(
   text: string,
@@ -164,7 +173,7 @@ export function parseCompose(
     if (!TOP_FIELDS.has(k)) throw new ComposeError(undefined, k, 'is not supported');
   if (!isObject(doc.services) || Object.keys(doc.services).length === 0)
     throw new ComposeError(undefined, 'services', 'is missing or empty');
-  return Object.entries(doc.services).map(([name, raw]): ServiceSpec => {
+  const services = Object.entries(doc.services).map(([name, raw]): ServiceSpec => {
     if (!NAME.test(name))
       throw new ComposeError(name, 'name', 'use lowercase letters, digits and - (at most 63)');
     if (!isObject(raw)) throw new ComposeError(name, 'service', 'must be a map');
@@ -179,6 +188,8 @@ export function parseCompose(
       raw.ports === undefined ? [] : Array.isArray(raw.ports) ? raw.ports.map((p) => parsePort(name, p)) : [];
     if (raw.ports !== undefined && !Array.isArray(raw.ports))
       throw new ComposeError(name, 'ports', 'must be a list');
+    const conditions = dependsOn(name, raw.depends_on);
+    const health = healthcheck(name, raw.healthcheck);
     return {
       name,
       image: raw.image,
@@ -191,7 +202,28 @@ export function parseCompose(
           ? []
           : stringList(name, 'cap_add', raw.cap_add).map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`)),
       ports,
-      dependsOn: dependsOn(name, raw.depends_on),
+      dependsOn: Object.keys(conditions),
+      conditions,
+      restart: restartPolicy(name, raw.restart),
+      ...(health ? { healthcheck: health } : {}),
     };
   });
+  checkConditions(services);
+  return services;
+}
+
+/** `service_healthy` needs a health check to wait for (docker compose refuses the file too). */
+function checkConditions(services: ServiceSpec[]): void {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  for (const s of services) {
+    for (const [dep, condition] of Object.entries(s.conditions ?? {})) {
+      const d = byName.get(dep);
+      if (condition === 'service_healthy' && d && !d.healthcheck)
+        throw new ComposeError(
+          s.name,
+          `depends_on.${dep}.condition`,
+          `service_healthy, but ${JSON.stringify(dep)} has no healthcheck`,
+        );
+    }
+  }
 }

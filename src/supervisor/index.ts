@@ -1,5 +1,6 @@
 export { up, loadCompose, composePath, type UpOptions } from './up.js';
 export { parseCompose, parsePort, type ServiceSpec } from './compose.js';
+export type { DependsCondition, Healthcheck, RestartPolicy } from './compose-health.js';
 export { startOrder } from './order.js';
 export { ComposeError } from './compose-errors.js';
 export {

@@ -1,13 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Containerd } from '../containerd/index.js';
 import type { RegistryClient } from '../image/index.js';
-import type { ContainerRuntime } from '../runtime/index.js';
+import { Backoff, TaskWatcher, type ContainerRuntime, type DeadTask } from '../runtime/index.js';
 import type { CniNetwork } from '../network/index.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceSpec } from './compose.js';
+import type { RestartPolicy } from './compose-health.js';
 import { startOrder } from './order.js';
 import { ensureImage } from './local-images.js';
+import { ServiceHealth } from './health.js';
+import { ExecProbe, type ProbeRunner } from './exec-probe.js';
+import { awaitDependencies } from './dependencies.js';
 
 export const SERVICE_LABEL = 'io.faasd.service';
 /** Set at every start, so `faasd service list` (another process) can show restarts and uptime. */
@@ -31,15 +35,31 @@ export interface SupervisorDeps {
    * containerd restart retries its publish only a few times. Default 5 s.
    */
   recheckIntervalMs?: number;
+  /** A service that ran this long before it died restarts after `restartDelayMs` again. Default 10 s. */
+  stableAfterMs?: number;
+  /** Runs health checks; default `tasks exec` in the service's container. */
+  probe?: ProbeRunner;
+  /** How long `faasd up` waits for a `service_completed_successfully` dependency. Default 10 min. */
+  completionTimeoutMs?: number;
 }
 
 interface ServiceState {
   spec: ServiceSpec;
-  failures: number;
+  backoff: Backoff;
+  /** pending: not started yet; running: kept running; done: exited, and its restart policy keeps it down. */
+  phase: 'pending' | 'running' | 'done';
+  health: ServiceHealth | undefined;
   startedAt: number;
-  restarting: boolean;
   /** Starts after the first, whatever the cause (an exit, `faasd service restart`). */
   restarts: number;
+}
+
+/** Compose's `restart:` for one exit; an unknown exit status (no task at all) counts as a failure. */
+export function shouldRestart(policy: RestartPolicy = 'always', exitStatus: number | undefined): boolean {
+  if (policy === 'no') return false;
+  if (policy === 'on-failure') return exitStatus !== 0;
+  // unless-stopped: nothing here stops a service but `faasd up` stopping, so it is always.
+  return true;
 }
 
 /** Runs the compose services: start in dependency order, restart what dies, remove all on stop. */
@@ -48,15 +68,28 @@ export class Supervisor {
   private readonly states = new Map<string, ServiceState>();
   private readonly ctl = new AbortController();
   private stopping = false;
-  private monitorDone: Promise<void> = Promise.resolve();
+  private watcher: TaskWatcher | undefined;
 
   constructor(
     services: ServiceSpec[],
     private readonly d: SupervisorDeps,
   ) {
     this.order = startOrder(services);
-    for (const s of this.order)
-      this.states.set(s.name, { spec: s, failures: 0, startedAt: 0, restarting: false, restarts: 0 });
+    const probe = d.probe ?? new ExecProbe(this.c);
+    for (const s of this.order) {
+      this.states.set(s.name, {
+        spec: s,
+        backoff: new Backoff({
+          baseMs: d.restartDelayMs ?? 250,
+          capMs: d.maxRestartDelayMs ?? 10_000,
+          stableMs: d.stableAfterMs ?? 10_000,
+        }),
+        phase: 'pending',
+        health: s.healthcheck && new ServiceHealth(s.name, s.healthcheck, probe, d.log),
+        startedAt: 0,
+        restarts: 0,
+      });
+    }
   }
 
   private get c(): Containerd {
@@ -85,8 +118,26 @@ export class Supervisor {
     for (const s of this.order) await ensureImage(this.c, this.d.registry, s.image, this.d.log);
     // Every network first, so the hosts file names every service before any task reads it.
     for (const s of this.order) await this.create(s);
-    for (const s of this.order) await this.start(s.name);
-    this.monitorDone = Promise.all([this.monitor(), this.sweep()]).then(() => undefined);
+    this.watcher = new TaskWatcher({
+      events: this.d.ctd.events,
+      namespaces: [this.d.namespace],
+      recheck: () => this.notRunning(),
+      onDead: (dead, signal) => this.onDead(dead, signal),
+      log: this.d.log,
+      recheckIntervalMs: this.d.recheckIntervalMs ?? 5_000,
+    });
+    this.watcher.start();
+    const waits = {
+      c: this.c,
+      log: this.d.log,
+      health: (name: string) => this.states.get(name)?.health,
+      signal: this.ctl.signal,
+      completionTimeoutMs: this.d.completionTimeoutMs,
+    };
+    for (const s of this.order) {
+      await awaitDependencies(waits, s);
+      await this.start(s.name);
+    }
   }
 
   private async create(s: ServiceSpec): Promise<void> {
@@ -112,6 +163,9 @@ export class Supervisor {
     const running = await this.d.runtime.start(this.d.namespace, name);
     const st = this.states.get(name);
     if (st) {
+      st.phase = 'running';
+      st.backoff.started();
+      st.health?.begin();
       st.startedAt = Date.now();
       if (restart) st.restarts++;
       await this.label(name, st).catch((err: unknown) =>
@@ -132,112 +186,74 @@ export class Supervisor {
     });
   }
 
-  /** Restarts a dead service after a delay that grows while it keeps failing fast; one at a time. */
-  private async restart(name: string, reason: string): Promise<void> {
-    const st = this.states.get(name);
-    if (!st || st.restarting || this.stopping) return;
-    st.restarting = true;
-    let failed = false;
-    try {
-      await this.restartAfterDelay(st, reason);
-    } catch (err) {
-      this.d.log.error('restart failed', { service: name, error: errorMessage(err) });
-      failed = true;
-    } finally {
-      st.restarting = false;
+  /** Services that should run and do not: one task list, so it is cheap to do often. */
+  private async notRunning(): Promise<DeadTask[]> {
+    const tasks = new Map((await this.c.tasks.list()).map((t) => [t.containerId, t]));
+    const dead: DeadTask[] = [];
+    for (const st of this.states.values()) {
+      if (st.phase !== 'running') continue;
+      const task = tasks.get(st.spec.name);
+      if (task?.status === 'RUNNING') continue;
+      dead.push({
+        namespace: this.d.namespace,
+        id: st.spec.name,
+        exitStatus: task?.status === 'STOPPED' ? task.exitStatus : undefined,
+        reason: task ? `task ${task.status.toLowerCase()}` : 'no task',
+      });
     }
-    if (failed && !this.stopping) void this.restart(name, 'restart failed');
+    return dead;
   }
 
-  private async restartAfterDelay(st: ServiceState, reason: string): Promise<void> {
+  /**
+   * A service's task died: restart it as its `restart:` says, after its backoff. A restart that fails
+   * is logged; the next re-check reports the service again, and the backoff grows.
+   */
+  private async onDead(dead: DeadTask, signal: AbortSignal): Promise<void> {
+    const st = this.states.get(dead.id);
+    if (!st || st.phase !== 'running' || this.stopping) return;
     const name = st.spec.name;
+    const reason = dead.reason === 'exit event' ? `exit status ${dead.exitStatus}` : dead.reason;
     // A stale report (an event or a task list from before the last restart): nothing to do. When
     // containerd cannot answer, go on to the delayed restart, which backs off.
     if (await this.isRunning(name).catch(() => false)) return;
-    if (Date.now() - st.startedAt > 10_000) st.failures = 0;
-    const wait = Math.min(
-      this.d.maxRestartDelayMs ?? 10_000,
-      (this.d.restartDelayMs ?? 250) * 2 ** st.failures,
-    );
-    st.failures++;
+    if (!shouldRestart(st.spec.restart, dead.exitStatus)) {
+      st.phase = 'done';
+      st.health?.end(`it exited (${reason}) and its restart policy is ${st.spec.restart ?? 'always'}`);
+      this.d.log.info('service exited; not restarting', {
+        service: name,
+        reason,
+        restart: st.spec.restart ?? 'always',
+      });
+      return;
+    }
+    const wait = st.backoff.next();
     this.d.log.warn('service exited; restarting', {
       service: name,
       reason,
       in_ms: wait,
-      attempt: st.failures,
+      attempt: st.backoff.attempt,
     });
-    await delay(wait, undefined, { signal: this.ctl.signal }).catch(() => undefined);
-    // Running again already: starting would stop it first.
-    if (this.stopping || (await this.isRunning(name))) return;
-    if (!(await this.c.containers.get(name))) await this.create(st.spec);
-    await this.start(name, true);
+    await delay(wait, undefined, { signal }).catch(() => undefined);
+    try {
+      // Running again already: starting would stop it first.
+      if (this.stopping || signal.aborted || (await this.isRunning(name))) return;
+      if (!(await this.c.containers.get(name))) await this.create(st.spec);
+      await this.start(name, true);
+    } catch (err) {
+      if (!this.stopping) this.d.log.error('restart failed', { service: name, error: errorMessage(err) });
+    }
   }
 
   private async isRunning(name: string): Promise<boolean> {
     return (await this.c.tasks.get(name))?.status === 'RUNNING';
   }
 
-  /** Restarts whatever should run and does not: one task list, so it is cheap to do often. */
-  private async recheck(): Promise<void> {
-    const tasks = new Map((await this.c.tasks.list()).map((t) => [t.containerId, t]));
-    for (const s of this.order) {
-      const task = tasks.get(s.name);
-      if (task?.status !== 'RUNNING')
-        void this.restart(s.name, task ? `task ${task.status.toLowerCase()}` : 'no task');
-    }
-  }
-
-  /** The safety net under the events: re-checks every task on an interval until stopped. */
-  private async sweep(): Promise<void> {
-    const signal = this.ctl.signal;
-    const every = this.d.recheckIntervalMs ?? 5_000;
-    while (!signal.aborted) {
-      await delay(every, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return;
-      // containerd away: the events loop reports it and rechecks on reconnect.
-      await this.recheck().catch(() => undefined);
-    }
-  }
-
-  /** Follows task-exit events; when containerd goes away, reconnects with backoff (for as long as it takes) and re-checks. */
-  private async monitor(): Promise<void> {
-    const signal = this.ctl.signal;
-    let backoff = 200;
-    while (!signal.aborted) {
-      // One subscription per round, ended with the round: a re-check that fails must not leave it open.
-      const round = new AbortController();
-      const endRound = () => round.abort();
-      signal.addEventListener('abort', endRound, { once: true });
-      try {
-        const events = this.d.ctd.events.subscribe(
-          [`topic=="/tasks/exit",namespace==${this.d.namespace}`],
-          round.signal,
-        );
-        await this.recheck();
-        backoff = 200;
-        for await (const ev of events) {
-          if (ev.topic !== '/tasks/exit' || !ev.containerId || !this.states.has(ev.containerId)) continue;
-          if ('exitStatus' in ev) void this.restart(ev.containerId, `exit status ${ev.exitStatus}`);
-        }
-        // A containerd restart can also end the stream cleanly.
-        if (!signal.aborted) this.d.log.warn('containerd events ended; reconnecting', { in_ms: backoff });
-      } catch (err) {
-        if (signal.aborted) return;
-        this.d.log.warn('lost containerd events; reconnecting', { error: errorMessage(err), in_ms: backoff });
-      } finally {
-        signal.removeEventListener('abort', endRound);
-        round.abort();
-      }
-      await delay(backoff, undefined, { signal }).catch(() => undefined);
-      backoff = Math.min(backoff * 2, 5_000);
-    }
-  }
-
   /** Stops services in reverse order (SIGTERM, grace, SIGKILL) and removes them and their networks. */
   async down(): Promise<void> {
     this.stopping = true;
     this.ctl.abort();
-    await this.monitorDone;
+    for (const st of this.states.values()) st.health?.end('faasd up is stopping');
+    await this.watcher?.stop();
     for (const s of [...this.order].reverse()) {
       try {
         await this.d.runtime.remove(this.d.namespace, s.name, {

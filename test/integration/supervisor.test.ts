@@ -204,8 +204,8 @@ services:
   const bad = [
     {
       name: 'unknown field',
-      yaml: 'services:\n  a:\n    image: x\n    restart: always\n',
-      want: /service "a": restart: is not supported/,
+      yaml: 'services:\n  a:\n    image: x\n    privileged: true\n',
+      want: /service "a": privileged: is not supported/,
     },
     {
       name: 'cycle',

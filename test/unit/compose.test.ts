@@ -64,8 +64,8 @@ services:
   const bad = [
     {
       name: 'unknown service field',
-      yaml: 'services:\n  a:\n    image: x\n    healthcheck: {}\n',
-      field: 'healthcheck',
+      yaml: 'services:\n  a:\n    image: x\n    privileged: true\n',
+      field: 'privileged',
     },
     {
       name: 'unknown top-level field',
