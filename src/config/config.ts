@@ -40,6 +40,8 @@ export interface FaasdConfig {
   httpMaxConnections: number;
   /** Connections the provider and the gateway open to one function at once. */
   functionMaxConnections: number;
+  /** How often the autoscaler looks at functions' load (docs/scaling.md); scale down waits 12 of these. */
+  autoscaleIntervalMs: number;
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -60,6 +62,7 @@ export const DEFAULTS: FaasdConfig = {
   httpKeepAliveTimeoutMs: SERVER_LIMIT_DEFAULTS.keepAliveTimeoutMs,
   httpMaxConnections: SERVER_LIMIT_DEFAULTS.maxConnections,
   functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
+  autoscaleIntervalMs: 5000,
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -81,6 +84,7 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   httpKeepAliveTimeoutMs: ['FAASD_HTTP_KEEPALIVE_TIMEOUT_MS'],
   httpMaxConnections: ['FAASD_HTTP_MAX_CONNECTIONS'],
   functionMaxConnections: ['FAASD_FUNCTION_MAX_CONNECTIONS'],
+  autoscaleIntervalMs: ['FAASD_AUTOSCALE_INTERVAL_MS'],
 };
 
 const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries']);
@@ -91,12 +95,13 @@ const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'httpKeepAliveTimeoutMs',
   'httpMaxConnections',
   'functionMaxConnections',
+  'autoscaleIntervalMs',
 ]);
 
 /** A whole number >= 0 (>= 1 for the per-function connections), from the environment or the file. */
 function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
   const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  const min = key === 'functionMaxConnections' ? 1 : 0;
+  const min = key === 'functionMaxConnections' || key === 'autoscaleIntervalMs' ? 1 : 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
     throw new InvalidArgumentError(
       key,
