@@ -79,7 +79,7 @@ export class Autoscaler {
     this.samples.set(fn, { at: now, requests: l.requests, cpuMicros: cpu });
     if (t.replicas === 0) return; // at zero: the next invocation wakes it, not the load
     const idleMs = now - l.lastActive;
-    if (t.policy.zero && l.inflight === 0 && idleMs >= t.policy.zeroDurationMs) {
+    if (t.policy.zero && l.inflight === 0 && l.waiting === 0 && idleMs >= t.policy.zeroDurationMs) {
       this.d.log.info('autoscaler: idle; scaling to zero', {
         function: fn,
         idle_ms: idleMs,

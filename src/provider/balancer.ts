@@ -10,6 +10,8 @@ export interface FunctionLoad {
   inflight: number;
   /** Date.now() of the last invocation or endpoint lookup. */
   lastActive: number;
+  /** Invocations waiting for a ready replica (a start, a scale from zero): the function is not idle. */
+  waiting: number;
 }
 
 /** The address with the fewest requests in flight; ties go to the one listed first. */
@@ -33,6 +35,8 @@ export function leastLoaded(
 export class LoadTracker {
   private readonly fns = new Map<string, FunctionLoad>();
   private readonly byAddress = new Map<string, number>();
+  /** Rotates where ties start, so replicas with equal load take turns (sequential callers see 0 each). */
+  private turn = 0;
   /** Addresses being drained: never chosen again; waiters hear when their last request ends. */
   private readonly draining = new Map<string, Set<() => void>>();
 
@@ -46,7 +50,7 @@ export class LoadTracker {
     const k = this.key(namespace, name);
     let f = this.fns.get(k);
     if (!f) {
-      f = { requests: 0, inflight: 0, lastActive: this.now() };
+      f = { requests: 0, inflight: 0, lastActive: this.now(), waiting: 0 };
       this.fns.set(k, f);
     }
     return f;
@@ -62,15 +66,27 @@ export class LoadTracker {
 
   /** The least loaded of `addresses` that is not being drained. */
   choose(addresses: readonly string[]): string | undefined {
-    return leastLoaded(
-      addresses.filter((a) => !this.draining.has(a)),
-      (a) => this.inflight(a),
-    );
+    const open = addresses.filter((a) => !this.draining.has(a));
+    const start = open.length ? this.turn++ % open.length : 0;
+    return leastLoaded([...open.slice(start), ...open.slice(0, start)], (a) => this.inflight(a));
   }
 
   /** Someone asked for the function: it is not idle. */
   touch(namespace: string, name: string): void {
     this.fn(namespace, name).lastActive = this.now();
+  }
+
+  /** An invocation waits for a replica (endpoint); `leave` when it has one or gave up. */
+  enter(namespace: string, name: string): void {
+    const f = this.fn(namespace, name);
+    f.waiting++;
+    f.lastActive = this.now();
+  }
+
+  leave(namespace: string, name: string): void {
+    const f = this.fn(namespace, name);
+    f.waiting = Math.max(0, f.waiting - 1);
+    f.lastActive = this.now();
   }
 
   begin(namespace: string, name: string, address: string): void {

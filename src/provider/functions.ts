@@ -260,7 +260,8 @@ export class FunctionService {
   private async readyIp(namespace: string, id: string): Promise<string | undefined> {
     const task = await this.host.observe(namespace, id);
     if (task?.status !== 'RUNNING' || !this.readiness.isReady(namespace, id, task.pid)) return undefined;
-    return this.host.ip(namespace, id);
+    const ip = await this.host.ip(namespace, id);
+    return ip && !this.d.resolver.load.isDraining(ip) ? ip : undefined;
   }
 
   private async status(g: Fn, namespace: string): Promise<FunctionStatus> {
@@ -385,11 +386,19 @@ export class FunctionService {
    * Waits at most readyTimeoutMs, then a NotReadyError (504).
    */
   async endpoint(name: string, namespace: string, suspect = false): Promise<string | undefined> {
+    this.d.resolver.load.enter(namespace, name);
+    try {
+      return await this.endpointOnce(name, namespace, suspect);
+    } finally {
+      this.d.resolver.load.leave(namespace, name);
+    }
+  }
+
+  private async endpointOnce(name: string, namespace: string, suspect: boolean): Promise<string | undefined> {
     const deadline = Date.now() + this.readyTimeoutMs;
     const left = () => Math.max(0, deadline - Date.now());
     let container = name;
     const late = () => new NotReadyError(name, container, this.readyTimeoutMs);
-    this.d.resolver.load.touch(namespace, name);
     // Each round either returns or waits for something that moved on (an exit, a start, a change).
     for (let round = 0; round < 8 && left() > 0; round++) {
       const g = await this.group(namespace, name);

@@ -225,6 +225,8 @@ describe('replicas: balancing, restarts, updates, idle zero, autoscaling', { ski
     held.release();
     for (const r of await Promise.all(calls)) assert.equal(r.status, 200, r.text);
     await available('busy', 1);
-    assert.equal((await containersOf('busy')).length, 1);
+    await pollUntil('the drained replicas are removed', async () =>
+      (await containersOf('busy')).length === 1 ? true : undefined,
+    );
   });
 });

@@ -155,13 +155,19 @@ describe('balancer', () => {
     t.begin('ns', 'f', '10.0.0.2');
     t.begin('ns', 'f', '10.0.0.3');
     assert.equal(t.choose(['10.0.0.2', '10.0.0.3', '10.0.0.4']), '10.0.0.4');
-    assert.deepEqual(t.load('ns', 'f'), { requests: 3, inflight: 3, lastActive: 1000 });
+    assert.deepEqual(t.load('ns', 'f'), { requests: 3, inflight: 3, lastActive: 1000, waiting: 0 });
     const drained = t.drain('10.0.0.3', 60_000);
     assert.equal(t.choose(['10.0.0.2', '10.0.0.3']), '10.0.0.2', 'a draining replica is not chosen');
     t.end('ns', 'f', '10.0.0.3');
     assert.equal(await drained, 0, 'the drain ends with its last request');
     t.retired('10.0.0.3');
     assert.equal(t.choose(['10.0.0.3']), '10.0.0.3', 'a retired address starts clean for a new container');
+  });
+
+  it('replicas with equal load take turns', () => {
+    const t = new LoadTracker();
+    const seen = new Set([0, 1, 2, 3, 4, 5].map(() => t.choose(['a', 'b', 'c'])));
+    assert.deepEqual([...seen].sort(), ['a', 'b', 'c']);
   });
 
   it('a drain that times out says how many requests were still running', async () => {
