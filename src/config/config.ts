@@ -42,6 +42,8 @@ export interface FaasdConfig {
   functionMaxConnections: number;
   /** Nameservers for containers' resolv.conf (IP addresses); empty: the host's (#15). */
   dns: string[];
+  /** How often the autoscaler looks at functions' load (docs/scaling.md); scale down waits 12 of these. */
+  autoscaleIntervalMs: number;
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -63,6 +65,7 @@ export const DEFAULTS: FaasdConfig = {
   httpMaxConnections: SERVER_LIMIT_DEFAULTS.maxConnections,
   functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
   dns: [],
+  autoscaleIntervalMs: 5000,
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -85,6 +88,7 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   httpMaxConnections: ['FAASD_HTTP_MAX_CONNECTIONS'],
   functionMaxConnections: ['FAASD_FUNCTION_MAX_CONNECTIONS'],
   dns: ['FAASD_DNS'],
+  autoscaleIntervalMs: ['FAASD_AUTOSCALE_INTERVAL_MS'],
 };
 
 const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries', 'dns']);
@@ -95,12 +99,13 @@ const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'httpKeepAliveTimeoutMs',
   'httpMaxConnections',
   'functionMaxConnections',
+  'autoscaleIntervalMs',
 ]);
 
 /** A whole number >= 0 (>= 1 for the per-function connections), from the environment or the file. */
 function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
   const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  const min = key === 'functionMaxConnections' ? 1 : 0;
+  const min = key === 'functionMaxConnections' || key === 'autoscaleIntervalMs' ? 1 : 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
     throw new InvalidArgumentError(
       key,

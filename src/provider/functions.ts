@@ -4,13 +4,13 @@ import { memoryUsageBytes, type ContainerRuntime } from '../runtime/index.js';
 import type { CniNetwork } from '../network/index.js';
 import { ensureImage } from '../supervisor/index.js';
 import type { RegistryClient } from '../image/index.js';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NamespaceService } from './namespaces.js';
 import type { SecretStore } from './secrets.js';
 import type { Resolver } from './resolver.js';
 import type { FunctionDeployment, FunctionStatus } from './types.js';
-import { DEPLOYMENT_ANNOTATION, REPLICAS_LABEL, parseDeployment } from './deployment.js';
+import { DEPLOYMENT_ANNOTATION, parseDeployment } from './deployment.js';
 import { validateName } from './validate.js';
 import { Liveness } from './liveness.js';
 import { ChangeGuard } from './changes.js';
@@ -18,6 +18,9 @@ import { Readiness, probeHealth } from './readiness.js';
 import { FunctionHost } from './function-host.js';
 import { NotReadyError } from './function-errors.js';
 import { rollout, startInstance, type RolloutDeps } from './rollout.js';
+import { bySlot, setReplicas, writeLabel, type ReplicaDeps } from './replicas.js';
+import { parseScaleLabels, type ScalePolicy } from './scale-labels.js';
+import { ScaleMetrics } from './scale-metrics.js';
 import { reconcileFunctions } from './reconcile.js';
 import { unlinkFunctionLog } from './function-logs.js';
 import {
@@ -25,9 +28,9 @@ import {
   freeSlot,
   groupFunctions,
   instanceLabels,
-  maxReplicas,
   primaryOf,
   replicasOf,
+  UPDATE_ERROR_LABEL,
   type FunctionContainers,
 } from './instances.js';
 
@@ -47,6 +50,19 @@ export interface FunctionServiceDeps {
   readyTimeoutMs?: number;
   /** The runtime's log directory, where NAME.log points at the serving container's log. */
   logDir?: string;
+  /** How long a replica taken out of service (scale down, update) may finish its requests in flight. */
+  drainTimeoutMs?: number;
+}
+
+/** One function as the autoscaler sees it. */
+export interface ScaleTarget {
+  namespace: string;
+  name: string;
+  policy: ScalePolicy;
+  /** The desired count (0: scaled to zero). */
+  replicas: number;
+  /** Its serving containers' IDs (for cpu). */
+  containers: string[];
 }
 
 type StoredDeployment = FunctionDeployment & { namespace: string };
@@ -77,6 +93,9 @@ export class FunctionService {
   /** Restarts of functions that died. */
   readonly live: Liveness;
   private readonly readyTimeoutMs: number;
+  private readonly wakes = new Map<string, Promise<void>>();
+  /** Replicas per function and the autoscaler's decisions, rendered on /metrics. */
+  readonly scaleMetrics = new ScaleMetrics();
 
   constructor(private readonly d: FunctionServiceDeps) {
     const port = d.functionPort ?? 8080;
@@ -95,9 +114,11 @@ export class FunctionService {
       resolver: d.resolver,
       log: d.log,
     });
+    // A refused connect (seen by the invoke path's track) makes that replica not ready until probed.
+    d.resolver.whenRefused((ns, _name, ip) => this.readiness.suspectAddress(ns, ip));
   }
 
-  private get rolloutDeps(): RolloutDeps {
+  private get rolloutDeps(): RolloutDeps & ReplicaDeps {
     return {
       ctd: this.d.ctd,
       runtime: this.d.runtime,
@@ -109,6 +130,8 @@ export class FunctionService {
       stopGraceMs: this.d.stopGraceMs,
       readyTimeoutMs: this.readyTimeoutMs,
       logDir: this.d.logDir,
+      load: this.d.resolver.load,
+      drainTimeoutMs: this.d.drainTimeoutMs ?? 30_000,
     };
   }
 
@@ -131,45 +154,77 @@ export class FunctionService {
         );
       }
     }
+    parseScaleLabels(dep.labels); // a 400 naming a bad com.openfaas.scale.* label
     return dep;
   }
 
-  /** A first deploy: the container is NAME, started; invocations wait for it to be ready. */
+  /**
+   * A first deploy: com.openfaas.scale.min containers (NAME, NAME.1, ...), started; invocations wait
+   * for one to be ready.
+   */
   async deploy(body: unknown): Promise<void> {
     const dep = await this.validate(body);
     const ns = dep.namespace;
+    const replicas = parseScaleLabels(dep.labels).min;
     await this.guard.change(ns, dep.service, 'deploy', async () => {
       if (await this.group(ns, dep.service)) throw new AlreadyExistsError('function', dep.service);
       await ensureImage(this.in(ns), this.d.registry, dep.image, this.d.log);
       const taken = new Set((await this.in(ns).containers.list()).map((c) => c.id));
-      const id = freeSlot(dep.service, taken);
-      await startInstance(
-        this.rolloutDeps,
-        dep,
-        { id, labels: instanceLabels(dep.service, 1, 1, false) },
-        1,
-        {
-          waitReady: false,
-          detail: '',
-        },
+      const ids = Array.from({ length: replicas }, () => {
+        const id = freeSlot(dep.service, taken);
+        taken.add(id);
+        return id;
+      });
+      const started = await Promise.allSettled(
+        ids.map((id) =>
+          startInstance(
+            this.rolloutDeps,
+            dep,
+            { id, labels: instanceLabels(dep.service, replicas, 1, false) },
+            replicas,
+            { waitReady: false, detail: '' },
+          ),
+        ),
       );
       this.d.resolver.invalidate(ns, dep.service);
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) {
+        for (const [i, r] of started.entries())
+          if (r.status === 'fulfilled') await this.host.remove(ns, ids[i] ?? '', 0).catch(() => undefined);
+        throw failed.reason;
+      }
     });
-    this.d.log.info('deployed function', { namespace: ns, function: dep.service, image: dep.image });
+    this.d.log.info('deployed function', {
+      namespace: ns,
+      function: dep.service,
+      image: dep.image,
+      replicas,
+    });
   }
 
   /** The new version starts beside the old one and takes over once ready (rollout.ts). */
   async update(body: unknown): Promise<void> {
     const dep = await this.validate(body);
-    const container = await this.guard.change(dep.namespace, dep.service, 'update', async () => {
+    const ids = await this.guard.change(dep.namespace, dep.service, 'update', async () => {
       const current = await this.existing(dep.service, dep.namespace);
-      await ensureImage(this.in(dep.namespace), this.d.registry, dep.image, this.d.log);
-      return rollout(this.rolloutDeps, dep, current);
+      try {
+        await ensureImage(this.in(dep.namespace), this.d.registry, dep.image, this.d.log);
+        return await rollout(this.rolloutDeps, dep, current);
+      } catch (err) {
+        // The old version serves on; describe tells why the update did not land (docs/scaling.md).
+        await writeLabel(
+          this.in(dep.namespace),
+          current.serving,
+          UPDATE_ERROR_LABEL,
+          errorMessage(err),
+        ).catch(() => undefined);
+        throw err;
+      }
     });
     this.d.log.info('updated function', {
       namespace: dep.namespace,
       function: dep.service,
-      container,
+      containers: ids.join(','),
       image: dep.image,
     });
   }
@@ -190,26 +245,44 @@ export class FunctionService {
         await this.host.remove(namespace, c.id, this.d.stopGraceMs);
       if (this.d.logDir) await unlinkFunctionLog(this.d.logDir, namespace, name);
       this.d.resolver.invalidate(namespace, name);
+      this.d.resolver.load.forget(namespace, name);
     });
     this.d.log.info('deleted function', { namespace, function: name });
   }
 
-  private async status(g: Fn, namespace: string): Promise<FunctionStatus> {
+  private deploymentOf(g: Fn, namespace: string): StoredDeployment {
     const c = primaryOf(g) ?? g.pending[0] ?? g.stale[0];
     if (!c) throw new NotFoundError('function', g.name);
-    const dep = deploymentOf(c) ?? { service: g.name, image: c.image, namespace };
-    const task = await this.host.observe(namespace, c.id);
-    const running = task?.status === 'RUNNING';
-    const { service, ...rest } = dep;
-    const created = toDate(c.createdAt);
-    const memory = running ? await memoryUsageBytes(namespace, c.id) : undefined;
+    return deploymentOf(c) ?? { service: g.name, image: c.image, namespace };
+  }
+
+  /** A replica's address when its task runs and answers as ready now; no waiting, no start. */
+  private async readyIp(namespace: string, id: string): Promise<string | undefined> {
+    const task = await this.host.observe(namespace, id);
+    if (task?.status !== 'RUNNING' || !this.readiness.isReady(namespace, id, task.pid)) return undefined;
+    const ip = await this.host.ip(namespace, id);
+    return ip && !this.d.resolver.load.isDraining(ip) ? ip : undefined;
+  }
+
+  private async status(g: Fn, namespace: string): Promise<FunctionStatus> {
+    const head = primaryOf(g) ?? g.pending[0] ?? g.stale[0];
+    if (!head) throw new NotFoundError('function', g.name);
+    const { service, ...rest } = this.deploymentOf(g, namespace);
+    const ready = (await Promise.all(g.serving.map((c) => this.readyIp(namespace, c.id)))).filter(Boolean);
+    const used = await Promise.all(g.serving.map((c) => memoryUsageBytes(namespace, c.id)));
+    const memory = used.some((m) => m !== undefined)
+      ? used.reduce<number>((a, m) => a + (m ?? 0), 0)
+      : undefined;
+    const created = toDate(head.createdAt);
+    const failure = head.labels[UPDATE_ERROR_LABEL];
     return {
       ...rest,
+      ...(failure ? { annotations: { ...rest.annotations, [UPDATE_ERROR_LABEL]: failure } } : {}),
       name: service,
       namespace,
-      invocationCount: 0,
-      replicas: replicasOf(c),
-      availableReplicas: running && this.readiness.isReady(namespace, c.id, task.pid) ? 1 : 0,
+      invocationCount: this.d.resolver.load.load(namespace, g.name).requests,
+      replicas: replicasOf(head),
+      availableReplicas: ready.length,
       ...(created ? { createdAt: created.toISOString() } : {}),
       ...(memory !== undefined ? { usage: { totalMemoryBytes: memory } } : {}),
     };
@@ -226,57 +299,102 @@ export class FunctionService {
   }
 
   /**
-   * faasd runs one replica at most: 0 stops the task (the container and its network stay), ≥1 starts
-   * it. The count is bounded by the function's com.openfaas.scale.max label. Two scales to the same
-   * count at once share one change (the gateway's scale from zero), other overlaps are a 409.
+   * Sets the function's replicas, 0 to its com.openfaas.scale.max (replicas.ts: up starts new ones,
+   * down drains then removes, 0 stops the first and keeps it). Two scales to the same count at once
+   * share one change (the gateway's scale from zero), other overlaps are a 409.
    */
   async scale(name: string, namespace: string, replicas: unknown): Promise<void> {
     checkReplicas(replicas, Number.MAX_SAFE_INTEGER);
     const first = await this.existing(name, namespace);
-    const head = primaryOf(first) ?? first.pending[0];
-    const n = checkReplicas(replicas, maxReplicas(head && deploymentOf(head)?.labels));
-    await this.guard.change(
-      namespace,
-      name,
-      'scale',
-      async () => {
-        const g = await this.existing(name, namespace);
-        const serving = primaryOf(g);
-        if (!serving) throw new NotFoundError('function', name);
-        const ctd = this.in(namespace);
-        for (const c of g.serving)
-          await ctd.containers.setLabels(c.id, { ...c.labels, [REPLICAS_LABEL]: String(n) });
-        const task = await this.host.task(namespace, serving.id);
-        if (n === 0 && task) {
-          this.readiness.forget(namespace, serving.id);
-          await this.d.runtime.stop(namespace, serving.id, this.d.stopGraceMs);
-        }
-        if (n > 0 && task?.status !== 'RUNNING') await this.host.start(namespace, serving.id);
-        this.d.resolver.invalidate(namespace, name);
-      },
-      String(n),
-    );
+    const n = checkReplicas(replicas, parseScaleLabels(this.deploymentOf(first, namespace).labels).max);
+    await this.guard.change(namespace, name, 'scale', () => this.scaleNow(namespace, name, n), String(n));
     this.d.log.info('scaled function', { namespace, function: name, replicas: n });
   }
 
-  /** The address of the function's serving container when it is ready now; no waiting, no start. */
-  async readyAddress(namespace: string, name: string): Promise<string | undefined> {
-    const g = await this.group(namespace, name);
-    const serving = g && primaryOf(g);
-    if (!serving) return undefined;
-    const task = await this.host.task(namespace, serving.id);
-    if (task?.status !== 'RUNNING' || !this.readiness.isReady(namespace, serving.id, task.pid))
-      return undefined;
-    return this.host.ip(namespace, serving.id);
+  /** The autoscaler's scale: the same change as the API's, so it queues behind none and 409s alike. */
+  autoscale(namespace: string, name: string, n: number): Promise<void> {
+    return this.guard.change(namespace, name, 'scale', () => this.scaleNow(namespace, name, n), String(n));
+  }
+
+  private async scaleNow(namespace: string, name: string, n: number): Promise<void> {
+    const g = await this.existing(name, namespace);
+    if (!primaryOf(g)) throw new NotFoundError('function', name);
+    await setReplicas(this.rolloutDeps, this.deploymentOf(g, namespace), g, n, async (id) => {
+      return (await this.host.task(namespace, id))?.status === 'RUNNING';
+    });
+    this.d.resolver.invalidate(namespace, name);
+  }
+
+  /** Every function with its policy and desired count, for the autoscaler. */
+  async scaleTargets(): Promise<ScaleTarget[]> {
+    const out: ScaleTarget[] = [];
+    for (const namespace of await this.d.namespaces.list()) {
+      for (const g of groupFunctions(await this.host.containers(namespace)).values()) {
+        const head = primaryOf(g);
+        if (!head) continue;
+        const policy = parseScaleLabels(deploymentOf(head)?.labels);
+        out.push({
+          namespace,
+          name: g.name,
+          policy,
+          replicas: replicasOf(head),
+          containers: g.serving.map((c) => c.id),
+        });
+      }
+    }
+    return out;
   }
 
   /**
-   * The address to invoke once the serving container is ready: undefined when the function is scaled
-   * to zero. A task that should run and does not (a crash, an OOM kill, a reboot) is started again —
-   * after any change of the function ends, never under it. `suspect`: a connect to it was just refused;
-   * it is probed again, never killed. Waits at most readyTimeoutMs, then a NotReadyError (504).
+   * An invocation of a function the idle scaler took to zero (com.openfaas.scale.zero=true): back to its
+   * minimum, once for all the callers at the same time.
+   */
+  private wake(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const running = this.wakes.get(key);
+    if (running) return running;
+    const woken = this.guard
+      .internal(namespace, name, async () => {
+        const g = await this.group(namespace, name);
+        const head = g && primaryOf(g);
+        if (!g || !head || replicasOf(head) !== 0) return;
+        const dep = this.deploymentOf(g, namespace);
+        const min = parseScaleLabels(dep.labels).min;
+        this.d.log.info('scaling from zero for an invocation', { namespace, function: name, replicas: min });
+        await setReplicas(this.rolloutDeps, dep, g, min, async () => false);
+      })
+      .finally(() => this.wakes.delete(key));
+    this.wakes.set(key, woken);
+    return woken;
+  }
+
+  /** The addresses of the function's ready replicas now (the resolver picks among them). */
+  async readyAddresses(namespace: string, name: string): Promise<string[]> {
+    const g = await this.group(namespace, name);
+    const head = g && primaryOf(g);
+    if (!g || !head || replicasOf(head) === 0) return [];
+    const ips = await Promise.all(bySlot(g.serving).map((c) => this.readyIp(namespace, c.id)));
+    return ips.filter((ip): ip is string => ip !== undefined);
+  }
+
+  /**
+   * The address of a ready replica to invoke, the one with the fewest requests in flight: undefined
+   * when the function is scaled to zero by hand (one the idle scaler took to zero is started again). A
+   * replica that should run and does not (a crash, an OOM kill, a reboot) is started again — after any
+   * change of the function ends, never under it. `suspect`: a connect was just refused; a lone replica
+   * is probed again (with several, the resolver's track already marked the refused one), never killed.
+   * Waits at most readyTimeoutMs, then a NotReadyError (504).
    */
   async endpoint(name: string, namespace: string, suspect = false): Promise<string | undefined> {
+    this.d.resolver.load.enter(namespace, name);
+    try {
+      return await this.endpointOnce(name, namespace, suspect);
+    } finally {
+      this.d.resolver.load.leave(namespace, name);
+    }
+  }
+
+  private async endpointOnce(name: string, namespace: string, suspect: boolean): Promise<string | undefined> {
     const deadline = Date.now() + this.readyTimeoutMs;
     const left = () => Math.max(0, deadline - Date.now());
     let container = name;
@@ -285,30 +403,49 @@ export class FunctionService {
     for (let round = 0; round < 8 && left() > 0; round++) {
       const g = await this.group(namespace, name);
       if (!g) throw new NotFoundError('function', name);
-      const serving = primaryOf(g);
-      if (!serving) {
+      const serving = bySlot(g.serving);
+      const head = serving[0];
+      if (!head) {
         await within(this.guard.idle(namespace, name), left(), late);
         continue;
       }
-      container = serving.id;
-      if (replicasOf(serving) === 0) return undefined;
-      const task = await this.host.task(namespace, serving.id);
-      const ip = await this.host.ip(namespace, serving.id);
-      if (task?.status === 'RUNNING' && ip) {
-        this.readiness.watch(namespace, serving.id, ip, task.pid);
-        if (suspect) this.readiness.suspect(namespace, serving.id);
-        suspect = false;
-        const outcome = await this.readiness.waitReady(namespace, serving.id, left());
-        if (outcome === 'ready') return ip;
-        if (outcome === 'timeout') throw late();
+      container = head.id;
+      if (replicasOf(head) === 0) {
+        if (!parseScaleLabels(deploymentOf(head)?.labels).zero) return undefined;
+        await within(this.wake(namespace, name), left(), late);
         continue;
+      }
+      if (suspect && serving.length === 1) this.readiness.suspect(namespace, head.id);
+      suspect = false;
+      const seen = await Promise.all(
+        serving.map(async (c) => ({
+          id: c.id,
+          task: await this.host.task(namespace, c.id),
+          ip: await this.host.ip(namespace, c.id),
+        })),
+      );
+      // A replica being drained (scale down) is neither chosen nor waited for.
+      const running = seen.filter(
+        (s) => s.task?.status === 'RUNNING' && s.ip && !this.d.resolver.load.isDraining(s.ip),
+      );
+      for (const s of running) this.readiness.watch(namespace, s.id, s.ip ?? '', s.task?.pid ?? 0);
+      const ready = running.filter((s) => this.readiness.isReady(namespace, s.id, s.task?.pid ?? 0));
+      const chosen = this.d.resolver.load.choose(ready.map((s) => s.ip ?? ''));
+      if (chosen) return chosen;
+      if (running.length > 0) {
+        const ids = running.map((s) => s.id);
+        const outcome = await this.readiness.waitAnyReady(namespace, ids, left());
+        if (outcome === 'timeout') throw late();
+        if (outcome === 'ready' || running.length === serving.length) continue;
       }
       if (!this.guard.busy(namespace, name))
         this.d.log.warn('function task not running; starting it', {
           namespace,
           function: name,
-          container: serving.id,
-          status: task?.status ?? 'none',
+          containers: seen
+            .filter((s) => s.task?.status !== 'RUNNING')
+            .map((s) => s.id)
+            .join(','),
         });
       await within(this.live.startOnce(namespace, name), left(), late);
     }

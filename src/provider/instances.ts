@@ -1,5 +1,6 @@
 import { InternalError, InvalidArgumentError } from '../errors.js';
 import { FUNCTION_LABEL, REPLICAS_LABEL } from './deployment.js';
+import { HARD_MAX_REPLICAS, SCALE_LABELS } from './scale-labels.js';
 
 /**
  * A function is the set of containers labelled `io.faasd.function=NAME`. The first one's ID is NAME (so
@@ -10,8 +11,13 @@ import { FUNCTION_LABEL, REPLICAS_LABEL } from './deployment.js';
  */
 export const PENDING_LABEL = 'io.faasd.pending';
 export const GENERATION_LABEL = 'io.faasd.generation';
-/** Slots tried per function: NAME plus NAME.1 … NAME.15 (an ID stays far below containerd's 76). */
-export const MAX_SLOTS = 16;
+/** Set on the serving containers when an update failed (the old version serves): describe shows why. */
+export const UPDATE_ERROR_LABEL = 'io.faasd.update-error';
+/**
+ * Slots tried per function: NAME plus NAME.1 … NAME.99, room for the most replicas and an update's new
+ * set beside them (an ID stays below containerd's 76: 63 + '.' + two digits).
+ */
+export const MAX_SLOTS = 2 * HARD_MAX_REPLICAS;
 
 export interface ContainerView {
   id: string;
@@ -99,7 +105,7 @@ export function groupFunctions<C extends ContainerView>(
   return out;
 }
 
-/** The container that answers for the function now: the serving one (one replica until replicas land). */
+/** The function's first serving container (lowest ID): its labels and deployment speak for the function. */
 export function primaryOf<C extends ContainerView>(f: FunctionContainers<C>): C | undefined {
   return [...f.serving].sort((a, b) => (a.id < b.id ? -1 : 1))[0];
 }
@@ -110,14 +116,14 @@ export function nextGeneration(f: FunctionContainers): number {
 }
 
 /** OpenFaaS's label for a function's most replicas, and OpenFaaS Pro's default for it. */
-export const SCALE_MAX_LABEL = 'com.openfaas.scale.max';
+export const SCALE_MAX_LABEL = SCALE_LABELS.max;
 export const DEFAULT_MAX_REPLICAS = 20;
 
 /** The function's replica ceiling from its deployment labels (the default when absent or not a count). */
 export function maxReplicas(labels: Record<string, string> | undefined): number {
   const raw = labels?.[SCALE_MAX_LABEL];
   const n = raw !== undefined && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  return Number.isSafeInteger(n) && n >= 1 ? n : DEFAULT_MAX_REPLICAS;
+  return Number.isSafeInteger(n) && n >= 1 ? Math.min(n, HARD_MAX_REPLICAS) : DEFAULT_MAX_REPLICAS;
 }
 
 /** A scale request's replicas: a whole number from 0 to `max`, else a 400 naming the value. */

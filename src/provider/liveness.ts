@@ -32,13 +32,14 @@ export interface LivenessDeps {
 }
 
 /**
- * Keeps functions that should run running: restarts the serving container of a function whose task
- * died, unless an API call is changing that function (its exits are the change's), after a growing
- * delay; concurrent callers (invocations, the exit monitor, the sweep) share one start.
+ * Keeps functions that should run running, replica by replica: restarts a serving container whose task
+ * died, unless an API call is changing that function (its exits are the change's), after a delay that
+ * grows while that replica keeps dying; concurrent callers (invocations, the exit monitor, the sweep)
+ * share one start.
  */
 export class Liveness {
   private readonly failures = new Map<string, { count: number; since: number }>();
-  /** Functions with a restart pending (waiting out its delay), so exits and sweeps start one. */
+  /** Replicas with a restart pending (waiting out its delay), so exits and sweeps start one. */
   private readonly restarting = new Set<string>();
   private readonly starts = new Map<string, Promise<void>>();
 
@@ -49,8 +50,8 @@ export class Liveness {
   }
 
   /**
-   * A container's task exited: when it is the serving container of a function that should run and no
-   * API call is changing that function, start it again after a delay.
+   * A container's task exited: when it is a serving replica of a function that should run and no API
+   * call is changing that function, start it again after a delay.
    */
   async onTaskExit(namespace: string, containerId: string): Promise<void> {
     this.d.fns.exited(namespace, containerId);
@@ -58,7 +59,7 @@ export class Liveness {
     const name = c && functionOf(c);
     if (!name) return;
     this.d.resolver.invalidate(namespace, name);
-    const key = `${namespace}/${name}`;
+    const key = `${namespace}/${containerId}`;
     if (this.d.guard.busy(namespace, name) || this.restarting.has(key)) return;
     this.restarting.add(key);
     try {
@@ -69,13 +70,13 @@ export class Liveness {
       await new Promise((r) => setTimeout(r, wait));
       if (this.d.guard.busy(namespace, name)) return;
       const g = await this.group(namespace, name);
-      const serving = g && primaryOf(g);
-      if (!serving || serving.id !== containerId || replicasOf(serving) === 0) return;
-      if ((await this.d.fns.task(namespace, serving.id))?.status === 'RUNNING') return;
+      const replica = g?.serving.find((x) => x.id === containerId);
+      if (!replica || replicasOf(replica) === 0) return;
+      if ((await this.d.fns.task(namespace, replica.id))?.status === 'RUNNING') return;
       this.d.log.warn('function task exited; restarting', {
         namespace,
         function: name,
-        container: serving.id,
+        container: replica.id,
         attempt: f.count + 1,
       });
       await this.startOnce(namespace, name);
@@ -85,25 +86,28 @@ export class Liveness {
   }
 
   /**
-   * Serving containers that should run (replicas > 0) and whose task does not, of functions nobody is
-   * changing: the safety net under the exit events, which containerd does not promise.
+   * Serving replicas that should run (replicas > 0) and whose task does not, of functions nobody is
+   * changing: the safety net under the exit events, which containerd does not promise. `name` is the
+   * container's ID.
    */
   async notRunning(): Promise<{ namespace: string; name: string }[]> {
     const dead: { namespace: string; name: string }[] = [];
     for (const ns of await this.d.namespaces.list()) {
       for (const g of groupFunctions(await this.d.fns.containers(ns)).values()) {
-        const serving = primaryOf(g);
-        if (!serving || replicasOf(serving) === 0) continue;
-        if (this.d.guard.busy(ns, g.name) || this.restarting.has(`${ns}/${g.name}`)) continue;
-        if ((await this.d.fns.task(ns, serving.id))?.status !== 'RUNNING')
-          dead.push({ namespace: ns, name: serving.id });
+        const head = primaryOf(g);
+        if (!head || replicasOf(head) === 0 || this.d.guard.busy(ns, g.name)) continue;
+        for (const c of g.serving) {
+          if (this.restarting.has(`${ns}/${c.id}`)) continue;
+          if ((await this.d.fns.task(ns, c.id))?.status !== 'RUNNING')
+            dead.push({ namespace: ns, name: c.id });
+        }
       }
     }
     return dead;
   }
 
   /**
-   * Starts the function's serving container unless it runs, it is scaled to zero or the function is
+   * Starts every serving replica of the function that does not run, unless it is scaled to zero or
    * gone. Waits for any change of the function first (never a task under an update or delete), then
    * looks again. Callers at the same time share one start.
    */
@@ -114,11 +118,18 @@ export class Liveness {
     const started = this.d.guard
       .internal(namespace, name, async () => {
         const g = await this.group(namespace, name);
-        const serving = g && primaryOf(g);
-        if (!serving || replicasOf(serving) === 0) return;
-        if ((await this.d.fns.task(namespace, serving.id))?.status === 'RUNNING') return;
-        await this.d.fns.start(namespace, serving.id);
+        const head = g && primaryOf(g);
+        if (!g || !head || replicasOf(head) === 0) return;
+        let failed: Error | undefined;
+        for (const c of g.serving) {
+          if ((await this.d.fns.task(namespace, c.id))?.status === 'RUNNING') continue;
+          // One replica that cannot start must not keep the others down.
+          await this.d.fns
+            .start(namespace, c.id)
+            .catch((err: unknown) => (failed ??= err instanceof Error ? err : new Error(String(err))));
+        }
         this.d.resolver.invalidate(namespace, name);
+        if (failed) throw failed;
       })
       .finally(() => this.starts.delete(key));
     this.starts.set(key, started);

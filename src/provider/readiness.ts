@@ -116,6 +116,38 @@ export class Readiness {
     void this.probe(namespace, id, w);
   }
 
+  /** A connect to `ip` (one of the namespace's replicas) was refused: as suspect() for that replica. */
+  suspectAddress(namespace: string, ip: string): void {
+    for (const [k, w] of this.watches)
+      if (w.ip === ip && k.startsWith(`${namespace}/`))
+        this.suspect(namespace, k.slice(namespace.length + 1));
+  }
+
+  /**
+   * Waits until one of the watched tasks is ready ('ready'), all have exited ('exited'), or `timeoutMs`
+   * passes. Every waiter it adds is removed when it settles.
+   */
+  waitAnyReady(namespace: string, ids: readonly string[], timeoutMs: number): Promise<ReadyOutcome> {
+    const ws = ids.map((id) => this.watches.get(this.key(namespace, id))).filter((w) => w && !w.ended);
+    const live = ws as Watch[];
+    if (live.some((w) => w.ready)) return Promise.resolve('ready');
+    if (live.length === 0) return Promise.resolve('exited');
+    return new Promise((resolve) => {
+      let open = live.length;
+      const finish = (o: ReadyOutcome) => {
+        clearTimeout(timer);
+        for (const w of live) w.waiters.delete(hear);
+        resolve(o);
+      };
+      const hear = (o: 'ready' | 'exited') => {
+        if (o === 'ready') finish('ready');
+        else if (--open === 0) finish('exited');
+      };
+      const timer = setTimeout(() => finish('timeout'), timeoutMs);
+      for (const w of live) w.waiters.add(hear);
+    });
+  }
+
   /** The task exited or the container is going: stop probing; waiters hear 'exited'. */
   forget(namespace: string, id: string): void {
     const k = this.key(namespace, id);

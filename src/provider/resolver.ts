@@ -1,27 +1,61 @@
+import { LoadTracker } from './balancer.js';
+import { UpstreamError } from './proxy.js';
+
 /**
- * Where to send a function's traffic, cached in memory so the invoke hot path makes no containerd call.
- * Entries are dropped on deploy, update (when the new version takes over), delete, scale and task exits;
- * the lookup answers only with a ready container's address.
+ * Where to send a function's traffic, cached in memory so the invoke hot path makes no containerd call:
+ * the addresses of its ready replicas, each lookup answering the one with the fewest requests in flight
+ * (balancer.ts). Entries are dropped on deploy, update (when the new version takes over), delete, scale
+ * and task exits; the lookup answers only with ready replicas.
  */
 export class Resolver {
-  private readonly cache = new Map<string, string>();
+  private readonly cache = new Map<string, string[]>();
   /** Bumped by every invalidate: a lookup that began before one must not cache its (old) answer. */
   private epoch = 0;
+  readonly load: LoadTracker;
 
-  constructor(private readonly lookup: (namespace: string, name: string) => Promise<string | undefined>) {}
+  constructor(
+    private readonly lookup: (namespace: string, name: string) => Promise<string[]>,
+    load = new LoadTracker(),
+    /** A replica whose connect was refused: not ready until probed again (FunctionService wires it). */
+    private onRefused: (namespace: string, name: string, address: string) => void = () => {},
+  ) {
+    this.load = load;
+  }
 
   private key(namespace: string, name: string): string {
     return `${namespace}/${name}`;
   }
 
+  /** Set once FunctionService exists (it is built with this resolver). */
+  whenRefused(f: (namespace: string, name: string, address: string) => void): void {
+    this.onRefused = f;
+  }
+
   async resolve(namespace: string, name: string): Promise<string | undefined> {
     const k = this.key(namespace, name);
     const hit = this.cache.get(k);
-    if (hit) return hit;
+    const chosen = hit && this.load.choose(hit);
+    if (chosen) return chosen;
     const epoch = this.epoch;
-    const ip = await this.lookup(namespace, name);
-    if (ip && epoch === this.epoch) this.cache.set(k, ip);
-    return ip;
+    const ready = await this.lookup(namespace, name);
+    if (ready.length && epoch === this.epoch) this.cache.set(k, ready);
+    return this.load.choose(ready);
+  }
+
+  /**
+   * Runs one invocation on `address`, counted in flight there (the balancer's and autoscaler's input).
+   * A connect that was refused marks that replica suspect, so the caller's retry goes to another one.
+   */
+  async track<T>(namespace: string, name: string, address: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await this.load.track(namespace, name, address, run);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.beforeRequest) {
+        this.invalidate(namespace, name);
+        this.onRefused(namespace, name, address);
+      }
+      throw err;
+    }
   }
 
   invalidate(namespace: string, name: string): void {

@@ -16,6 +16,8 @@ import {
   type FunctionContainers,
 } from './instances.js';
 import type { Readiness } from './readiness.js';
+import { parseScaleLabels } from './scale-labels.js';
+import { retireReplicas, type ReplicaDeps } from './replicas.js';
 import type { FunctionDeployment } from './types.js';
 
 export interface RolloutDeps {
@@ -82,61 +84,74 @@ export async function startInstance(
 }
 
 /**
- * An update that never loses the function: the new version's container starts beside the serving one
- * (pending), takes traffic once ready, and only then is the old one stopped (SIGTERM, grace) and removed.
- * Any failure of the new version removes it and leaves the old one serving, untouched.
+ * An update that never loses the function: as many new containers as the function has replicas start
+ * beside the serving ones (pending) and take traffic once all are ready; only then are the old ones
+ * drained (no new requests, bounded wait for those in flight), stopped (SIGTERM, grace) and removed.
+ * Any failure of the new version removes all of it and leaves the old one serving, untouched.
  */
 export async function rollout(
-  d: RolloutDeps,
+  d: RolloutDeps & ReplicaDeps,
   dep: FunctionDeployment & { namespace: string },
   current: FunctionContainers<ContainerRecord>,
-): Promise<string> {
+): Promise<string[]> {
   const ns = dep.namespace;
   const c = d.ctd.inNamespace(ns);
   const serving = primaryOf(current);
-  const replicas = serving ? replicasOf(serving) : 1;
+  const policy = parseScaleLabels(dep.labels);
+  const was = serving ? replicasOf(serving) : policy.min;
+  // A stopped (scaled to zero) function gets its new version created, not started.
+  const replicas = was === 0 ? 0 : Math.min(policy.max, Math.max(policy.min, was));
   const taken = new Set((await c.containers.list()).map((x) => x.id));
-  const id = freeSlot(dep.service, taken);
+  const ids = Array.from({ length: Math.max(1, replicas) }, () => {
+    const id = freeSlot(dep.service, taken);
+    taken.add(id);
+    return id;
+  });
   const generation = nextGeneration(current);
   d.log.info('update: starting the new version beside the serving one', {
     namespace: ns,
     function: dep.service,
-    container: id,
-    serving: serving?.id,
+    containers: ids.join(','),
+    serving: current.serving.map((s) => s.id).join(','),
     image: dep.image,
   });
-  await startInstance(
-    d,
-    dep,
-    { id, labels: instanceLabels(dep.service, replicas, generation, true) },
-    replicas,
-    { waitReady: true, detail: OLD_VERSION_SERVES },
+  const started = await Promise.allSettled(
+    ids.map((id) =>
+      startInstance(
+        d,
+        dep,
+        { id, labels: instanceLabels(dep.service, replicas, generation, true) },
+        replicas,
+        { waitReady: true, detail: OLD_VERSION_SERVES },
+      ),
+    ),
   );
-  // Switch: the new container is no longer pending, so it is the serving one from here on.
-  const record = await c.containers.get(id);
-  const labels = { ...(record?.labels ?? {}) };
-  delete labels[PENDING_LABEL];
-  await c.containers.setLabels(id, labels);
-  d.onSwitch(ns, dep.service);
-  for (const old of [...current.serving, ...current.stale, ...current.pending]) {
-    await d.host.remove(ns, old.id, d.stopGraceMs).catch((err: unknown) =>
-      // The new version serves; reconcile removes an old one left over.
-      d.log.error('update: could not remove the old version', {
-        namespace: ns,
-        function: dep.service,
-        container: old.id,
-        error: errorMessage(err),
-      }),
-    );
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    // startInstance removed its own failure; the new replicas that did start go with it.
+    for (const [i, r] of started.entries())
+      if (r.status === 'fulfilled') await d.host.remove(ns, ids[i] ?? '', 0).catch(() => undefined);
+    throw failed.reason;
   }
+  // Switch: the new containers are no longer pending, so they are the serving ones from here on.
+  for (const id of ids) {
+    const record = await c.containers.get(id);
+    const labels = { ...(record?.labels ?? {}) };
+    delete labels[PENDING_LABEL];
+    await c.containers.setLabels(id, labels);
+  }
+  d.onSwitch(ns, dep.service);
+  // The new version serves; reconcile removes an old one left over.
+  await retireReplicas(d, ns, dep.service, [...current.serving, ...current.stale, ...current.pending]);
+  const head = ids[0] ?? dep.service;
   if (d.logDir)
-    await pointFunctionLog(d.logDir, ns, dep.service, id).catch((err: unknown) =>
+    await pointFunctionLog(d.logDir, ns, dep.service, head).catch((err: unknown) =>
       d.log.error('update: could not point the function log at the new version', {
         namespace: ns,
         function: dep.service,
-        container: id,
+        container: head,
         error: errorMessage(err),
       }),
     );
-  return id;
+  return ids;
 }

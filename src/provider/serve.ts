@@ -13,6 +13,7 @@ import { FunctionService } from './functions.js';
 import { NamespaceService } from './namespaces.js';
 import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
+import { runAutoscaler } from '../autoscaler/index.js';
 import { createProviderHandler } from './server.js';
 import type { Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -113,7 +114,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     dockerConfigPath: cfg.dockerConfig,
   });
   // Only a ready serving container is an address to cache; the rest goes through functions.endpoint.
-  const resolver = new Resolver((ns, name) => functions.readyAddress(ns, name));
+  const resolver = new Resolver((ns, name) => functions.readyAddresses(ns, name));
   const functions: FunctionService = new FunctionService({
     ctd,
     runtime,
@@ -139,12 +140,14 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     resolver,
     log,
     functionMaxConnections: cfg.functionMaxConnections,
+    scaleMetrics: functions.scaleMetrics,
   });
   const ctl = new AbortController();
   const onDead = restarter(resolver, functions, log);
   const watching = Promise.all([
     watchExits(ctd, resolver, onDead, log, ctl.signal),
     sweepExits(functions, onDead, ctl.signal, o.recheckIntervalMs ?? 5000),
+    runAutoscaler(functions, resolver.load, cfg.autoscaleIntervalMs, log, ctl.signal),
   ]);
 
   const port = o.port ?? 8081;

@@ -13,7 +13,9 @@ import { Metrics } from './metrics.js';
 
 export interface ProviderServerDeps extends RouteDeps {
   credentials: Credentials;
-  resolver: Pick<Resolver, 'resolve' | 'invalidate'>;
+  resolver: Pick<Resolver, 'resolve' | 'invalidate'> & Partial<Pick<Resolver, 'track'>>;
+  /** Replicas per function and autoscaler decisions (scale-metrics.ts), appended to /metrics. */
+  scaleMetrics?: { render(): string };
   log: Logger;
   bodyLimit?: number;
   upstreamTimeoutMs?: number;
@@ -78,18 +80,23 @@ export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
       fn: name,
       pool: `${ns}/${name}`,
     });
+    // Counted in flight per replica: the balancer's and the autoscaler's input (balancer.ts).
+    const forward = (host: string) => {
+      const run = () => proxy.forward(req, res, target(host));
+      return d.resolver.track ? d.resolver.track(ns, name, host, run) : run();
+    };
     const cached = await d.resolver.resolve(ns, name);
     const first = cached ?? (await endpoint(name, ns)); // throws for a function that does not exist
     let code = 500;
     try {
       try {
-        code = await proxy.forward(req, res, target(first));
+        code = await forward(first);
       } catch (err) {
         // The task behind the address just died (containerd may not know yet): look again, restarting it
         // when it is gone, and send once more.
         if (!(err instanceof UpstreamError && err.beforeRequest)) throw err;
         d.resolver.invalidate(ns, name);
-        code = await proxy.forward(req, res, target(await endpoint(name, ns, true)));
+        code = await forward(await endpoint(name, ns, true));
       }
     } catch (err) {
       code = err instanceof FaasdError ? err.status : 500;
@@ -104,7 +111,9 @@ export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
     if (url.pathname.startsWith('/function/')) return invoke(req, res, url);
     if (url.pathname === '/healthz') return send(res, { status: 200, text: 'OK\n' });
     if (url.pathname === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(metrics.render());
+      res
+        .writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' })
+        .end(metrics.render() + (d.scaleMetrics?.render() ?? ''));
       return;
     }
     if (!url.pathname.startsWith('/system/')) throw new NotFoundError('route', url.pathname);

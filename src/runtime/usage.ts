@@ -18,3 +18,21 @@ export async function memoryUsageBytes(
   }
   return undefined;
 }
+
+/**
+ * A container's CPU time used so far, in microseconds, from its cgroup (v2 cpu.stat usage_usec, or v1
+ * cpuacct.usage in ns); undefined when neither is there. The autoscaler's `cpu` type takes deltas.
+ */
+export async function cpuUsageMicros(
+  namespace: string,
+  id: string,
+  root = '/sys/fs/cgroup',
+): Promise<number | undefined> {
+  const v2 = await readFile(`${root}/${namespace}/${id}/cpu.stat`, 'utf8').catch(() => undefined);
+  const usec = v2 && /^usage_usec (\d+)$/m.exec(v2)?.[1];
+  if (usec) return Number(usec);
+  const v1 = await readFile(`${root}/cpuacct/${namespace}/${id}/cpuacct.usage`, 'utf8').catch(
+    () => undefined,
+  );
+  return v1 !== undefined && /^\d+\s*$/.test(v1) ? Math.floor(Number(v1) / 1000) : undefined;
+}

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { ChangeGuard } from '../../src/provider/changes.js';
 import {
+  MAX_SLOTS,
   checkReplicas,
   freeSlot,
   groupFunctions,
@@ -30,9 +31,14 @@ describe("a function's containers (instances.ts)", () => {
     ]) {
       assert.equal(freeSlot('f', new Set(taken)), want, JSON.stringify(taken));
     }
-    const all = new Set(['f', ...Array.from({ length: 20 }, (_, i) => `f.${i + 1}`)]);
+    const all = new Set(['f', ...Array.from({ length: MAX_SLOTS - 1 }, (_, i) => `f.${i + 1}`)]);
     assert.throws(() => freeSlot('f', all), /no free container slot/);
     assert.ok(freeSlot('a'.repeat(63), new Set([`${'a'.repeat(63)}`])).length <= 76);
+    const many = new Set([
+      'a'.repeat(63),
+      ...Array.from({ length: MAX_SLOTS - 2 }, (_, i) => `${'a'.repeat(63)}.${i + 1}`),
+    ]);
+    assert.ok(freeSlot('a'.repeat(63), many).length <= 76, 'the last slot ID fits containerd');
   });
 
   it('groups by function: serving = highest non-pending generation; old ones stale; pending apart', () => {
