@@ -2,12 +2,14 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { specOf, type Containerd } from '../src/containerd/index.js';
+import { FUNCTION_LABEL } from '../src/provider/index.js';
 import { inSubnet } from './chaos-iptables.js';
 
 /** What containerd holds in one namespace, with each container's netns path (from its OCI spec). */
 export interface NamespaceState {
   namespace: string;
-  containers: { id: string; snapshotKey: string; netns: string | undefined }[];
+  /** `owner`: the function a container serves (its io.faasd.function label: NAME, NAME.1, ... are one function's), else its ID. */
+  containers: { id: string; owner: string; snapshotKey: string; netns: string | undefined }[];
   tasks: { id: string; pid: number; status: string }[];
   snapshots: { name: string; kind: string }[];
   leases: string[];
@@ -18,7 +20,12 @@ export async function namespaceState(client: Containerd, namespace: string): Pro
   const containers = (await c.containers.list()).map((r) => {
     const linux = specOf(r)?.linux as { namespaces?: { type: string; path?: string }[] } | undefined;
     const netns = linux?.namespaces?.find((n) => n.type === 'network')?.path;
-    return { id: r.id, snapshotKey: r.snapshotKey, netns: netns || undefined };
+    return {
+      id: r.id,
+      owner: r.labels[FUNCTION_LABEL] || r.id,
+      snapshotKey: r.snapshotKey,
+      netns: netns || undefined,
+    };
   });
   const tasks = (await c.tasks.list()).map((t) => ({ id: t.containerId, pid: t.pid, status: t.status }));
   const snapshots = (await c.snapshots.list()).map((s) => ({ name: s.name, kind: s.kind }));

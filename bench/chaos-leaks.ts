@@ -47,6 +47,22 @@ export interface LeakScope {
 }
 
 /**
+ * Containers that should not exist: of no expected service or function, or a second container of one
+ * function (the chaos plan scales only between 0 and 1, so a settled function has one container, whose
+ * ID may be NAME or NAME.N after updates).
+ */
+function unexpected(st: NamespaceState, expected: Map<string, Set<string>>): NamespaceState['containers'] {
+  const seen = new Set<string>();
+  return [...st.containers]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .filter((c) => {
+      if (!expected.get(st.namespace)?.has(c.owner) || seen.has(c.owner)) return true;
+      seen.add(c.owner);
+      return false;
+    });
+}
+
+/**
  * Counts what no container that should exist holds, on the stack's own namespaces, bridge subnet and
  * state dir. Live = every container containerd still has (a function scaled to 0 keeps its network).
  */
@@ -134,19 +150,18 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
     dnat: count('dnat', ipt.dnatRules),
     containers: count(
       'containers',
-      states.flatMap((st) =>
-        st.containers
-          .filter((c) => !s.expected.get(st.namespace)?.has(c.id))
-          .map((c) => `${st.namespace}/${c.id}`),
-      ),
+      states.flatMap((st) => unexpected(st, s.expected).map((c) => `${st.namespace}/${c.id}`)),
     ),
     tasks: count(
       'tasks',
-      states.flatMap((st) =>
-        st.tasks
-          .filter((t) => t.status !== 'RUNNING' || !s.expected.get(st.namespace)?.has(t.id))
-          .map((t) => `${st.namespace}/${t.id} ${t.status}`),
-      ),
+      states.flatMap((st) => {
+        const wanted = new Set(
+          st.containers.filter((c) => !unexpected(st, s.expected).includes(c)).map((c) => c.id),
+        );
+        return st.tasks
+          .filter((t) => t.status !== 'RUNNING' || !wanted.has(t.id))
+          .map((t) => `${st.namespace}/${t.id} ${t.status}`);
+      }),
     ),
     snapshots: count(
       'snapshots',
