@@ -1,30 +1,19 @@
-// The stack benches: faasd up (cold, warm, SIGTERM), provider (deploy -> first 200, 20 concurrent deploys,
-// invoke throughput at 8 connections), gateway (invoke throughput, async enqueue rate), RSS.
+// The stack benches: faasd up (cold, warm, SIGTERM), deploys (first 200, 20 concurrent), invocation
+// throughput with wrk (bench/invoke.ts) for a compiled and a Node function, and the memory of every
+// faasd-ts process (bench/memory.ts), idle and after the loads.
 import { readFile } from 'node:fs/promises';
 import { startContainerd, type TestContainerd } from '../test/helpers/containerd.js';
 import { testStack, type TestStack } from '../test/helpers/stack.js';
 import { pollUntil } from '../test/helpers/wait.js';
+import type { Containerd } from '../src/containerd/index.js';
+import { packCompiledFunction } from './compiled-function.js';
+import { benchAsync, benchInvoke, type FunctionUnderTest } from './invoke.js';
+import { faasdProcesses, memoryOf, round1, type ProcMemory } from './memory.js';
 import { packNodeFunction } from './node-function.js';
-import { load } from './load.js';
 import { median, timed, type BenchResult } from './stats.js';
 
-const FN_IMAGE = 'bench.local/noop:1';
-
-/**
- * Resident memory of a process: RSS, and what it alone holds (private pages). A Node daemon's RSS counts
- * ~41 MB of the node binary's text, which every node process on the host shares.
- */
-async function memMb(pid: number): Promise<{ rss: number; own: number }> {
-  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? '0');
-  const mb = (n: number) => Number((n / 1024).toFixed(1));
-  return { rss: mb(kb('Rss')), own: mb(kb('Private_Clean') + kb('Private_Dirty')) };
-}
-
-async function memResult(name: string, pid: number, reference?: string): Promise<BenchResult> {
-  const m = await memMb(pid);
-  return { name, value: m.rss, unit: `MB (private ${m.own} MB)`, ...(reference ? { reference } : {}) };
-}
+const NODE_IMAGE = 'bench.local/node-fn:1';
+const COMPILED_IMAGE = 'bench.local/c-fn:1';
 
 /** Mean proportional set size of the running faasd-logger processes (one per container). */
 async function loggerPssMb(): Promise<number> {
@@ -40,11 +29,38 @@ async function loggerPssMb(): Promise<number> {
   return pids.length ? Number((total / pids.length / 1024).toFixed(1)) : 0;
 }
 
-async function deploy(s: TestStack, name: string): Promise<void> {
+/** Every faasd-ts process of the stack and its memory now. */
+async function snapshot(s: TestStack, core: Containerd): Promise<ProcMemory[]> {
+  const hostPids = [s.providerProc?.proc.pid ?? 0, s.up?.proc.pid ?? 0];
+  return memoryOf(await faasdProcesses(hostPids, core));
+}
+
+/** One line per process, `PSS / RSS` idle and after the loads, and the total PSS of them all. */
+function memoryRows(idle: ProcMemory[], loaded: ProcMemory[]): BenchResult[] {
+  const rows: BenchResult[] = idle.map((m) => {
+    const after = loaded.find((l) => l.role === m.role);
+    return {
+      name: `${m.role}: PSS / RSS`,
+      value: m.pssMb,
+      unit: `/ ${m.rssMb} MB idle; ${after ? `${after.pssMb} / ${after.rssMb} MB` : 'gone'} after the loads`,
+    };
+  });
+  const total = (ms: ProcMemory[]) => round1(ms.reduce((a, m) => a + m.pssMb, 0));
+  rows.push({
+    name: `all ${idle.length} faasd-ts processes: total PSS`,
+    value: total(idle),
+    unit: `MB idle; ${total(loaded)} MB after the loads`,
+    reference: 'goal <= 80 MB idle (issue #12: ~235 MB)',
+    note: idle.map((m) => `${m.role} pid ${m.pid}`).join('; '),
+  });
+  return rows;
+}
+
+async function deploy(s: TestStack, name: string, image = NODE_IMAGE): Promise<void> {
   const res = await fetch(`${s.gateway}/system/functions`, {
     method: 'POST',
     headers: { Authorization: s.auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ service: name, image: FN_IMAGE }),
+    body: JSON.stringify({ service: name, image }),
   });
   if (res.status !== 202) throw new Error(`deploy ${name}: ${res.status} ${await res.text()}`);
 }
@@ -65,6 +81,78 @@ async function remove(s: TestStack, name: string): Promise<void> {
   });
 }
 
+async function functionIp(s: TestStack, name: string): Promise<string> {
+  const { networkFromConfig } = await import('../src/network/index.js');
+  const rec = await networkFromConfig(s.config).store.find(s.config.functionNamespace, name);
+  if (!rec?.ip) throw new Error(`no address recorded for function ${name}`);
+  return rec.ip;
+}
+
+/** faasd up: cold (core images packed on first start), warm (median of 3), SIGTERM -> exit. */
+async function benchUp(st: TestStack): Promise<BenchResult[]> {
+  const [cold] = await timed(() => st.startUp());
+  const warm: number[] = [];
+  const exits: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const [exit] = await timed(() => st.stop(st.up));
+    exits.push(exit);
+    const [w] = await timed(() => st.startUp());
+    warm.push(w);
+  }
+  return [
+    {
+      name: 'faasd up -> gateway /healthz, cold (images packed on first start)',
+      value: Math.round(cold),
+      unit: 'ms',
+    },
+    {
+      name: 'faasd up -> gateway /healthz, warm (median of 3)',
+      value: Math.round(median(warm)),
+      unit: 'ms',
+      reference: 'goal <= 500 ms; upstream faasd 2050 ms',
+      note: `runs (ms): ${warm.map(Math.round).join(' ')}`,
+    },
+    { name: 'faasd up SIGTERM -> exit (4 services removed)', value: Math.round(median(exits)), unit: 'ms' },
+  ];
+}
+
+/** Deploy -> first 200 (median of 5), and 20 concurrent deploys until all answer. */
+async function benchDeploys(st: TestStack): Promise<BenchResult[]> {
+  const firsts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const [ms] = await timed(async () => {
+      await deploy(st, `first${i}`);
+      await firstOk(`${st.gateway}/function/first${i}`);
+    });
+    firsts.push(ms);
+    await remove(st, `first${i}`);
+  }
+  const names = Array.from({ length: 20 }, (_, i) => `many${i}`);
+  const [many] = await timed(() =>
+    Promise.all(
+      names.map(async (n) => {
+        await deploy(st, n);
+        await firstOk(`${st.gateway}/function/${n}`);
+      }),
+    ),
+  );
+  for (const n of names) await remove(st, n);
+  return [
+    {
+      name: 'deploy -> first 200, Node function (median of 5)',
+      value: Math.round(median(firsts)),
+      unit: 'ms',
+      reference: 'reference 410 ms',
+    },
+    {
+      name: '20 concurrent deploys until all answer',
+      value: Math.round(many),
+      unit: 'ms',
+      reference: 'reference 9600 ms',
+    },
+  ];
+}
+
 export async function benchStack(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   let ctd: TestContainerd | undefined;
@@ -73,145 +161,45 @@ export async function benchStack(): Promise<BenchResult[]> {
     ctd = await startContainerd('bench-stack');
     s = await testStack(ctd, 'bench-stack', { bundle: true });
     const st = s;
-    await packNodeFunction(ctd.client.inNamespace(st.config.functionNamespace), FN_IMAGE);
+    const fnCtd = ctd.client.inNamespace(st.config.functionNamespace);
+    await packNodeFunction(fnCtd, NODE_IMAGE);
+    await packCompiledFunction(fnCtd, COMPILED_IMAGE);
     await st.startProvider();
-    const providerPid = st.providerProc?.proc.pid ?? 0;
-    out.push(await memResult('provider RSS idle (just started)', providerPid, 'faasd daemons 50.7 MB idle'));
-    const [cold] = await timed(() => st.startUp());
-    out.push({
-      name: 'faasd up -> gateway /healthz, cold (images packed on first start)',
-      value: Math.round(cold),
-      unit: 'ms',
-    });
-    const warm: number[] = [];
-    const exits: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const [exit] = await timed(() => st.stop(st.up));
-      exits.push(exit);
-      const [w] = await timed(() => st.startUp());
-      warm.push(w);
+    out.push(...(await benchUp(st)));
+    out.push(...(await benchDeploys(st)));
+
+    const fns: FunctionUnderTest[] = [];
+    for (const [label, name, image, goal] of [
+      [
+        'compiled (C, epoll)',
+        'fn-c',
+        COMPILED_IMAGE,
+        'goal >= 15,000 req/s, p50 <= 1 ms (issue #12: 1,800-2,300)',
+      ],
+      ['Node http', 'fn-node', NODE_IMAGE, undefined],
+    ] as const) {
+      await deploy(st, name, image);
+      await firstOk(`${st.gateway}/function/${name}`);
+      fns.push({
+        label,
+        name,
+        direct: `http://${await functionIp(st, name)}:8080/`,
+        ...(goal ? { gatewayGoal: goal } : {}),
+      });
     }
-    out.push({
-      name: 'faasd up -> gateway /healthz, warm (median of 3)',
-      value: Math.round(median(warm)),
-      unit: 'ms',
-      reference: 'upstream faasd 2050 ms',
-    });
-    out.push({
-      name: 'faasd up SIGTERM -> exit (4 services removed)',
-      value: Math.round(median(exits)),
-      unit: 'ms',
-    });
 
     const core = ctd.client.inNamespace(st.config.namespace);
-    const coreIdle: Record<string, { rss: number; own: number }> = {};
-    for (const svc of ['gateway', 'queue-worker']) {
-      const t = await core.tasks.get(svc);
-      if (t) coreIdle[svc] = await memMb(t.pid);
-    }
-
-    const firsts: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const [ms] = await timed(async () => {
-        await deploy(st, `first${i}`);
-        await firstOk(`${st.gateway}/function/first${i}`);
-      });
-      firsts.push(ms);
-      await remove(st, `first${i}`);
-    }
-    out.push({
-      name: 'deploy -> first 200 (median of 5)',
-      value: Math.round(median(firsts)),
-      unit: 'ms',
-      reference: 'reference 410 ms',
-    });
-
-    const names = Array.from({ length: 20 }, (_, i) => `many${i}`);
-    const [many] = await timed(() =>
-      Promise.all(
-        names.map(async (n) => {
-          await deploy(st, n);
-          await firstOk(`${st.gateway}/function/${n}`);
-        }),
-      ),
-    );
-    out.push({
-      name: '20 concurrent deploys until all answer',
-      value: Math.round(many),
-      unit: 'ms',
-      reference: 'reference 9600 ms',
-    });
-
-    out.push(await memResult('provider RSS with 20 functions', providerPid));
-    for (const n of names) await remove(st, n);
-
-    await deploy(st, 'noop');
-    await firstOk(`${st.gateway}/function/noop`);
-    const opts = { connections: 8, durationMs: 8000, maxRequests: 200_000 };
-    await load(`${st.provider}/function/noop`, { ...opts, durationMs: 1000 }); // warm-up
-    const viaProvider = await load(`${st.provider}/function/noop`, opts);
-    out.push({
-      name: 'invoke via provider, 8 conns: req/s',
-      value: viaProvider.rps,
-      unit: 'req/s',
-      reference: 'reference 458 req/s',
-    });
-    out.push({
-      name: 'invoke via provider: p50 / p99',
-      value: viaProvider.p50ms,
-      unit: `ms (p99 ${viaProvider.p99ms} ms)`,
-      reference: 'reference p50 17 ms',
-    });
-    const viaGateway = await load(`${st.gateway}/function/noop`, opts);
-    out.push({
-      name: 'invoke via gateway, 8 conns: req/s',
-      value: viaGateway.rps,
-      unit: 'req/s',
-      reference: 'reference 278 req/s (target >= 2780)',
-    });
-    out.push({
-      name: 'invoke via gateway: p50 / p99',
-      value: viaGateway.p50ms,
-      unit: `ms (p99 ${viaGateway.p99ms} ms)`,
-      reference: 'reference p50 28 ms',
-    });
-    const direct = await load(`http://${await functionIp(st, 'noop')}:8080/`, opts);
-    out.push({ name: 'the function itself, 8 conns: req/s', value: direct.rps, unit: 'req/s' });
-    if (viaGateway.errors + viaProvider.errors > 0)
-      out.push({
-        name: 'errors during invoke load',
-        value: viaGateway.errors + viaProvider.errors,
-        unit: 'requests',
-      });
-
-    const asyncLoad = await load(`${st.gateway}/async-function/noop`, {
-      connections: 8,
-      durationMs: 5000,
-      maxRequests: 5000,
-      method: 'POST',
-      body: 'x',
-    });
-    out.push({ name: 'async enqueue via gateway, 8 conns', value: asyncLoad.rps, unit: 'req/s' });
-
+    const idle = await snapshot(st, core);
+    out.push(...(await benchInvoke(st, fns)));
+    out.push(...(await benchAsync(st, 'fn-c')));
+    out.push(...memoryRows(idle, await snapshot(st, core)));
     out.push({
       name: 'log collector per container (PSS)',
       value: await loggerPssMb(),
       unit: 'MB',
       reference: 'reference 17.6 MB RSS',
     });
-    out.push(await memResult('provider RSS after the invoke loads', providerPid));
-    out.push(await memResult('faasd up RSS', st.up?.proc.pid ?? 0));
-    for (const [svc, before] of Object.entries(coreIdle)) {
-      const t = await core.tasks.get(svc);
-      if (!t) continue;
-      const now = await memMb(t.pid);
-      out.push({
-        name: `${svc} RSS idle / after the loads`,
-        value: before.rss,
-        unit: `/ ${now.rss} MB (private ${before.own} / ${now.own} MB)`,
-      });
-    }
-    await remove(st, 'noop');
+    for (const f of fns) await remove(st, f.name);
     await st.stop(st.up);
     await st.stop(st.providerProc);
     return out;
@@ -219,10 +207,4 @@ export async function benchStack(): Promise<BenchResult[]> {
     await s?.cleanup();
     await ctd?.stop();
   }
-}
-
-async function functionIp(s: TestStack, name: string): Promise<string> {
-  const { networkFromConfig } = await import('../src/network/index.js');
-  const rec = await networkFromConfig(s.config).store.find(s.config.functionNamespace, name);
-  return rec?.ip ?? '127.0.0.1';
 }
