@@ -1,4 +1,4 @@
-import type { Scope } from './scope.js';
+import { present, type Scope } from './scope.js';
 import type { ExitStatus, Mount, ProcessInfo } from './types.js';
 import { toDate } from './types.js';
 import { isNotFound } from './errors.js';
@@ -20,10 +20,10 @@ function withContainerId(p: ProcessInfo): ProcessInfo {
 }
 
 export class Tasks {
-  constructor(private readonly s: Scope) {}
+  constructor(private readonly scope: Scope) {}
 
   async create(t: NewTask): Promise<number> {
-    const res = await this.s.call<{ pid: number }>('tasks', 'Create', {
+    const res = await this.scope.call('tasks', 'Create', {
       containerId: t.containerId,
       rootfs: t.rootfs,
       stdout: t.stdout,
@@ -33,14 +33,14 @@ export class Tasks {
   }
 
   async start(containerId: string): Promise<number> {
-    const res = await this.s.call<{ pid: number }>('tasks', 'Start', { containerId });
+    const res = await this.scope.call('tasks', 'Start', { containerId });
     return res.pid;
   }
 
   async get(containerId: string): Promise<ProcessInfo | undefined> {
     try {
-      const res = await this.s.call<{ process: ProcessInfo }>('tasks', 'Get', { containerId });
-      return withContainerId(res.process);
+      const res = await this.scope.call('tasks', 'Get', { containerId });
+      return withContainerId(present(res.process, `the task of ${containerId}`));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -48,14 +48,14 @@ export class Tasks {
   }
 
   async list(): Promise<ProcessInfo[]> {
-    const res = await this.s.call<{ tasks: ProcessInfo[] }>('tasks', 'List', {});
+    const res = await this.scope.call('tasks', 'List', {});
     return res.tasks.map(withContainerId);
   }
 
   /** Signals the task's init process (and, with `all`, every process in it). Gone already: no error. */
   async kill(containerId: string, signal: number, all = false): Promise<void> {
     try {
-      await this.s.call('tasks', 'Kill', { containerId, signal, all });
+      await this.scope.call('tasks', 'Kill', { containerId, signal, all });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -63,20 +63,19 @@ export class Tasks {
 
   /** Resolves when the task exits; the call has no deadline unless the signal aborts it. */
   async wait(containerId: string, signal?: AbortSignal): Promise<ExitStatus> {
-    const res = await this.s.call<{
-      exitStatus: number;
-      exitedAt: { seconds: number; nanos: number } | null;
-    }>('tasks', 'Wait', { containerId }, { timeoutMs: 365 * 24 * 3600 * 1000, signal });
+    const res = await this.scope.call(
+      'tasks',
+      'Wait',
+      { containerId },
+      { timeoutMs: 365 * 24 * 3600 * 1000, signal },
+    );
     return { exitStatus: res.exitStatus, exitedAt: toDate(res.exitedAt) };
   }
 
   /** Deletes a stopped task; returns its exit status, or undefined when there was none. */
   async delete(containerId: string): Promise<ExitStatus | undefined> {
     try {
-      const res = await this.s.call<{
-        exitStatus: number;
-        exitedAt: { seconds: number; nanos: number } | null;
-      }>('tasks', 'Delete', { containerId });
+      const res = await this.scope.call('tasks', 'Delete', { containerId });
       return { exitStatus: res.exitStatus, exitedAt: toDate(res.exitedAt) };
     } catch (err) {
       if (isNotFound(err)) return undefined;
