@@ -18,7 +18,8 @@ import {
   netnsName,
   netnsPath,
 } from './netns.js';
-import { deriveResolvConf, renderHosts, writeInPlace } from './hosts-file.js';
+import { deriveResolvConf, renderHosts } from './hosts-file.js';
+import { writeInPlace } from '../fs.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
 import { guardLocalnet, unguardLocalnet } from './localnet.js';
 
