@@ -1,5 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hostsFile, ipamStoreFile, resolvConfFile } from '../config/paths.js';
 import { Address4 } from 'ip-address';
 import { execa } from 'execa';
 import type { BindMount } from '../containerd/index.js';
@@ -56,10 +57,10 @@ export class CniNetwork implements NetworkAttacher {
 
   constructor(private readonly o: NetworkOptions) {
     this.runner = new CniRunner(o.cniBinDirs, o.cniTimeoutMs);
-    this.store = new IpamStore(join(o.stateDir, 'network', 'ipam.json'));
+    this.store = new IpamStore(ipamStoreFile(o));
     this.list = renderConflist(o);
-    this.hostsPath = join(o.stateDir, 'hosts');
-    this.resolvPath = join(o.stateDir, 'resolv.conf');
+    this.hostsPath = hostsFile(o);
+    this.resolvPath = resolvConfFile(o);
     this.gateway = gatewayOf(o.subnet);
   }
 
