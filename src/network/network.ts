@@ -55,13 +55,13 @@ export class CniNetwork implements NetworkAttacher {
   readonly resolvPath: string;
   readonly gateway: string;
 
-  constructor(private readonly o: NetworkOptions) {
-    this.runner = new CniRunner(o.cniBinDirs, o.cniTimeoutMs);
-    this.store = new IpamStore(ipamStoreFile(o));
-    this.list = renderConflist(o);
-    this.hostsPath = hostsFile(o);
-    this.resolvPath = resolvConfFile(o);
-    this.gateway = gatewayOf(o.subnet);
+  constructor(private readonly options: NetworkOptions) {
+    this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
+    this.store = new IpamStore(ipamStoreFile(options));
+    this.list = renderConflist(options);
+    this.hostsPath = hostsFile(options);
+    this.resolvPath = resolvConfFile(options);
+    this.gateway = gatewayOf(options.subnet);
   }
 
   sharedMounts(): BindMount[] {
@@ -72,7 +72,7 @@ export class CniNetwork implements NetworkAttacher {
   }
 
   get prefix(): number {
-    return Number(this.o.subnet.split('/')[1] ?? '16');
+    return Number(this.options.subnet.split('/')[1] ?? '16');
   }
 
   /** Writes hosts and resolv.conf before any container that mounts them is created. */
@@ -83,7 +83,7 @@ export class CniNetwork implements NetworkAttacher {
   }
 
   private writeHosts = async (records: AttachmentRecord[]): Promise<void> => {
-    await writeInPlace(this.hostsPath, renderHosts(records, this.o.coreNamespace, this.gateway));
+    await writeInPlace(this.hostsPath, renderHosts(records, this.options.coreNamespace, this.gateway));
   };
 
   /**
@@ -129,7 +129,7 @@ export class CniNetwork implements NetworkAttacher {
       await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
       const result = await this.runner.add(this.list, att, { portMappings });
       // Under the store's lock, so processes attaching at once add it once.
-      await this.store.withLock(() => guardLocalnet(this.o.bridge));
+      await this.store.withLock(() => guardLocalnet(this.options.bridge));
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
         ...pending,
@@ -200,7 +200,7 @@ export class CniNetwork implements NetworkAttacher {
 
   /** Whether a netns name (= CNI container ID) is this network's: its namespace is or starts with an owned one. */
   private owns(name: string): boolean {
-    const owned = this.o.ownedNamespaces ?? [this.o.coreNamespace];
+    const owned = this.options.ownedNamespaces ?? [this.options.coreNamespace];
     const ns = namespaceOfNetns(name);
     if (ns !== undefined) return owned.some((n) => ns === n || ns.startsWith(`${n}-`));
     return owned.some((n) => name.startsWith(`${n}-`)); // a name from before the separator
@@ -210,7 +210,7 @@ export class CniNetwork implements NetworkAttacher {
   private async live(): Promise<LiveSet> {
     const records = await this.store.read();
     const ips = new Set(records.flatMap((r) => (r.ip ? [r.ip] : [])));
-    const allocated = await readdir(join(this.o.ipamDataDir, this.o.name)).catch(() => []);
+    const allocated = await readdir(join(this.options.ipamDataDir, this.options.name)).catch(() => []);
     for (const f of allocated) if (Address4.isValid(f)) ips.add(f);
     return { containerIds: new Set(records.map((r) => cniIdsOf(r).containerId)), ips };
   }
@@ -241,7 +241,7 @@ export class CniNetwork implements NetworkAttacher {
     removed.push(
       ...(await sweepRules(
         this.list.name,
-        this.o.subnet,
+        this.options.subnet,
         (id) => this.owns(id),
         () => this.live(),
       )),
@@ -251,7 +251,7 @@ export class CniNetwork implements NetworkAttacher {
 
   /** Removes the bridge and its localnet guard (tests do; faasd keeps its bridge). */
   async removeBridge(): Promise<void> {
-    await execa('ip', ['link', 'del', this.o.bridge], { reject: false });
-    await unguardLocalnet(this.o.bridge);
+    await execa('ip', ['link', 'del', this.options.bridge], { reject: false });
+    await unguardLocalnet(this.options.bridge);
   }
 }
