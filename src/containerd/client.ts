@@ -32,16 +32,16 @@ export class Containerd {
     readonly conn: GrpcConnection,
     readonly namespace: string,
   ) {
-    const s = new Scope(conn, namespace);
-    this.namespaces = new Namespaces(s);
-    this.containers = new Containers(s);
-    this.tasks = new Tasks(s);
-    this.content = new Content(s);
-    this.images = new Images(s);
-    this.snapshots = new Snapshots(s);
-    this.diff = new Diff(s);
-    this.leases = new Leases(s);
-    this.events = new Events(s);
+    const scope = new Scope(conn, namespace);
+    this.namespaces = new Namespaces(scope);
+    this.containers = new Containers(scope);
+    this.tasks = new Tasks(scope);
+    this.content = new Content(scope);
+    this.images = new Images(scope);
+    this.snapshots = new Snapshots(scope);
+    this.diff = new Diff(scope);
+    this.leases = new Leases(scope);
+    this.events = new Events(scope);
   }
 
   static connect(address: string, namespace: string): Containerd {

@@ -1,4 +1,4 @@
-import type { Scope } from './scope.js';
+import { present, type Scope } from './scope.js';
 import type { ContainerRecord } from './types.js';
 import { isNotFound } from './errors.js';
 
@@ -15,10 +15,10 @@ export interface NewContainer {
 }
 
 export class Containers {
-  constructor(private readonly s: Scope) {}
+  constructor(private readonly scope: Scope) {}
 
   async create(c: NewContainer): Promise<ContainerRecord> {
-    const res = await this.s.call<{ container: ContainerRecord }>('containers', 'Create', {
+    const res = await this.scope.call('containers', 'Create', {
       container: {
         id: c.id,
         image: c.image,
@@ -31,13 +31,13 @@ export class Containers {
         snapshotKey: c.snapshotKey,
       },
     });
-    return res.container;
+    return present(res.container, 'the created container');
   }
 
   async get(id: string): Promise<ContainerRecord | undefined> {
     try {
-      const res = await this.s.call<{ container: ContainerRecord }>('containers', 'Get', { id });
-      return res.container;
+      const res = await this.scope.call('containers', 'Get', { id });
+      return present(res.container, `container ${id}`);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -46,12 +46,12 @@ export class Containers {
 
   /** Filters use containerd's syntax, e.g. `labels."com.openfaas.function"`. */
   async list(...filters: string[]): Promise<ContainerRecord[]> {
-    const res = await this.s.call<{ containers: ContainerRecord[] }>('containers', 'List', { filters });
+    const res = await this.scope.call('containers', 'List', { filters });
     return res.containers;
   }
 
   async setLabels(id: string, labels: Record<string, string>): Promise<void> {
-    await this.s.call('containers', 'Update', {
+    await this.scope.call('containers', 'Update', {
       container: { id, labels },
       updateMask: { paths: ['labels'] },
     });
@@ -60,7 +60,7 @@ export class Containers {
   /** Deleting what is already gone succeeds. */
   async delete(id: string): Promise<void> {
     try {
-      await this.s.call('containers', 'Delete', { id });
+      await this.scope.call('containers', 'Delete', { id });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import type { Scope } from './scope.js';
+import { present, type Scope } from './scope.js';
 import type { CallOptions } from './grpc.js';
 import type { ContentInfo } from './types.js';
+import type { ReadContentResponse__Output } from './generated/containerd/services/content/v1/ReadContentResponse.js';
+import type { WriteContentRequest } from './generated/containerd/services/content/v1/WriteContentRequest.js';
+import type { WriteContentResponse__Output } from './generated/containerd/services/content/v1/WriteContentResponse.js';
 import { fromServiceError, isNotFound, isServiceError } from './errors.js';
 import { FaasdError } from '../errors.js';
 
@@ -17,12 +20,8 @@ export class DigestMismatchError extends FaasdError {
   }
 }
 
-interface WriteResponse {
-  action: string;
-  offset: number;
-  total: number;
-  digest: string;
-}
+type WriteRequest = WriteContentRequest;
+type WriteResponse = WriteContentResponse__Output;
 
 /** Request/response over containerd's bidirectional Write stream: one answer per message sent. */
 class WriteSession {
@@ -31,7 +30,7 @@ class WriteSession {
   /** Settles when containerd has ended the call, i.e. closed its writer and released the ingest ref. */
   private readonly ended: Promise<void>;
 
-  constructor(private readonly call: grpc.ClientDuplexStream<unknown, unknown>) {
+  constructor(private readonly call: grpc.ClientDuplexStream<WriteRequest, WriteResponse>) {
     this.ended = new Promise((resolve) => call.once('status', () => resolve()));
     call.on('data', (r: WriteResponse) => this.pending.shift()?.resolve(r));
     call.on('error', (e: grpc.ServiceError) => {
@@ -40,7 +39,7 @@ class WriteSession {
     });
   }
 
-  send(msg: object): Promise<WriteResponse> {
+  send(msg: WriteRequest): Promise<WriteResponse> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
@@ -52,7 +51,7 @@ class WriteSession {
    * Sends without waiting for the answer (answers still come in order, one per message), so data
    * streams at the socket's pace instead of one round trip per chunk; waits only when gRPC's buffer is full.
    */
-  async pipeline(msg: object): Promise<void> {
+  async pipeline(msg: WriteRequest): Promise<void> {
     if (this.failure) throw this.failure;
     const answered = new Promise<WriteResponse>((resolve, reject) => this.pending.push({ resolve, reject }));
     answered.catch(() => undefined);
@@ -120,12 +119,12 @@ function writeRef(digest: string): string {
 export type ChunkSource = (offset: number) => AsyncIterable<Uint8Array>;
 
 export class Content {
-  constructor(private readonly s: Scope) {}
+  constructor(private readonly scope: Scope) {}
 
   async info(digest: string): Promise<ContentInfo | undefined> {
     try {
-      const res = await this.s.call<{ info: ContentInfo }>('content', 'Info', { digest });
-      return res.info;
+      const res = await this.scope.call('content', 'Info', { digest });
+      return present(res.info, `the info of ${digest}`);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -136,27 +135,27 @@ export class Content {
   async addLabels(digest: string, labels: Record<string, string>): Promise<void> {
     const paths = Object.keys(labels).map((k) => `labels.${k}`);
     if (paths.length === 0) return;
-    await this.s.call('content', 'Update', { info: { digest, labels }, updateMask: { paths } });
+    await this.scope.call('content', 'Update', { info: { digest, labels }, updateMask: { paths } });
   }
 
   async delete(digest: string): Promise<void> {
     try {
-      await this.s.call('content', 'Delete', { digest });
+      await this.scope.call('content', 'Delete', { digest });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
   async readAll(digest: string): Promise<Buffer> {
-    const parts = await this.s.list<{ data: Buffer }>('content', 'Read', { digest });
+    const parts = await this.scope.list('content', 'Read', { digest });
     return Buffer.concat(parts.map((p) => p.data));
   }
 
   read(digest: string, opts?: CallOptions): AsyncIterable<Buffer> {
-    const stream = this.s.conn.serverStream(this.s.namespace, 'content', 'Read', { digest }, opts);
+    const stream = this.scope.conn.serverStream(this.scope.namespace, 'content', 'Read', { digest }, opts);
     return (async function* () {
       try {
-        for await (const part of stream) yield (part as { data: Buffer }).data;
+        for await (const part of stream as AsyncIterable<ReadContentResponse__Output>) yield part.data;
       } catch (err) {
         throw isServiceError(err) ? fromServiceError('content.Read', err) : err;
       }
@@ -169,7 +168,7 @@ export class Content {
    */
   async write(digest: string, size: number, source: ChunkSource, opts: WriteBlobOptions = {}): Promise<void> {
     const ref = writeRef(digest);
-    const session = new WriteSession(this.s.conn.duplex(this.s.namespace, 'content', 'Write', opts));
+    const session = new WriteSession(this.scope.conn.duplex(this.scope.namespace, 'content', 'Write', opts));
     try {
       const stat = await session.send({ action: 'STAT', ref, total: size, expected: digest });
       let offset = stat.offset;
@@ -217,7 +216,7 @@ export class Content {
 
   async abort(ref: string): Promise<void> {
     try {
-      await this.s.call('content', 'Abort', { ref });
+      await this.scope.call('content', 'Abort', { ref });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

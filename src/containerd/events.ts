@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { protoDir, type CallOptions } from './grpc.js';
 import { fromServiceError, isServiceError } from './errors.js';
 import type { ProtoAny, Timestamp } from './types.js';
+import type { Envelope__Output } from './generated/containerd/services/events/v1/Envelope.js';
+import type { SubscribeRequest } from './generated/containerd/services/events/v1/SubscribeRequest.js';
 import { anyTypeUrl, toDate } from './types.js';
 
 export interface TaskExitEvent {
@@ -25,11 +27,8 @@ export interface OtherEvent {
 
 export type ContainerdEvent = TaskExitEvent | OtherEvent;
 
-interface Envelope {
-  namespace: string;
-  topic: string;
-  event: ProtoAny | null;
-}
+/** What decodeEnvelope reads of an Envelope (the stream's message; unit tests build one by hand). */
+type Envelope = Pick<Envelope__Output, 'namespace' | 'topic'> & { event: ProtoAny | null };
 
 let eventRoot: protobuf.Root | undefined;
 function eventTypes(): protobuf.Root {
@@ -69,15 +68,15 @@ export interface EventStreamSource {
     serverStream(
       namespace: string,
       service: 'events',
-      method: string,
-      req: object,
+      method: 'Subscribe',
+      req: SubscribeRequest,
       opts: CallOptions,
     ): Readable;
   };
 }
 
 export class Events {
-  constructor(private readonly s: EventStreamSource) {}
+  constructor(private readonly source: EventStreamSource) {}
 
   /**
    * Streams events matching containerd filters until the signal aborts. Filters in the list are ORed;
@@ -92,8 +91,8 @@ export class Events {
     const ctl = new AbortController();
     const onAbort = () => ctl.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const stream = this.s.conn.serverStream(
-      this.s.namespace,
+    const stream = this.source.conn.serverStream(
+      this.source.namespace,
       'events',
       'Subscribe',
       { filters },
@@ -107,7 +106,7 @@ export class Events {
     stream.once('close', () => signal?.removeEventListener('abort', onAbort));
     return (async function* () {
       try {
-        for await (const env of stream) yield decodeEnvelope(env as Envelope);
+        for await (const env of stream as AsyncIterable<Envelope>) yield decodeEnvelope(env);
       } catch (err) {
         failure ??= err;
       } finally {

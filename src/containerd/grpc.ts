@@ -5,6 +5,17 @@ import { join } from 'node:path';
 import { seaAssetDir } from '../assets.js';
 import { fromServiceError, isServiceError } from './errors.js';
 import { UnavailableError } from '../errors.js';
+import {
+  SERVICES,
+  type DuplexMethod,
+  type RequestOf,
+  type ResponseOf,
+  type ServerStreamMethod,
+  type ServiceName,
+  type UnaryMethod,
+} from './wire.js';
+
+export type { ServiceName } from './wire.js';
 
 const PROTO_FILES = [
   'version.proto',
@@ -19,20 +30,6 @@ const PROTO_FILES = [
   'events.proto',
   'event-types.proto',
 ];
-
-export const SERVICES = {
-  version: 'containerd.services.version.v1.Version',
-  namespaces: 'containerd.services.namespaces.v1.Namespaces',
-  containers: 'containerd.services.containers.v1.Containers',
-  tasks: 'containerd.services.tasks.v1.Tasks',
-  content: 'containerd.services.content.v1.Content',
-  images: 'containerd.services.images.v1.Images',
-  snapshots: 'containerd.services.snapshots.v1.Snapshots',
-  diff: 'containerd.services.diff.v1.Diff',
-  leases: 'containerd.services.leases.v1.Leases',
-  events: 'containerd.services.events.v1.Events',
-} as const;
-export type ServiceName = keyof typeof SERVICES;
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
@@ -63,13 +60,21 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+type AnyClient = grpc.Client & Record<string, unknown>;
+// The generic client's methods, called by name: wire.ts ties each name to its generated request and
+// response types, so these untyped shapes stay inside this file.
 type UnaryFn = (
   req: unknown,
   md: grpc.Metadata,
   opts: grpc.CallOptions,
   cb: (err: grpc.ServiceError | null, res: unknown) => void,
 ) => grpc.ClientUnaryCall;
+type ServerStreamFn = (
+  req: unknown,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+) => grpc.ClientReadableStream<unknown>;
+type DuplexFn = (md: grpc.Metadata) => grpc.ClientDuplexStream<unknown, unknown>;
 
 /** One channel to containerd's socket, shared by every service client and every namespace view. */
 export class GrpcConnection {
@@ -103,55 +108,62 @@ export class GrpcConnection {
     return md;
   }
 
-  unary<Res>(
-    namespace: string,
-    service: ServiceName,
-    method: string,
-    req: object,
-    opts: CallOptions = {},
-  ): Promise<Res> {
+  /** The client's method `method` of `service`; one the proto subset lacks is a bug of ours. */
+  private method(service: ServiceName, method: string): { client: AnyClient; fn: unknown } {
     const client = this.client(service);
-    const fn = client[method] as unknown as UnaryFn | undefined;
-    if (!fn) throw new Error(`${service}.${method} is not in the proto subset`);
+    const fn = client[method];
+    if (typeof fn !== 'function') throw new Error(`${service}.${method} is not in the proto subset`);
+    return { client, fn };
+  }
+
+  unary<S extends ServiceName, M extends UnaryMethod<S>>(
+    namespace: string,
+    service: S,
+    method: M,
+    req: RequestOf<S, M>,
+    opts: CallOptions = {},
+  ): Promise<ResponseOf<S, M>> {
+    const { client, fn } = this.method(service, method);
     const deadline = new Date(Date.now() + (opts.timeoutMs ?? 60_000));
-    return new Promise<Res>((resolve, reject) => {
-      const call = fn.call(client, req, this.metadata(namespace, opts), { deadline }, (err, res) => {
-        if (err) reject(fromServiceError(`${service}.${method}`, err));
-        else resolve(res as Res);
-      });
+    return new Promise<ResponseOf<S, M>>((resolve, reject) => {
+      const call = (fn as UnaryFn).call(
+        client,
+        req,
+        this.metadata(namespace, opts),
+        { deadline },
+        (err, res) => {
+          if (err) reject(fromServiceError(`${service}.${method}`, err));
+          else resolve(res as ResponseOf<S, M>);
+        },
+      );
       opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     });
   }
 
-  serverStream(
+  serverStream<S extends ServiceName, M extends ServerStreamMethod<S>>(
     namespace: string,
-    service: ServiceName,
-    method: string,
-    req: object,
+    service: S,
+    method: M,
+    req: RequestOf<S, M>,
     opts: CallOptions = {},
-  ): grpc.ClientReadableStream<unknown> {
-    const client = this.client(service);
-    const fn = client[method] as unknown as (
-      req: unknown,
-      md: grpc.Metadata,
-      o?: grpc.CallOptions,
-    ) => grpc.ClientReadableStream<unknown>;
+  ): grpc.ClientReadableStream<ResponseOf<S, M>> {
+    const { client, fn } = this.method(service, method);
     const callOpts: grpc.CallOptions = {};
     if (opts.timeoutMs) callOpts.deadline = new Date(Date.now() + opts.timeoutMs);
-    const call = fn.call(client, req, this.metadata(namespace, opts), callOpts);
+    const call = (fn as ServerStreamFn).call(client, req, this.metadata(namespace, opts), callOpts);
     opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
-    return call;
+    return call as grpc.ClientReadableStream<ResponseOf<S, M>>;
   }
 
-  duplex(
+  duplex<S extends ServiceName, M extends DuplexMethod<S>>(
     namespace: string,
-    service: ServiceName,
-    method: string,
+    service: S,
+    method: M,
     opts: CallOptions = {},
-  ): grpc.ClientDuplexStream<unknown, unknown> {
-    const client = this.client(service);
-    const fn = client[method] as unknown as (md: grpc.Metadata) => grpc.ClientDuplexStream<unknown, unknown>;
-    return fn.call(client, this.metadata(namespace, opts));
+  ): grpc.ClientDuplexStream<RequestOf<S, M>, ResponseOf<S, M>> {
+    const { client, fn } = this.method(service, method);
+    const call = (fn as DuplexFn).call(client, this.metadata(namespace, opts));
+    return call as grpc.ClientDuplexStream<RequestOf<S, M>, ResponseOf<S, M>>;
   }
 
   /** Resolves once the socket answers, or fails with UnavailableError after `timeoutMs`. */
@@ -178,10 +190,10 @@ export class GrpcConnection {
 }
 
 /** Collects a server stream into an array, mapping a failure once. */
-export async function collect<T>(label: string, stream: grpc.ClientReadableStream<unknown>): Promise<T[]> {
+export async function collect<T>(label: string, stream: grpc.ClientReadableStream<T>): Promise<T[]> {
   const out: T[] = [];
   try {
-    for await (const item of stream) out.push(item as T);
+    for await (const item of stream as AsyncIterable<T>) out.push(item);
   } catch (err) {
     throw isServiceError(err) ? fromServiceError(label, err) : err;
   }

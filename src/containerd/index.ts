@@ -1,9 +1,8 @@
-export { Containerd, DEFAULT_ADDRESS } from './client.js';
-export { ContainerdError, isNotFound, isAlreadyExists } from './errors.js';
+export { Containerd } from './client.js';
+export { isAlreadyExists } from './errors.js';
 export { DigestMismatchError, sha256Digest, skipBytes } from './content.js';
-export { SPEC_TYPE_URL, RUNC_RUNTIME, specOf, type NewContainer } from './containers.js';
-export { DEFAULT_SNAPSHOTTER } from './snapshots.js';
-export type { ContainerdEvent, TaskExitEvent } from './events.js';
-export type * from './types.js';
+export { specOf } from './containers.js';
+export type { ContainerRecord, Descriptor, ExitStatus, Mount, ProcessInfo } from './types.js';
+export type { ContainerdEvent } from './events.js';
 export { toDate } from './types.js';
-export { buildSpec, NOFILE_LIMIT, type SpecOptions, type BindMount } from './spec.js';
+export { buildSpec, NOFILE_LIMIT, type BindMount } from './spec.js';

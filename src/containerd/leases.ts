@@ -8,24 +8,24 @@ export interface Lease {
 }
 
 export class Leases {
-  constructor(private readonly s: Scope) {}
+  constructor(private readonly scope: Scope) {}
 
   /** A lease that containerd's GC drops by itself after `expireMs`, should we crash before deleting it. */
   async create(prefix: string, expireMs = 3600_000): Promise<string> {
     const id = `${prefix}-${Date.now()}-${randomBytes(4).toString('hex')}`;
     const expire = new Date(Date.now() + expireMs).toISOString();
-    await this.s.call('leases', 'Create', { id, labels: { 'containerd.io/gc.expire': expire } });
+    await this.scope.call('leases', 'Create', { id, labels: { 'containerd.io/gc.expire': expire } });
     return id;
   }
 
   async list(): Promise<Lease[]> {
-    const res = await this.s.call<{ leases: Lease[] }>('leases', 'List', {});
+    const res = await this.scope.call('leases', 'List', {});
     return res.leases;
   }
 
   async delete(id: string): Promise<void> {
     try {
-      await this.s.call('leases', 'Delete', { id, sync: false });
+      await this.scope.call('leases', 'Delete', { id, sync: false });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

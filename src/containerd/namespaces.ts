@@ -3,10 +3,10 @@ import type { NamespaceRecord } from './types.js';
 import { isAlreadyExists } from './errors.js';
 
 export class Namespaces {
-  constructor(private readonly s: Scope) {}
+  constructor(private readonly scope: Scope) {}
 
   async list(): Promise<NamespaceRecord[]> {
-    const res = await this.s.call<{ namespaces: NamespaceRecord[] }>('namespaces', 'List', {});
+    const res = await this.scope.call('namespaces', 'List', {});
     return res.namespaces;
   }
 
@@ -16,7 +16,7 @@ export class Namespaces {
   }
 
   async create(name: string, labels: Record<string, string> = {}): Promise<void> {
-    await this.s.call('namespaces', 'Create', { namespace: { name, labels } });
+    await this.scope.call('namespaces', 'Create', { namespace: { name, labels } });
   }
 
   /** Creates the namespace unless it exists; existing labels are left as they are. */
@@ -36,13 +36,13 @@ export class Namespaces {
     const current = (await this.get(name))?.labels ?? {};
     const keys = [...new Set([...Object.keys(current), ...Object.keys(labels)])];
     if (keys.length === 0) return;
-    await this.s.call('namespaces', 'Update', {
+    await this.scope.call('namespaces', 'Update', {
       namespace: { name, labels },
       updateMask: { paths: keys.map((k) => `labels.${k}`) },
     });
   }
 
   async delete(name: string): Promise<void> {
-    await this.s.call('namespaces', 'Delete', { name });
+    await this.scope.call('namespaces', 'Delete', { name });
   }
 }

@@ -1,4 +1,4 @@
-import type { Scope } from './scope.js';
+import { present, type Scope } from './scope.js';
 import type { CallOptions } from './grpc.js';
 import type { Mount, SnapshotInfo } from './types.js';
 import { isNotFound } from './errors.js';
@@ -7,7 +7,7 @@ export const DEFAULT_SNAPSHOTTER = 'overlayfs';
 
 export class Snapshots {
   constructor(
-    private readonly s: Scope,
+    private readonly scope: Scope,
     readonly snapshotter = DEFAULT_SNAPSHOTTER,
   ) {}
 
@@ -17,7 +17,7 @@ export class Snapshots {
     labels: Record<string, string> = {},
     opts?: CallOptions,
   ): Promise<Mount[]> {
-    const res = await this.s.call<{ mounts: Mount[] }>(
+    const res = await this.scope.call(
       'snapshots',
       'Prepare',
       { snapshotter: this.snapshotter, key, parent, labels },
@@ -33,7 +33,7 @@ export class Snapshots {
     labels: Record<string, string> = {},
     opts?: CallOptions,
   ): Promise<Mount[]> {
-    const res = await this.s.call<{ mounts: Mount[] }>(
+    const res = await this.scope.call(
       'snapshots',
       'View',
       { snapshotter: this.snapshotter, key, parent, labels },
@@ -43,7 +43,7 @@ export class Snapshots {
   }
 
   async mounts(key: string): Promise<Mount[]> {
-    const res = await this.s.call<{ mounts: Mount[] }>('snapshots', 'Mounts', {
+    const res = await this.scope.call('snapshots', 'Mounts', {
       snapshotter: this.snapshotter,
       key,
     });
@@ -56,16 +56,16 @@ export class Snapshots {
     labels: Record<string, string> = {},
     opts?: CallOptions,
   ): Promise<void> {
-    await this.s.call('snapshots', 'Commit', { snapshotter: this.snapshotter, name, key, labels }, opts);
+    await this.scope.call('snapshots', 'Commit', { snapshotter: this.snapshotter, name, key, labels }, opts);
   }
 
   async stat(key: string): Promise<SnapshotInfo | undefined> {
     try {
-      const res = await this.s.call<{ info: SnapshotInfo }>('snapshots', 'Stat', {
+      const res = await this.scope.call('snapshots', 'Stat', {
         snapshotter: this.snapshotter,
         key,
       });
-      return res.info;
+      return present(res.info, `the info of snapshot ${key}`);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -73,7 +73,7 @@ export class Snapshots {
   }
 
   async list(...filters: string[]): Promise<SnapshotInfo[]> {
-    const pages = await this.s.list<{ info: SnapshotInfo[] }>('snapshots', 'List', {
+    const pages = await this.scope.list('snapshots', 'List', {
       snapshotter: this.snapshotter,
       filters,
     });
@@ -83,7 +83,7 @@ export class Snapshots {
   /** Removing what is already gone succeeds. */
   async remove(key: string): Promise<void> {
     try {
-      await this.s.call('snapshots', 'Remove', { snapshotter: this.snapshotter, key });
+      await this.scope.call('snapshots', 'Remove', { snapshotter: this.snapshotter, key });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -1,4 +1,4 @@
-import type { Scope } from './scope.js';
+import { present, type Scope } from './scope.js';
 import type { ExitStatus, Mount, ProcessInfo } from './types.js';
 import { toDate } from './types.js';
 import { isNotFound } from './errors.js';
@@ -34,10 +34,10 @@ export interface NewExec {
 }
 
 export class Tasks {
-  constructor(private readonly s: Scope) {}
+  constructor(private readonly scope: Scope) {}
 
   async create(t: NewTask): Promise<number> {
-    const res = await this.s.call<{ pid: number }>('tasks', 'Create', {
+    const res = await this.scope.call('tasks', 'Create', {
       containerId: t.containerId,
       rootfs: t.rootfs,
       stdout: t.stdout,
@@ -48,14 +48,14 @@ export class Tasks {
 
   /** Starts the task, or with `execId` one of its exec processes. */
   async start(containerId: string, execId = ''): Promise<number> {
-    const res = await this.s.call<{ pid: number }>('tasks', 'Start', { containerId, execId });
+    const res = await this.scope.call('tasks', 'Start', { containerId, execId });
     return res.pid;
   }
 
   async get(containerId: string): Promise<ProcessInfo | undefined> {
     try {
-      const res = await this.s.call<{ process: ProcessInfo }>('tasks', 'Get', { containerId });
-      return withContainerId(res.process);
+      const res = await this.scope.call('tasks', 'Get', { containerId });
+      return withContainerId(present(res.process, `the task of ${containerId}`));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -63,14 +63,14 @@ export class Tasks {
   }
 
   async list(): Promise<ProcessInfo[]> {
-    const res = await this.s.call<{ tasks: ProcessInfo[] }>('tasks', 'List', {});
+    const res = await this.scope.call('tasks', 'List', {});
     return res.tasks.map(withContainerId);
   }
 
   /** Signals the task's init process (and, with `all`, every process in it). Gone already: no error. */
   async kill(containerId: string, signal: number, all = false, execId = ''): Promise<void> {
     try {
-      await this.s.call('tasks', 'Kill', { containerId, execId, signal, all });
+      await this.scope.call('tasks', 'Kill', { containerId, execId, signal, all });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -78,20 +78,19 @@ export class Tasks {
 
   /** Resolves when the task exits; the call has no deadline unless the signal aborts it. */
   async wait(containerId: string, signal?: AbortSignal, execId = ''): Promise<ExitStatus> {
-    const res = await this.s.call<{
-      exitStatus: number;
-      exitedAt: { seconds: number; nanos: number } | null;
-    }>('tasks', 'Wait', { containerId, execId }, { timeoutMs: 365 * 24 * 3600 * 1000, signal });
+    const res = await this.scope.call(
+      'tasks',
+      'Wait',
+      { containerId, execId },
+      { timeoutMs: 365 * 24 * 3600 * 1000, signal },
+    );
     return { exitStatus: res.exitStatus, exitedAt: toDate(res.exitedAt) };
   }
 
   /** Deletes a stopped task; returns its exit status, or undefined when there was none. */
   async delete(containerId: string): Promise<ExitStatus | undefined> {
     try {
-      const res = await this.s.call<{
-        exitStatus: number;
-        exitedAt: { seconds: number; nanos: number } | null;
-      }>('tasks', 'Delete', { containerId });
+      const res = await this.scope.call('tasks', 'Delete', { containerId });
       return { exitStatus: res.exitStatus, exitedAt: toDate(res.exitedAt) };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -101,7 +100,7 @@ export class Tasks {
 
   /** Adds a process to a running task (not started yet: `start(containerId, execId)`). */
   async exec(e: NewExec): Promise<void> {
-    await this.s.call('tasks', 'Exec', {
+    await this.scope.call('tasks', 'Exec', {
       containerId: e.containerId,
       execId: e.execId,
       stdout: e.stdout ?? '',
@@ -114,7 +113,7 @@ export class Tasks {
   /** Deletes an exited exec process; gone already: no error. */
   async deleteProcess(containerId: string, execId: string): Promise<void> {
     try {
-      await this.s.call('tasks', 'DeleteProcess', { containerId, execId });
+      await this.scope.call('tasks', 'DeleteProcess', { containerId, execId });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

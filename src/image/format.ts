@@ -1,16 +1,7 @@
 import type { ImageSummary } from './images.js';
 import type { PackSpec } from './pack.js';
 import { InvalidArgumentError } from '../errors.js';
-
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
+import { formatTable } from '../format/index.js';
 
 export function formatImageTable(images: ImageSummary[]): string {
   return formatTable(

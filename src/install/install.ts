@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { NODE_DAEMON_FLAGS, type FaasdConfig } from '../config/index.js';
 import { parseDnsServers, renderConflist } from '../network/index.js';
-import { writeFileAtomic } from '../network/index.js';
+import { writeFileAtomic } from '../fs.js';
 import { DEFAULT_COMPOSE, PROMETHEUS_YML, faasdUnit, providerUnit } from './files.js';
 import { ensureComposeSecrets, SECRETS_DIR_MODE } from './secrets.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../network/index.js';
+import { writeFileAtomic } from '../fs.js';
 
 /** A secret file of <state-dir>/secrets that faasd writes and compose services bind-mount. */
 interface ComposeSecret {

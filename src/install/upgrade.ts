@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../network/index.js';
+import { writeFileAtomic } from '../fs.js';
 import { DEFAULT_COMPOSE, OLDER_DEFAULT_COMPOSE_SHA256 } from './files.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AttachmentRecord } from './ipam-store.js';
-import { formatTable } from '../image/index.js';
+import { formatTable } from '../format/index.js';
 
 export function formatNetTable(records: AttachmentRecord[]): string {
   return formatTable(

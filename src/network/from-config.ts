@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import type { FaasdConfig } from '../config/index.js';
+import { cniIpamDataDir } from '../config/paths.js';
 import { CniNetwork } from './network.js';
 import { parseDnsServers } from './dns.js';
 
@@ -9,7 +9,7 @@ export function networkFromConfig(cfg: FaasdConfig, name = 'openfaas-cni-bridge'
     name,
     bridge: cfg.bridge,
     subnet: cfg.subnet,
-    ipamDataDir: join(cfg.stateDir, 'cni', 'networks'),
+    ipamDataDir: cniIpamDataDir(cfg),
     cniBinDirs: cfg.cniBinDirs,
     stateDir: cfg.stateDir,
     coreNamespace: cfg.namespace,

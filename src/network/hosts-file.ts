@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AttachmentRecord } from './ipam-store.js';
 
 /**
@@ -18,17 +18,6 @@ export function renderHosts(
     .sort((a, b) => a.id.localeCompare(b.id));
   for (const r of core) lines.push(`${r.ip}\t${r.id}`);
   return lines.join('\n') + '\n';
-}
-
-/** Rewritten in place (same inode), so containers that bind-mounted it see the new content. */
-export async function writeInPlace(path: string, content: string): Promise<void> {
-  let current: string | undefined;
-  try {
-    current = await readFile(path, 'utf8');
-  } catch {
-    current = undefined;
-  }
-  if (current !== content) await writeFile(path, content, { mode: 0o644 });
 }
 
 function isLoopbackNameserver(line: string): boolean {

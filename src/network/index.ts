@@ -1,13 +1,7 @@
-export { CniNetwork, gatewayOf, type NetworkOptions } from './network.js';
-export { CniRunner, pluginEnv, pluginConfig, type NetworkList, type CniAttachment } from './cni.js';
-export { CniPluginError, CniPluginNotFoundError, CniTimeoutError } from './cni-errors.js';
-export { containerAddress, type CniAddress } from './cni-result.js';
-export { IpamStore, writeFileAtomic, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
-export { renderConflist, loopbackList, type NetworkSettings } from './conflist.js';
-export { renderHosts, deriveResolvConf, writeInPlace } from './hosts-file.js';
-export { netnsName, netnsPath, listNetns, deleteNetns, NAME_SEPARATOR } from './netns.js';
-export { localnetChain } from './localnet.js';
+export { CniNetwork, gatewayOf } from './network.js';
+export { renderConflist } from './conflist.js';
 export { formatNetTable } from './format.js';
 export { networkFromConfig } from './from-config.js';
 export { ensureBridge } from './bridge.js';
 export { parseDnsServers, withNameservers } from './dns.js';
+export type { AttachmentRecord } from './ipam-store.js';

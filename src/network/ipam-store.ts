@@ -1,8 +1,8 @@
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, basename } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { InternalError } from '../errors.js';
+import { writeFileAtomic } from '../fs.js';
 import type { PortMapping } from '../runtime/index.js';
 
 /** One container's attachment to the faasd network. `pending` = ADD begun and not finished. */
@@ -37,30 +37,6 @@ export function cniIdsOf(r: AttachmentRecord): { netnsName: string; containerId:
 interface StoreFile {
   version: 1;
   records: AttachmentRecord[];
-}
-
-/** Writes beside the old file, fsyncs, renames over it: a crash leaves the old file or the new one. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }
 
 /** The JSON record of every network attachment; every read-modify-write holds its lock. */

@@ -2,7 +2,11 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
-/** Named network namespaces, made with iproute2 (`ip netns`), bind-mounted under /var/run/netns. */
+/**
+ * Named network namespaces, made with iproute2 (`ip netns`), bind-mounted under /var/run/netns. Not a
+ * setting: iproute2 compiles the folder in (NETNS_RUN_DIR) and reads no override, so `ip netns add`
+ * puts a netns there whatever we were told (the unused `netnsDir` setting was dropped for that reason).
+ */
 export const NETNS_DIR = '/var/run/netns';
 
 /**

@@ -1,5 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hostsFile, ipamStoreFile, resolvConfFile } from '../config/paths.js';
 import { Address4 } from 'ip-address';
 import { execa } from 'execa';
 import type { BindMount } from '../containerd/index.js';
@@ -18,7 +19,8 @@ import {
   netnsName,
   netnsPath,
 } from './netns.js';
-import { deriveResolvConf, renderHosts, writeInPlace } from './hosts-file.js';
+import { deriveResolvConf, renderHosts } from './hosts-file.js';
+import { writeInPlace } from '../fs.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
 import { guardLocalnet, unguardLocalnet } from './localnet.js';
 import { withNameservers } from './dns.js';
@@ -56,13 +58,13 @@ export class CniNetwork implements NetworkAttacher {
   readonly resolvPath: string;
   readonly gateway: string;
 
-  constructor(private readonly o: NetworkOptions) {
-    this.runner = new CniRunner(o.cniBinDirs, o.cniTimeoutMs);
-    this.store = new IpamStore(join(o.stateDir, 'network', 'ipam.json'));
-    this.list = renderConflist(o);
-    this.hostsPath = join(o.stateDir, 'hosts');
-    this.resolvPath = join(o.stateDir, 'resolv.conf');
-    this.gateway = gatewayOf(o.subnet);
+  constructor(private readonly options: NetworkOptions) {
+    this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
+    this.store = new IpamStore(ipamStoreFile(options));
+    this.list = renderConflist(options);
+    this.hostsPath = hostsFile(options);
+    this.resolvPath = resolvConfFile(options);
+    this.gateway = gatewayOf(options.subnet);
   }
 
   sharedMounts(): BindMount[] {
@@ -73,19 +75,22 @@ export class CniNetwork implements NetworkAttacher {
   }
 
   get prefix(): number {
-    return Number(this.o.subnet.split('/')[1] ?? '16');
+    return Number(this.options.subnet.split('/')[1] ?? '16');
   }
 
   /** Writes hosts and resolv.conf before any container that mounts them is created. */
   async prepareFiles(): Promise<void> {
     await mkdir(dirname(this.hostsPath), { recursive: true });
     const host = await deriveResolvConf();
-    await writeInPlace(this.resolvPath, this.o.dns?.length ? withNameservers(host, this.o.dns) : host);
+    await writeInPlace(
+      this.resolvPath,
+      this.options.dns?.length ? withNameservers(host, this.options.dns) : host,
+    );
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
   }
 
   private writeHosts = async (records: AttachmentRecord[]): Promise<void> => {
-    await writeInPlace(this.hostsPath, renderHosts(records, this.o.coreNamespace, this.gateway));
+    await writeInPlace(this.hostsPath, renderHosts(records, this.options.coreNamespace, this.gateway));
   };
 
   /**
@@ -131,7 +136,7 @@ export class CniNetwork implements NetworkAttacher {
       await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
       const result = await this.runner.add(this.list, att, { portMappings });
       // Under the store's lock, so processes attaching at once add it once.
-      await this.store.withLock(() => guardLocalnet(this.o.bridge));
+      await this.store.withLock(() => guardLocalnet(this.options.bridge));
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
         ...pending,
@@ -202,7 +207,7 @@ export class CniNetwork implements NetworkAttacher {
 
   /** Whether a netns name (= CNI container ID) is this network's: its namespace is or starts with an owned one. */
   private owns(name: string): boolean {
-    const owned = this.o.ownedNamespaces ?? [this.o.coreNamespace];
+    const owned = this.options.ownedNamespaces ?? [this.options.coreNamespace];
     const ns = namespaceOfNetns(name);
     if (ns !== undefined) return owned.some((n) => ns === n || ns.startsWith(`${n}-`));
     return owned.some((n) => name.startsWith(`${n}-`)); // a name from before the separator
@@ -212,7 +217,7 @@ export class CniNetwork implements NetworkAttacher {
   private async live(): Promise<LiveSet> {
     const records = await this.store.read();
     const ips = new Set(records.flatMap((r) => (r.ip ? [r.ip] : [])));
-    const allocated = await readdir(join(this.o.ipamDataDir, this.o.name)).catch(() => []);
+    const allocated = await readdir(join(this.options.ipamDataDir, this.options.name)).catch(() => []);
     for (const f of allocated) if (Address4.isValid(f)) ips.add(f);
     return { containerIds: new Set(records.map((r) => cniIdsOf(r).containerId)), ips };
   }
@@ -243,7 +248,7 @@ export class CniNetwork implements NetworkAttacher {
     removed.push(
       ...(await sweepRules(
         this.list.name,
-        this.o.subnet,
+        this.options.subnet,
         (id) => this.owns(id),
         () => this.live(),
       )),
@@ -253,7 +258,7 @@ export class CniNetwork implements NetworkAttacher {
 
   /** Removes the bridge and its localnet guard (tests do; faasd keeps its bridge). */
   async removeBridge(): Promise<void> {
-    await execa('ip', ['link', 'del', this.o.bridge], { reject: false });
-    await unguardLocalnet(this.o.bridge);
+    await execa('ip', ['link', 'del', this.options.bridge], { reject: false });
+    await unguardLocalnet(this.options.bridge);
   }
 }

@@ -18,21 +18,21 @@ const MAX_LINKS = 40;
  * A file that is absent reads as undefined.
  */
 export async function readImageFiles(
-  c: Containerd,
+  ctd: Containerd,
   image: { name: string; chainId: string },
   paths: string[],
   owner: string,
 ): Promise<(string | undefined)[]> {
   if (!image.chainId) return paths.map(() => undefined);
   const key = `faasd-view ${owner} ${randomBytes(4).toString('hex')}`;
-  return c.leases.with('faasd-view', async (lease) => {
-    const mounts = await c.snapshots.view(key, image.chainId, {}, { lease });
+  return ctd.leases.with('faasd-view', async (lease) => {
+    const mounts = await ctd.snapshots.view(key, image.chainId, {}, { lease });
     try {
       return await withMounted(mounts, (root) =>
         Promise.all(paths.map((p) => readInRoot(root, p, image.name))),
       );
     } finally {
-      await c.snapshots.remove(key);
+      await ctd.snapshots.remove(key);
     }
   });
 }

@@ -58,14 +58,14 @@ export class ContainerRuntime {
 
   /** Creates the container and attaches its network; its task is not started. */
   async create(spec: ContainerSpec): Promise<{ ip: string | undefined }> {
-    const c = this.in(spec.namespace);
-    await c.namespaces.ensure(spec.namespace);
-    if (await c.containers.get(spec.id))
+    const ctd = this.in(spec.namespace);
+    await ctd.namespaces.ensure(spec.namespace);
+    if (await ctd.containers.get(spec.id))
       throw new AlreadyExistsError('container', `${spec.namespace}/${spec.id}`);
-    const image = await resolveImage(c, spec.image);
+    const image = await resolveImage(ctd, spec.image);
     const args = processArgs(image.config, spec);
     const env = [...(image.config.config?.Env ?? []), ...(spec.env ?? [])];
-    const user = await this.resolveUser(c, spec, image, env);
+    const user = await this.resolveUser(ctd, spec, image, env);
     if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
     const nofile = await (this.nofile ??= hostNofileLimit());
     let ip: string | undefined;
@@ -81,9 +81,9 @@ export class ContainerRuntime {
         netnsPath = att.netnsPath;
       }
       // A lease from prepare until the container refers to the snapshot: GC may remove it in between.
-      await c.leases.with('faasd-create', async (lease) => {
-        await c.snapshots.prepare(spec.id, image.chainId, {}, { lease });
-        cleanups.push(() => c.snapshots.remove(spec.id));
+      await ctd.leases.with('faasd-create', async (lease) => {
+        await ctd.snapshots.prepare(spec.id, image.chainId, {}, { lease });
+        cleanups.push(() => ctd.snapshots.remove(spec.id));
         const ociSpec = buildSpec({
           namespace: spec.namespace,
           id: spec.id,
@@ -107,12 +107,12 @@ export class ContainerRuntime {
           ...(spec.capabilities ? { capabilities: spec.capabilities } : {}),
           ...(spec.annotations ? { annotations: spec.annotations } : {}),
         });
-        await c.containers.create({
+        await ctd.containers.create({
           id: spec.id,
           image: image.name,
           labels: { ...(spec.labels ?? {}), [IMAGE_LABEL]: image.name },
           spec: ociSpec,
-          snapshotter: c.snapshots.snapshotter,
+          snapshotter: ctd.snapshots.snapshotter,
           snapshotKey: spec.id,
         });
       });
@@ -130,7 +130,7 @@ export class ContainerRuntime {
    * group. Runs before anything is created, so an unknown name changes nothing.
    */
   private async resolveUser(
-    c: Containerd,
+    ctd: Containerd,
     spec: ContainerSpec,
     image: { name: string; chainId: string; config: ImageConfig },
     env: string[],
@@ -138,25 +138,25 @@ export class ContainerRuntime {
     const parsed = parseUserSpec(spec.user ?? image.config.config?.User, image.name);
     const homeSet = env.some((e) => e.startsWith('HOME='));
     if (!needsUserFiles(parsed, homeSet)) return resolveUser(parsed, { passwd: '', group: '' }, image.name);
-    const [passwd, group] = await readImageFiles(c, image, ['/etc/passwd', '/etc/group'], spec.id);
+    const [passwd, group] = await readImageFiles(ctd, image, ['/etc/passwd', '/etc/group'], spec.id);
     return resolveUser(parsed, { passwd, group }, image.name);
   }
 
   /** Starts the container's task with stdout and stderr appended to its log file. */
   async start(namespace: string, id: string): Promise<RunningContainer> {
-    const c = this.in(namespace);
-    const container = await c.containers.get(id);
+    const ctd = this.in(namespace);
+    const container = await ctd.containers.get(id);
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
-    const stale = await c.tasks.get(id);
-    if (stale) await this.stopTask(c, id);
+    const stale = await ctd.tasks.get(id);
+    if (stale) await this.stopTask(ctd, id);
     // After a host reboot the container outlives its netns; a task cannot start without one.
     await this.opts.network?.restore(namespace, id);
     await prepareLog(this.opts.logDir, namespace);
     const log = logPath(this.opts.logDir, namespace, id);
-    const rootfs = await c.snapshots.mounts(container.snapshotKey);
+    const rootfs = await ctd.snapshots.mounts(container.snapshotKey);
     const uri = loggerUri(dirname(log));
-    await c.tasks.create({ containerId: id, rootfs, stdout: uri, stderr: uri });
-    const pid = await c.tasks.start(id);
+    await ctd.tasks.create({ containerId: id, rootfs, stdout: uri, stderr: uri });
+    const pid = await ctd.tasks.start(id);
     return { namespace, id, pid, ip: undefined, logPath: log };
   }
 
@@ -181,13 +181,17 @@ export class ContainerRuntime {
     return this.stopTask(this.in(namespace), id, graceMs);
   }
 
-  private async stopTask(c: Containerd, id: string, graceMs = this.graceMs): Promise<ExitStatus | undefined> {
-    const task = await c.tasks.get(id);
+  private async stopTask(
+    ctd: Containerd,
+    id: string,
+    graceMs = this.graceMs,
+  ): Promise<ExitStatus | undefined> {
+    const task = await ctd.tasks.get(id);
     if (!task) return undefined;
     if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'CREATED') {
       const ctl = new AbortController();
-      const exited = c.tasks.wait(id, ctl.signal).catch(() => undefined);
-      await c.tasks.kill(id, task.status === 'CREATED' ? SIGKILL : SIGTERM);
+      const exited = ctd.tasks.wait(id, ctl.signal).catch(() => undefined);
+      await ctd.tasks.kill(id, task.status === 'CREATED' ? SIGKILL : SIGTERM);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>(
         (resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)),
@@ -195,12 +199,12 @@ export class ContainerRuntime {
       const first = await Promise.race([exited, timedOut]);
       clearTimeout(timer);
       if (first === 'timeout') {
-        await c.tasks.kill(id, SIGKILL, true);
+        await ctd.tasks.kill(id, SIGKILL, true);
         await exited;
       }
       ctl.abort();
     }
-    return c.tasks.delete(id);
+    return ctd.tasks.delete(id);
   }
 
   /** Removes everything of the container: task, container record, snapshot, network, and its log. */
@@ -209,10 +213,10 @@ export class ContainerRuntime {
     id: string,
     opts: { keepLog?: boolean; graceMs?: number } = {},
   ): Promise<void> {
-    const c = this.in(namespace);
-    await this.stopTask(c, id, opts.graceMs ?? this.graceMs);
-    await c.containers.delete(id);
-    await c.snapshots.remove(id);
+    const ctd = this.in(namespace);
+    await this.stopTask(ctd, id, opts.graceMs ?? this.graceMs);
+    await ctd.containers.delete(id);
+    await ctd.snapshots.remove(id);
     await this.opts.network?.detach(namespace, id);
     if (!opts.keepLog) await removeLogs(this.opts.logDir, namespace, id);
   }

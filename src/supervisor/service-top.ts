@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { memoryUsageBytes } from '../runtime/index.js';
-import { formatTable } from '../image/index.js';
+import { formatTable } from '../format/table.js';
 
 /** A container to measure: its containerd namespace and id (its cgroup is /<namespace>/<id>). */
 export interface TopTarget {

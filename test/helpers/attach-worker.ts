@@ -1,6 +1,7 @@
 // A separate process that attaches containers concurrently: argv[2] = JSON NetworkOptions,
 // argv[3] = namespace, argv[4..] = ids. Prints "ready" first so a test can kill it mid-ADD.
-import { CniNetwork, type NetworkOptions } from '../../src/network/index.js';
+import { CniNetwork } from '../../src/network/index.js';
+import { type NetworkOptions } from '../../src/network/network.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as NetworkOptions;
 const namespace = process.argv[3] ?? '';

@@ -1,5 +1,6 @@
 import type { Containerd } from '../../src/containerd/index.js';
-import { packImage, type PackedImage } from '../../src/image/index.js';
+import { packImage } from '../../src/image/index.js';
+import { type PackedImage } from '../../src/image/pack.js';
 
 /** A busybox image packed from Debian's busybox-static: `sh` and friends as links. */
 export function packBusybox(ctd: Containerd, name: string): Promise<PackedImage> {

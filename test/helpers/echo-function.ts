@@ -1,5 +1,6 @@
 import type { Containerd } from '../../src/containerd/index.js';
-import { packImage, type PackedImage } from '../../src/image/index.js';
+import { packImage } from '../../src/image/index.js';
+import { type PackedImage } from '../../src/image/pack.js';
 
 /**
  * A function image without a watchdog: busybox nc serves :8080 and runs /bin/fn per connection, which

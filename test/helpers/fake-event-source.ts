@@ -20,7 +20,13 @@ export class FakeEventSource implements EventStreamSource {
   readonly namespace = 'test';
   readonly streams: PassThrough[] = [];
   readonly conn = {
-    serverStream: (_ns: string, _service: 'events', _method: string, _req: object, opts: CallOptions) => {
+    serverStream: (
+      _ns: string,
+      _service: 'events',
+      _method: 'Subscribe',
+      _req: object,
+      opts: CallOptions,
+    ) => {
       const stream = new PassThrough({ objectMode: true });
       this.streams.push(stream);
       opts.signal?.addEventListener(

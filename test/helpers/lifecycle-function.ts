@@ -1,5 +1,6 @@
 import type { Containerd } from '../../src/containerd/index.js';
-import { packImage, type PackedImage } from '../../src/image/index.js';
+import { packImage } from '../../src/image/index.js';
+import { type PackedImage } from '../../src/image/pack.js';
 import { APP_USER, appUserFiles } from './named-user-image.js';
 
 /**

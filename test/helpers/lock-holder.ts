@@ -1,5 +1,5 @@
 // Takes the IPAM store's lock (argv[2] = store path), says "locked", and holds it until killed.
-import { IpamStore } from '../../src/network/index.js';
+import { IpamStore } from '../../src/network/ipam-store.js';
 
 const store = new IpamStore(process.argv[2] ?? '');
 await store.withLock(async () => {

@@ -1,5 +1,6 @@
 import type { Containerd } from '../../src/containerd/index.js';
-import { packImage, type PackedImage } from '../../src/image/index.js';
+import { packImage } from '../../src/image/index.js';
+import { type PackedImage } from '../../src/image/pack.js';
 
 /**
  * The user of an OpenFaaS template image (`addgroup -S app && adduser -S -G app app`, then `USER app`):

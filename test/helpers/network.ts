@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { CniNetwork, type NetworkOptions } from '../../src/network/index.js';
+import { CniNetwork } from '../../src/network/index.js';
+import { type NetworkOptions } from '../../src/network/network.js';
 
 export interface TestNetwork {
   options: NetworkOptions;

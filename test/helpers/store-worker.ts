@@ -1,5 +1,5 @@
 // Appends N records to an IPAM store, one read-modify-write each: argv[2] = store path, argv[3] = tag, argv[4] = N.
-import { IpamStore } from '../../src/network/index.js';
+import { IpamStore } from '../../src/network/ipam-store.js';
 
 const store = new IpamStore(process.argv[2] ?? '');
 const tag = process.argv[3] ?? 'w';

@@ -1,4 +1,5 @@
-import type { Containerd, ProcessInfo } from '../../src/containerd/index.js';
+import type { Containerd } from '../../src/containerd/index.js';
+import type { ProcessInfo } from '../../src/containerd/types.js';
 import { pollUntil } from './wait.js';
 
 /** SIGKILLs a running task's process and waits (bounded) until a new process of it runs. */

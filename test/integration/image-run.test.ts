@@ -10,10 +10,7 @@ import { digestOf, pushManifest, pushOneLayerImage } from '../helpers/registry-p
 import { pollUntil } from '../helpers/wait.js';
 import { DigestMismatchError } from '../../src/containerd/index.js';
 import {
-  ImageNotFoundError,
-  InvalidReferenceError,
   RegistryClient,
-  RegistryUnreachableError,
   exportImages,
   importImages,
   listImages,
@@ -21,6 +18,8 @@ import {
   removeImage,
   resolveImage,
 } from '../../src/image/index.js';
+import { ImageNotFoundError, RegistryUnreachableError } from '../../src/image/registry-errors.js';
+import { InvalidReferenceError } from '../../src/image/reference.js';
 import { ContainerRuntime, parseLogLine } from '../../src/runtime/index.js';
 import { buildTar } from '../../src/image/tar-layer.js';
 

@@ -8,7 +8,7 @@ import { needsRoot } from '../helpers/root.js';
 import { pollUntil } from '../helpers/wait.js';
 import { APP_USER, packNamedUserImage } from '../helpers/named-user-image.js';
 import { ContainerRuntime, parseLogLine } from '../../src/runtime/index.js';
-import { listNetns, netnsName } from '../../src/network/index.js';
+import { listNetns, netnsName } from '../../src/network/netns.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { hostNofileLimit } from '../../src/runtime/rlimit.js';
 import { readImageFiles } from '../../src/runtime/image-files.js';

@@ -7,7 +7,8 @@ import { execa } from 'execa';
 import { needsRoot } from '../helpers/root.js';
 import { testNetwork, type TestNetwork } from '../helpers/network.js';
 import { pollUntil } from '../helpers/wait.js';
-import { netnsName, netnsPath, type AttachmentRecord } from '../../src/network/index.js';
+import { netnsName, netnsPath } from '../../src/network/netns.js';
+import { type AttachmentRecord } from '../../src/network/ipam-store.js';
 import type { PortMapping } from '../../src/runtime/index.js';
 import { freePort } from '../helpers/registry.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { needsRoot } from '../helpers/root.js';
 import { testNetwork, type TestNetwork } from '../helpers/network.js';
-import { listNetns, netnsName } from '../../src/network/index.js';
+import { listNetns, netnsName } from '../../src/network/netns.js';
 
 const WORKER = join(import.meta.dirname, '../helpers/attach-worker.ts');
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');

@@ -7,7 +7,8 @@ import { testProvider, type TestProvider } from '../helpers/provider.js';
 import { freePort } from '../helpers/registry.js';
 import { pollUntil } from '../helpers/wait.js';
 import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
-import { listNetns, networkFromConfig } from '../../src/network/index.js';
+import { networkFromConfig } from '../../src/network/index.js';
+import { listNetns } from '../../src/network/netns.js';
 
 const IMAGE = 'faasd.test/echo:1';
 

@@ -8,7 +8,7 @@ import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
 import { startRegistry } from '../helpers/registry.js';
 import { execa } from 'execa';
-import { listNetns, netnsName } from '../../src/network/index.js';
+import { listNetns, netnsName } from '../../src/network/netns.js';
 import { FUNCTION_LABEL } from '../../src/provider/index.js';
 
 const IMAGE = 'faasd.test/echo:1';

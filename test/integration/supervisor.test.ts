@@ -12,7 +12,9 @@ import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.
 import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
 import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
-import { IpamStore, listNetns, networkFromConfig } from '../../src/network/index.js';
+import { networkFromConfig } from '../../src/network/index.js';
+import { IpamStore } from '../../src/network/ipam-store.js';
+import { listNetns } from '../../src/network/netns.js';
 import { resolveConfig } from '../../src/config/index.js';
 import { ContainerRuntime } from '../../src/runtime/index.js';
 

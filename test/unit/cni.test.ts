@@ -3,16 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CniPluginError,
-  CniPluginNotFoundError,
-  CniRunner,
-  CniTimeoutError,
-  containerAddress,
-  pluginConfig,
-  pluginEnv,
-  type NetworkList,
-} from '../../src/network/index.js';
+import { CniPluginError, CniPluginNotFoundError, CniTimeoutError } from '../../src/network/cni-errors.js';
+import { CniRunner, pluginConfig, pluginEnv, type NetworkList } from '../../src/network/cni.js';
+import { containerAddress } from '../../src/network/cni-result.js';
 
 const FAKES = join(import.meta.dirname, '../fixtures/cni');
 const att = { containerId: 'openfaas-gateway', netns: '/var/run/netns/openfaas-gateway', ifname: 'eth0' };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCompose, parseCompose } from '../../src/supervisor/index.js';
 import { archSuffix, composePath } from '../../src/supervisor/up.js';
-import { processArgs } from '../../src/runtime/index.js';
+import { processArgs } from '../../src/runtime/runtime.js';
 import type { ImageConfig } from '../../src/image/index.js';
 
 // The shape of faasd's own docker-compose.yaml: `command` is the whole command line of an image whose

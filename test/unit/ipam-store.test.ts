@@ -5,14 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import {
-  IpamStore,
-  renderHosts,
-  deriveResolvConf,
-  writeInPlace,
-  gatewayOf,
-  type AttachmentRecord,
-} from '../../src/network/index.js';
+import { gatewayOf } from '../../src/network/index.js';
+import { IpamStore, type AttachmentRecord } from '../../src/network/ipam-store.js';
+import { renderHosts, deriveResolvConf } from '../../src/network/hosts-file.js';
+import { writeInPlace } from '../../src/fs.js';
 
 const WORKER = join(import.meta.dirname, '../helpers/store-worker.ts');
 

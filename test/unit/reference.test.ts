@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidReferenceError, normalizeReference, parseReference } from '../../src/image/index.js';
+import { normalizeReference, parseReference } from '../../src/image/index.js';
+import { InvalidReferenceError } from '../../src/image/reference.js';
 
 describe('image references', () => {
   const good = [

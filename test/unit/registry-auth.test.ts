@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryAuthError, RegistryClient, parseReference } from '../../src/image/index.js';
+import { RegistryClient, parseReference } from '../../src/image/index.js';
+import { RegistryAuthError } from '../../src/image/registry-errors.js';
 
 /** A fake registry on loopback that wants a bearer token, which its token endpoint gives for basic credentials. */
 function fakeRegistry(): Promise<{ server: Server; host: string; tokenRequests: string[] }> {

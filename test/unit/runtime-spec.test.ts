@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSpec } from '../../src/containerd/index.js';
-import { processArgs } from '../../src/runtime/index.js';
+import { processArgs } from '../../src/runtime/runtime.js';
 import { nofileLimit } from '../../src/runtime/rlimit.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { ImageConfig } from '../../src/image/index.js';

@@ -1,0 +1,10 @@
+// Original file: src/containerd/proto/leases.proto
+
+
+export interface ListRequest {
+  'filters'?: (string)[];
+}
+
+export interface ListRequest__Output {
+  'filters': (string)[];
+}

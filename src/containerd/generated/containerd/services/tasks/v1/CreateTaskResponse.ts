@@ -1,0 +1,12 @@
+// Original file: src/containerd/proto/tasks.proto
+
+
+export interface CreateTaskResponse {
+  'containerId'?: (string);
+  'pid'?: (number);
+}
+
+export interface CreateTaskResponse__Output {
+  'containerId': (string);
+  'pid': (number);
+}

@@ -1,0 +1,12 @@
+// Original file: src/containerd/proto/tasks.proto
+
+
+export interface DeleteProcessRequest {
+  'containerId'?: (string);
+  'execId'?: (string);
+}
+
+export interface DeleteProcessRequest__Output {
+  'containerId': (string);
+  'execId': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: src/containerd/proto/tasks.proto
+
+
+export interface GetRequest {
+  'containerId'?: (string);
+  'execId'?: (string);
+}
+
+export interface GetRequest__Output {
+  'containerId': (string);
+  'execId': (string);
+}
