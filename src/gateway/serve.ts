@@ -1,19 +1,16 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  createLimitedServer,
-  POOL_DEFAULTS,
-  SERVER_LIMIT_DEFAULTS,
-  type ServerLimits,
-} from '../http/index.js';
-import { createLogger } from '../log.js';
+import { join } from 'node:path';
+import { POOL_DEFAULTS, SERVER_LIMIT_DEFAULTS, type ServerLimits } from '../http/index.js';
+import { serverLimitsOf, urlSetting, type FaasdConfig } from '../config/index.js';
+import { createLogger, type Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
-import { loadCredentials } from '../provider/index.js';
-import { AsyncQueue } from '../queue-worker/index.js';
-import { createGatewayHandler } from './gateway.js';
-import { ProviderClient } from './provider-client.js';
+import { listenAll, loadCredentials, type Credentials } from '../provider/index.js';
+import { AsyncQueue, QueueUnavailableError, type QueuedRequest } from '../queue/index.js';
+import type { FunctionBackend } from './backend.js';
+import { createGatewayHandler, type GatewayDeps } from './gateway.js';
+import { HttpBackend } from './http-backend.js';
 import { Scaler } from './scaler.js';
 
+/** A separate `faasd gateway` (split deployment, or ours in a container). */
 export interface GatewayOptions {
   port: number;
   host: string;
@@ -32,30 +29,31 @@ export interface GatewayOptions {
   functionMaxConnections?: number;
 }
 
-export const GATEWAY_DEFAULTS: GatewayOptions = {
-  port: 8080,
-  host: '0.0.0.0',
-  providerUrl: 'http://faasd-provider:8081',
-  natsUrl: 'nats://nats:4222',
-  prometheusUrl: 'http://prometheus:9090',
-  secretsDir: '/run/secrets',
-  defaultNamespace: 'openfaas-fn',
-  upstreamTimeoutMs: 60_000,
-  scaleFromZeroTimeoutMs: 30_000,
-  limits: SERVER_LIMIT_DEFAULTS,
-  functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
-};
+/** A separate gateway's settings from the one configuration (a gateway container: its environment). */
+export function gatewayOptionsOf(cfg: FaasdConfig): GatewayOptions {
+  return {
+    port: cfg.gatewayPort,
+    host: cfg.gatewayBind,
+    providerUrl: cfg.providerUrl,
+    natsUrl: urlSetting(cfg.natsUrl, 'nats://nats:4222'),
+    prometheusUrl: urlSetting(cfg.prometheusUrl, 'http://prometheus:9090'),
+    secretsDir: cfg.authSecretsDir || '/run/secrets',
+    defaultNamespace: cfg.functionNamespace,
+    upstreamTimeoutMs: cfg.upstreamTimeoutMs,
+    scaleFromZeroTimeoutMs: cfg.scaleFromZeroTimeoutMs,
+    limits: serverLimitsOf(cfg),
+    functionMaxConnections: cfg.functionMaxConnections,
+  };
+}
 
 export interface RunningGateway {
+  /** The first address's port. */
   port: number;
   stop(): Promise<void>;
 }
 
 /** Connects to NATS with retries (it may start after us): bounded in time, then async is off until restart. */
-async function connectQueue(
-  url: string,
-  log: ReturnType<typeof createLogger>,
-): Promise<AsyncQueue | undefined> {
+async function connectQueue(url: string, log: Logger): Promise<AsyncQueue | undefined> {
   const deadline = Date.now() + 30_000;
   for (let wait = 100; Date.now() < deadline; wait = Math.min(wait * 2, 2000)) {
     try {
@@ -69,44 +67,95 @@ async function connectQueue(
   return undefined;
 }
 
+/** The queue while it connects: the gateway answers at once, and an async call waits for NATS (bounded). */
+class ConnectingQueue {
+  constructor(private readonly connecting: Promise<AsyncQueue | undefined>) {}
+  async enqueue(r: QueuedRequest): Promise<void> {
+    const q = await this.connecting;
+    if (!q) throw new QueueUnavailableError('not connected');
+    await q.enqueue(r);
+  }
+}
+
+export interface ServeGatewayOptions {
+  backend: FunctionBackend;
+  credentials: Credentials;
+  natsUrl: string | undefined;
+  prometheusUrl: GatewayDeps['prometheusUrl'];
+  defaultNamespace: string;
+  scaleFromZeroTimeoutMs: number;
+  /** Where to listen: one server per address. */
+  listen: { host: string; port: number }[];
+  limits: ServerLimits;
+  log: Logger;
+}
+
+/** The gateway on any backend: listens first, then connects to NATS in the background. */
+export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGateway> {
+  const scaler = new Scaler(o.backend, { cacheMs: 2000, timeoutMs: o.scaleFromZeroTimeoutMs, pollMs: 50 });
+  const connecting = o.natsUrl ? connectQueue(o.natsUrl, o.log) : Promise.resolve(undefined);
+  const handler = createGatewayHandler({
+    backend: o.backend,
+    credentials: o.credentials,
+    scaler,
+    queue: o.natsUrl ? new ConnectingQueue(connecting) : undefined,
+    log: o.log,
+    defaultNamespace: o.defaultNamespace,
+    prometheusUrl: o.prometheusUrl,
+    asyncBodyLimit: 8 * 1024 * 1024,
+  });
+  const servers: { close(): void }[] = [];
+  const ports: number[] = [];
+  try {
+    // Addresses differ in port too (the bind address's port, and the bridge's 8080), so one call each.
+    for (const a of o.listen) {
+      const http = await listenAll([a.host], a.port, (req, res) => handler.handle(req, res), o.limits, o.log);
+      servers.push(http);
+      ports.push(...http.ports);
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    handler.close();
+    await (await connecting)?.close();
+    throw err;
+  }
+  return {
+    port: ports[0] ?? 0,
+    async stop() {
+      for (const s of servers) s.close();
+      handler.close();
+      await (await connecting)?.close();
+      o.log.info('stopped');
+    },
+  };
+}
+
+/** `faasd gateway`: the gateway in front of a provider over HTTP. */
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const log = createLogger('faasd gateway');
   const credentials = await loadCredentials(o.secretsDir);
-  const provider = new URL(o.providerUrl);
   const authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
-  const client = new ProviderClient(o.providerUrl.replace(/\/$/, ''), authorization);
-  const scaler = new Scaler(client, { cacheMs: 2000, timeoutMs: o.scaleFromZeroTimeoutMs, pollMs: 50 });
-  const queue = o.natsUrl ? await connectQueue(o.natsUrl, log) : undefined;
-  const handler = createGatewayHandler({
-    providerHost: provider.hostname,
-    providerPort: Number(provider.port || 80),
-    credentials,
-    scaler,
-    queue,
-    log,
-    defaultNamespace: o.defaultNamespace,
-    prometheusUrl: o.prometheusUrl,
+  const backend = new HttpBackend({
+    url: o.providerUrl,
+    authorization,
     upstreamTimeoutMs: o.upstreamTimeoutMs,
-    asyncBodyLimit: 8 * 1024 * 1024,
     functionMaxConnections: o.functionMaxConnections ?? POOL_DEFAULTS.socketsPerKey,
   });
-  const server: Server = createLimitedServer(
-    (req, res) => handler.handle(req, res),
-    o.limits ?? SERVER_LIMIT_DEFAULTS,
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
+  log.info('starting', { provider: o.providerUrl, nats: o.natsUrl ?? 'off' });
+  return serveGateway({
+    backend,
+    credentials,
+    natsUrl: o.natsUrl,
+    prometheusUrl: o.prometheusUrl,
+    defaultNamespace: o.defaultNamespace,
+    scaleFromZeroTimeoutMs: o.scaleFromZeroTimeoutMs,
+    listen: [{ host: o.host, port: o.port }],
+    limits: o.limits ?? SERVER_LIMIT_DEFAULTS,
+    log,
   });
-  const port = (server.address() as AddressInfo).port;
-  log.info('listening', { address: `${o.host}:${port}`, provider: o.providerUrl, nats: o.natsUrl ?? 'off' });
-  return {
-    port,
-    async stop() {
-      handler.close();
-      server.closeAllConnections();
-      server.close();
-      await queue?.close();
-    },
-  };
+}
+
+/** The daemon's basic-auth directory: FAASD_SECRETS_DIR, else `<stateDir>/secrets`. */
+export function authSecretsDir(cfg: FaasdConfig): string {
+  return cfg.authSecretsDir || join(cfg.stateDir, 'secrets');
 }

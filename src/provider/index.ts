@@ -20,3 +20,7 @@ export { sendError, guarded, AUTH_REALM, BodyTooLargeError } from './http-errors
 export { readBody } from './router.js';
 export { waitForPort } from './wait-port.js';
 export type * from './types.js';
+export { createProvider, listenAll, type Provider } from './serve.js';
+export { FunctionInvoker, type InvokeTarget } from './invoke.js';
+export type { Functions, Namespaces, Secrets } from './routes.js';
+export type { ProviderHandler } from './server.js';

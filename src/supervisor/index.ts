@@ -1,4 +1,4 @@
-export { up, loadCompose, type UpOptions } from './up.js';
+export { startCore, loadCompose, type CoreOptions, type RunningCore } from './up.js';
 export { parseCompose, parsePort, type ServiceSpec } from './compose.js';
 export { startOrder } from './order.js';
 export { ComposeError } from './compose-errors.js';
