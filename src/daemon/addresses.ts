@@ -12,7 +12,13 @@ export function gatewayAddresses(
   return all;
 }
 
-/** The provider API: loopback (the CLI, faas-cli) and the bridge (an upstream gateway container). */
-export function providerAddresses(bridgeGateway: string): string[] {
-  return ['127.0.0.1', bridgeGateway];
+/**
+ * The provider API: loopback on the configured port (faas-cli, scripts), and `faasd-provider:8081` on
+ * the bridge, where an upstream gateway container and Prometheus reach it by name.
+ */
+export function providerAddresses(port: number, bridgeGateway: string): { host: string; port: number }[] {
+  return [
+    { host: '127.0.0.1', port },
+    { host: bridgeGateway, port: 8081 },
+  ];
 }

@@ -96,14 +96,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     }
     const provider = await createProvider(host, createLogger('faasd provider'));
     running.push(provider);
-    const api = await listenAll(
-      providerAddresses(host.network.gateway),
-      o.config.providerPort,
-      (req, res) => provider.handler.handle(req, res),
-      serverLimitsOf(o.config),
-      log,
-    );
-    running.push({ stop: async () => api.close() });
+    for (const a of providerAddresses(o.config.providerPort, host.network.gateway)) {
+      const api = await listenAll(
+        [a.host],
+        a.port,
+        (req, res) => provider.handler.handle(req, res),
+        serverLimitsOf(o.config),
+        log,
+      );
+      running.push({ stop: async () => api.close() });
+    }
     const gateway = names.has('gateway') ? 'container' : 'in-process';
     if (gateway === 'in-process')
       running.push(await startGatewayIn(host, provider, createLogger('faasd gateway')));

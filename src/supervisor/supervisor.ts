@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { ServiceSpec } from './compose.js';
 import { startOrder } from './order.js';
 import { ensureImage } from './local-images.js';
+import { SPEC_LABEL, adoptable, specHash } from './adopt.js';
 
 export const SERVICE_LABEL = 'io.faasd.service';
 
@@ -42,6 +43,8 @@ export class Supervisor {
   private readonly order: ServiceSpec[];
   private readonly states = new Map<string, ServiceState>();
   private readonly ctl = new AbortController();
+  /** Services whose running containers a previous run left and this one keeps (adopt.ts). */
+  private readonly adopted = new Set<string>();
   private stopping = false;
   private monitorDone: Promise<void> = Promise.resolve();
 
@@ -62,11 +65,20 @@ export class Supervisor {
   private async reconcile(): Promise<void> {
     const leftovers = await this.c.containers.list(`labels."${SERVICE_LABEL}"`);
     for (const c of leftovers) {
+      const spec = this.states.get(c.id)?.spec;
+      const task = spec ? await this.c.tasks.get(c.id) : undefined;
+      const ip = task ? await this.d.network.address(this.d.namespace, c.id) : undefined;
+      if (adoptable(c, spec, task?.status, ip)) {
+        this.adopted.add(c.id);
+        this.d.log.info('adopted running container', { service: c.id, pid: task?.pid, ip });
+        continue;
+      }
       this.d.log.info('removing leftover container', { namespace: this.d.namespace, container: c.id });
       await this.d.runtime.remove(this.d.namespace, c.id, { keepLog: true, graceMs: 1000 });
     }
     for (const s of this.order)
-      await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
+      if (!this.adopted.has(s.name))
+        await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
     const removed = await this.d.network.reconcile(async (ns, id) =>
       Boolean(await this.d.ctd.inNamespace(ns).containers.get(id)),
     );
@@ -79,8 +91,9 @@ export class Supervisor {
     await this.d.network.prepareFiles();
     for (const s of this.order) await ensureImage(this.c, this.d.registry, s.image, this.d.log);
     // Every network first, so the hosts file names every service before any task reads it.
-    for (const s of this.order) await this.create(s);
-    for (const s of this.order) await this.start(s.name);
+    const fresh = this.order.filter((s) => !this.adopted.has(s.name));
+    for (const s of fresh) await this.create(s);
+    for (const s of fresh) await this.start(s.name);
     this.monitorDone = Promise.all([this.monitor(), this.sweep()]).then(() => undefined);
   }
 
@@ -95,7 +108,7 @@ export class Supervisor {
       ...(s.user ? { user: s.user } : {}),
       hostname: s.name,
       mounts: s.mounts,
-      labels: { [SERVICE_LABEL]: s.name },
+      labels: { [SERVICE_LABEL]: s.name, [SPEC_LABEL]: specHash(s) },
       capAdd: s.capAdd,
       network: true,
       portMappings: s.ports,
