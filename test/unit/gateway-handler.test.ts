@@ -48,7 +48,7 @@ describe('gateway handler on a FunctionBackend', () => {
       asyncBodyLimit: 1024,
     });
     close = () => handler.close();
-    ({ server, url } = await serve(handler.handle));
+    ({ server, url } = await serve((req, res) => handler.handle(req, res)));
   });
   after(async () => {
     close();
@@ -176,7 +176,7 @@ describe('LocalBackend: the provider in-process', () => {
   });
 
   it('the provider served on its own still checks credentials', async () => {
-    const { server, url } = await serve(provider.handle);
+    const { server, url } = await serve((req, res) => provider.handle(req, res));
     try {
       assert.equal((await fetch(`${url}/system/namespaces`)).status, 401);
       assert.equal(
