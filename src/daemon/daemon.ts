@@ -2,7 +2,7 @@ import type { FaasdConfig } from '../config/index.js';
 import { openHost, type Host } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { serverLimitsOf, urlSetting } from '../config/index.js';
-import { startCore, type RunningCore } from '../supervisor/index.js';
+import { loadCore, type RunningCore } from '../supervisor/index.js';
 import { createProvider, listenAll, loadCredentials, type Provider } from '../provider/index.js';
 import { LocalBackend, authSecretsDir, serveGateway } from '../gateway/index.js';
 import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
@@ -25,7 +25,7 @@ export interface RunningDaemon {
 
 type Stoppable = { stop(): Promise<void> };
 
-/** A core container's address on the bridge (NATS, Prometheus), looked up when needed: a restart may move it. */
+/** A core container's address on the bridge (NATS, Prometheus), looked up when needed: a re-create moves it. */
 function coreUrl(host: Host, service: string, port: number, scheme: string) {
   return async (): Promise<string | undefined> => {
     const ip = await host.network.address(host.config.namespace, service);
@@ -33,34 +33,42 @@ function coreUrl(host: Host, service: string, port: number, scheme: string) {
   };
 }
 
-async function startGatewayIn(host: Host, provider: Provider, log: Logger): Promise<Stoppable> {
+function startGatewayIn(
+  host: Host,
+  provider: Provider,
+  natsUrl: Promise<string | undefined>,
+  log: Logger,
+): Promise<Stoppable> {
   const cfg = host.config;
-  const natsUrl = urlSetting(cfg.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')());
-  const prometheus = cfg.prometheusUrl
-    ? urlSetting(cfg.prometheusUrl, undefined)
-    : coreUrl(host, 'prometheus', 9090, 'http');
-  return serveGateway({
-    backend: new LocalBackend({
-      functions: provider.functions,
-      namespaces: provider.namespaces,
-      provider: provider.handler,
+  return loadCredentials(authSecretsDir(cfg)).then((credentials) =>
+    serveGateway({
+      backend: new LocalBackend({
+        functions: provider.functions,
+        namespaces: provider.namespaces,
+        provider: provider.handler,
+      }),
+      credentials,
+      natsUrl,
+      prometheusUrl: cfg.prometheusUrl
+        ? urlSetting(cfg.prometheusUrl, undefined)
+        : coreUrl(host, 'prometheus', 9090, 'http'),
+      defaultNamespace: cfg.functionNamespace,
+      scaleFromZeroTimeoutMs: cfg.scaleFromZeroTimeoutMs,
+      listen: gatewayAddresses(cfg.gatewayBind, cfg.gatewayPort, host.network.gateway),
+      limits: serverLimitsOf(cfg),
+      log,
     }),
-    credentials: await loadCredentials(authSecretsDir(cfg)),
-    natsUrl,
-    prometheusUrl: prometheus,
-    defaultNamespace: cfg.functionNamespace,
-    scaleFromZeroTimeoutMs: cfg.scaleFromZeroTimeoutMs,
-    listen: gatewayAddresses(cfg.gatewayBind, cfg.gatewayPort, host.network.gateway),
-    limits: serverLimitsOf(cfg),
-    log,
-  });
+  );
 }
 
-async function startWorkerIn(host: Host, log: Logger): Promise<Stoppable | undefined> {
-  const nats = await coreUrl(host, 'nats', 4222, 'nats')();
+async function startWorkerIn(
+  host: Host,
+  natsUrl: string | undefined,
+  log: Logger,
+): Promise<Stoppable | undefined> {
   // Through our own gateway on the bridge (scale from zero, metrics), where it always listens on 8080.
   const o = workerOptionsOf(host.config, log, {
-    natsUrl: nats ?? '',
+    natsUrl: natsUrl ?? '',
     invokeUrl: `http://${host.network.gateway}:8080`,
   });
   if (!o) {
@@ -74,28 +82,31 @@ async function startWorkerIn(host: Host, log: Logger): Promise<Stoppable | undef
  * `faasd up`: the one daemon. The compose core (NATS, Prometheus, what a user adds) as containers,
  * and in this process the provider, the gateway and the queue-worker — unless the compose file runs
  * a `gateway` or `queue-worker` of its own (the upstream OpenFaaS ones, or ours in containers).
+ *
+ * The provider and the gateway answer before the core containers start: /healthz, /system and
+ * invocations of running functions need none of them. Async waits for NATS (bounded).
  */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = createLogger('faasd up');
   const host = await openHost(o.config, { log, ...(o.signal ? { signal: o.signal } : {}) });
-  const running: Stoppable[] = [];
+  // Stopped in this order: worker, gateway, provider API, provider, core (NATS last: the others use it).
+  const front: Stoppable[] = [];
+  let core: RunningCore | undefined;
   const stopAll = async () => {
-    for (const r of running.reverse()) await r.stop().catch(() => undefined);
+    for (const r of front.reverse()) await r.stop().catch(() => undefined);
+    await core?.stop().catch(() => undefined);
     host.close();
   };
   try {
-    const core: RunningCore = await startCore(host, {
-      log,
-      ...(o.composeFile ? { composeFile: o.composeFile } : {}),
-    });
-    running.push(core);
-    const names = new Set(core.services.map((s) => s.name));
+    const loaded = await loadCore(host, { log, ...(o.composeFile ? { composeFile: o.composeFile } : {}) });
+    const names = new Set(loaded.services.map((s) => s.name));
     if (o.provider === false) {
+      core = await loaded.start();
       log.info('stack is up', { core: [...names].join(','), provider: 'separate' });
       return { services: [...names], stop: stopAll };
     }
     const provider = await createProvider(host, createLogger('faasd provider'));
-    running.push(provider);
+    front.push(provider);
     for (const a of providerAddresses(o.config.providerPort, host.network.gateway)) {
       const api = await listenAll(
         [a.host],
@@ -104,15 +115,25 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         serverLimitsOf(o.config),
         log,
       );
-      running.push({ stop: async () => api.close() });
+      front.push({ stop: async () => api.close() });
     }
+    let coreStarted!: (ok: boolean) => void;
+    const coreUp = new Promise<boolean>((resolve) => (coreStarted = resolve));
+    const natsUrl = coreUp.then(async (ok) =>
+      ok ? urlSetting(o.config.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')()) : undefined,
+    );
     const gateway = names.has('gateway') ? 'container' : 'in-process';
     if (gateway === 'in-process')
-      running.push(await startGatewayIn(host, provider, createLogger('faasd gateway')));
+      front.push(await startGatewayIn(host, provider, natsUrl, createLogger('faasd gateway')));
+    try {
+      core = await loaded.start();
+    } finally {
+      coreStarted(core !== undefined);
+    }
     const worker = names.has('queue-worker') ? 'container' : 'in-process';
     if (worker === 'in-process') {
-      const w = await startWorkerIn(host, createLogger('faasd queue-worker'));
-      if (w) running.push(w);
+      const w = await startWorkerIn(host, await natsUrl, createLogger('faasd queue-worker'));
+      if (w) front.push(w);
     }
     log.info('stack is up', { core: [...names].join(','), gateway, queue_worker: worker });
     return {

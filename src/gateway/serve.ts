@@ -80,7 +80,8 @@ class ConnectingQueue {
 export interface ServeGatewayOptions {
   backend: FunctionBackend;
   credentials: Credentials;
-  natsUrl: string | undefined;
+  /** A promise when NATS is not up yet (the daemon starts its containers after the gateway listens). */
+  natsUrl: string | undefined | Promise<string | undefined>;
   prometheusUrl: GatewayDeps['prometheusUrl'];
   defaultNamespace: string;
   scaleFromZeroTimeoutMs: number;
@@ -93,12 +94,13 @@ export interface ServeGatewayOptions {
 /** The gateway on any backend: listens first, then connects to NATS in the background. */
 export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGateway> {
   const scaler = new Scaler(o.backend, { cacheMs: 2000, timeoutMs: o.scaleFromZeroTimeoutMs, pollMs: 50 });
-  const connecting = o.natsUrl ? connectQueue(o.natsUrl, o.log) : Promise.resolve(undefined);
+  const connecting = Promise.resolve(o.natsUrl).then((url) => (url ? connectQueue(url, o.log) : undefined));
   const handler = createGatewayHandler({
     backend: o.backend,
     credentials: o.credentials,
     scaler,
-    queue: o.natsUrl ? new ConnectingQueue(connecting) : undefined,
+    // A URL known to be missing: no queue, and /async-function answers 404 as without NATS.
+    queue: o.natsUrl === undefined ? undefined : new ConnectingQueue(connecting),
     log: o.log,
     defaultNamespace: o.defaultNamespace,
     prometheusUrl: o.prometheusUrl,

@@ -1,4 +1,11 @@
-export { startCore, loadCompose, type CoreOptions, type RunningCore } from './up.js';
+export {
+  loadCore,
+  startCore,
+  loadCompose,
+  type CoreOptions,
+  type LoadedCore,
+  type RunningCore,
+} from './up.js';
 export { parseCompose, parsePort, type ServiceSpec } from './compose.js';
 export { startOrder } from './order.js';
 export { ComposeError } from './compose-errors.js';

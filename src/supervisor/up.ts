@@ -72,27 +72,49 @@ async function migrate(stateDir: string, composeFile: string, log: Logger): Prom
 }
 
 /** Reads the compose file (migrating an older default) and starts its services on the host. */
-export async function startCore(host: Host, o: CoreOptions): Promise<RunningCore> {
+export interface LoadedCore {
+  services: ServiceSpec[];
+  composeFile: string;
+  /** Starts the services (adopting what a crashed run left); on failure removes what it started. */
+  start(): Promise<RunningCore>;
+}
+
+/**
+ * Reads the compose file (migrating an older default) and prepares its mount sources; starts nothing,
+ * so the daemon knows which services the file runs before it decides what runs in-process.
+ */
+export async function loadCore(host: Host, o: CoreOptions): Promise<LoadedCore> {
   const { config, log } = { config: host.config, log: o.log };
   const composeFile = composePath(config.stateDir, o.composeFile);
   await migrate(config.stateDir, composeFile, log);
   const services = await loadCompose(composeFile);
   await prepareMountSources(services, join(config.stateDir, 'secrets'), log);
-  const sup = new Supervisor(services, {
-    ctd: host.containerd,
-    runtime: host.coreRuntime,
-    network: host.network,
-    registry: host.registry,
-    log,
-    namespace: config.namespace,
-    stopGraceMs: config.stopGraceMs,
-  });
-  try {
-    await sup.up();
-  } catch (err) {
-    await sup.down();
-    throw err;
-  }
-  log.info('core is up', { services: services.map((s) => s.name).join(','), compose: composeFile });
-  return { services, composeFile, stop: () => sup.down() };
+  return {
+    services,
+    composeFile,
+    async start() {
+      const sup = new Supervisor(services, {
+        ctd: host.containerd,
+        runtime: host.coreRuntime,
+        network: host.network,
+        registry: host.registry,
+        log,
+        namespace: config.namespace,
+        stopGraceMs: config.stopGraceMs,
+      });
+      try {
+        await sup.up();
+      } catch (err) {
+        await sup.down();
+        throw err;
+      }
+      log.info('core is up', { services: services.map((s) => s.name).join(','), compose: composeFile });
+      return { services, composeFile, stop: () => sup.down() };
+    },
+  };
+}
+
+/** Reads the compose file and starts its services on the host. */
+export async function startCore(host: Host, o: CoreOptions): Promise<RunningCore> {
+  return (await loadCore(host, o)).start();
 }
