@@ -108,6 +108,8 @@ export async function testStack(
     up: undefined,
     providerProc: undefined,
     async startProvider() {
+      // The daemon variant runs the provider inside faasd up: callers written for two processes still work.
+      if (variant === 'daemon') return;
       // The gateway container reaches faasd-provider:8081 on the bridge (FAASD_PROVIDER_PORT is loopback's).
       s.providerProc = await started(['provider', '--listen', bridgeIp, '--port', '8081'], 'listening');
     },
