@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaasdError, InvalidArgumentError, NotFoundError } from '../errors.js';
-import { parseRequestUrl } from '../http/index.js';
-import type { Logger } from '../log.js';
 import {
   Metrics,
   checkBasicAuth,
-  parseFunctionPath,
-  readBody,
   guarded,
-  validateName,
-  type FunctionStatus,
-} from '../provider/index.js';
-import type { Credentials } from '../provider/index.js';
+  parseFunctionPath,
+  parseRequestUrl,
+  readBody,
+  type Credentials,
+} from '../http/index.js';
+import type { Logger } from '../log.js';
+import { validateName, type FunctionStatus } from '../provider/index.js';
 import type { AsyncQueue, QueuedRequest } from '../queue/index.js';
 import type { FunctionBackend } from './backend.js';
 import type { Scaler } from './scaler.js';

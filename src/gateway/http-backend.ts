@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FunctionStatus } from '../provider/index.js';
-import { FunctionProxy } from '../provider/index.js';
+import { FunctionProxy } from '../http/index.js';
 import type { FunctionBackend, InvokeTarget } from './backend.js';
 import { ProviderClient } from './provider-client.js';
 

@@ -1,9 +1,16 @@
 import { join } from 'node:path';
-import { POOL_DEFAULTS, SERVER_LIMIT_DEFAULTS, type ServerLimits } from '../http/index.js';
+import {
+  POOL_DEFAULTS,
+  SERVER_LIMIT_DEFAULTS,
+  listenAll,
+  loadCredentials,
+  type Credentials,
+  type ServerLimits,
+} from '../http/index.js';
 import { serverLimitsOf, urlSetting, type FaasdConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
-import { listenAll, loadCredentials, type Credentials } from '../provider/index.js';
+
 import { AsyncQueue, QueueUnavailableError, type QueuedRequest } from '../queue/index.js';
 import type { FunctionBackend } from './backend.js';
 import { createGatewayHandler, type GatewayDeps } from './gateway.js';

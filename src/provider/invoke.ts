@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FunctionProxy, NoReadyReplicaError, UpstreamError } from './proxy.js';
+import { FunctionProxy, NoReadyReplicaError, UpstreamError } from '../http/index.js';
 import type { Resolver } from './resolver.js';
 import type { Functions, Namespaces } from './routes.js';
 

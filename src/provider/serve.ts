@@ -1,15 +1,12 @@
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Containerd } from '../containerd/index.js';
 import { serverLimitsOf, type FaasdConfig } from '../config/index.js';
-import { createLimitedServer, type ServerLimits } from '../http/index.js';
+import { listenAll, loadCredentials } from '../http/index.js';
 import { ensureBridge } from '../network/index.js';
 import { functionLogDir, openHost, type Host } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
-import { loadCredentials } from './auth.js';
 import { FunctionService } from './functions.js';
 import { NamespaceService } from './namespaces.js';
 import { Resolver } from './resolver.js';
@@ -155,41 +152,6 @@ export async function createProvider(
       await watching;
     },
   };
-}
-
-/** One http.Server per address, all with the same handler; resolves with the bound ports. */
-export async function listenAll(
-  hosts: string[],
-  port: number,
-  handle: Parameters<typeof createLimitedServer>[0],
-  limits: ServerLimits,
-  log: Logger,
-): Promise<{ servers: Server[]; ports: number[]; close(): void }> {
-  const servers: Server[] = [];
-  const ports: number[] = [];
-  const close = () => {
-    for (const s of servers) {
-      s.closeAllConnections();
-      s.close();
-    }
-  };
-  try {
-    for (const host of hosts) {
-      const s = createLimitedServer(handle, limits);
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, host, () => resolve());
-      });
-      servers.push(s);
-      const bound = (s.address() as AddressInfo).port;
-      ports.push(bound);
-      log.info('listening', { address: `${host}:${bound}` });
-    }
-  } catch (err) {
-    close();
-    throw err;
-  }
-  return { servers, ports, close };
 }
 
 /** `faasd provider`: reconcile, then serve until stop(). Running functions are left alone on stop. */

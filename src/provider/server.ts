@@ -1,15 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { NotFoundError, FaasdError } from '../errors.js';
-import { parseRequestUrl } from '../http/index.js';
-import { checkBasicAuth, type Credentials } from './auth.js';
-import { guarded } from './http-errors.js';
-import { Router, send } from './router.js';
+import {
+  Metrics,
+  Router,
+  checkBasicAuth,
+  guarded,
+  parseFunctionPath,
+  parseRequestUrl,
+  send,
+  type Credentials,
+} from '../http/index.js';
 import { systemRoutes, type RouteDeps } from './routes.js';
-import { parseFunctionPath } from './proxy.js';
 import { FunctionInvoker, type InvokerDeps } from './invoke.js';
 import { validateName } from './validate.js';
-import { Metrics } from './metrics.js';
 
 export interface ProviderServerDeps extends RouteDeps, Omit<InvokerDeps, 'functions' | 'namespaces'> {
   credentials: Credentials;

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLimitedServer, SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
 import { HttpBackend, createGatewayHandler } from '../../src/gateway/index.js';
-import { Metrics } from '../../src/provider/index.js';
-import { OVERFLOW_LABEL } from '../../src/provider/metrics.js';
+import { Metrics } from '../../src/http/index.js';
+import { OVERFLOW_LABEL } from '../../src/http/metrics.js';
 import { DEFAULT_NS, FakeScaler, quietLogger } from '../helpers/edge-fakes.js';
 import { closeServer } from '../helpers/held-function.js';
 
