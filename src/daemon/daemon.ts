@@ -89,6 +89,8 @@ async function startWorkerIn(
  */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = createLogger('faasd up');
+  const loaded = await loadCore(o.config, { log, ...(o.composeFile ? { composeFile: o.composeFile } : {}) });
+  const names = new Set(loaded.services.map((s) => s.name));
   const host = await openHost(o.config, { log, ...(o.signal ? { signal: o.signal } : {}) });
   // Stopped in this order: worker, gateway, provider API, provider, core (NATS last: the others use it).
   const front: Stoppable[] = [];
@@ -99,10 +101,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     host.close();
   };
   try {
-    const loaded = await loadCore(host, { log, ...(o.composeFile ? { composeFile: o.composeFile } : {}) });
-    const names = new Set(loaded.services.map((s) => s.name));
     if (o.provider === false) {
-      core = await loaded.start();
+      core = await loaded.start(host);
       log.info('stack is up', { core: [...names].join(','), provider: 'separate' });
       return { services: [...names], stop: stopAll };
     }
@@ -127,7 +127,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     if (gateway === 'in-process')
       front.push(await startGatewayIn(host, provider, natsUrl, createLogger('faasd gateway')));
     try {
-      core = await loaded.start();
+      core = await loaded.start(host);
     } finally {
       coreStarted(core !== undefined);
     }

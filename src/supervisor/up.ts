@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { FaasdConfig } from '../config/index.js';
 import type { Host } from '../host/index.js';
 import type { Logger } from '../log.js';
 import { ensureComposeSecrets, upgradeDefaultCompose } from '../install/index.js';
@@ -75,16 +76,17 @@ async function migrate(stateDir: string, composeFile: string, log: Logger): Prom
 export interface LoadedCore {
   services: ServiceSpec[];
   composeFile: string;
-  /** Starts the services (adopting what a crashed run left); on failure removes what it started. */
-  start(): Promise<RunningCore>;
+  /** Starts the services on the host (adopting what a crashed run left); on failure removes what it started. */
+  start(host: Host): Promise<RunningCore>;
 }
 
 /**
  * Reads the compose file (migrating an older default) and prepares its mount sources; starts nothing,
- * so the daemon knows which services the file runs before it decides what runs in-process.
+ * so the daemon knows which services the file runs before it decides what runs in-process, and a bad
+ * file fails before anything waits for containerd.
  */
-export async function loadCore(host: Host, o: CoreOptions): Promise<LoadedCore> {
-  const { config, log } = { config: host.config, log: o.log };
+export async function loadCore(config: FaasdConfig, o: CoreOptions): Promise<LoadedCore> {
+  const log = o.log;
   const composeFile = composePath(config.stateDir, o.composeFile);
   await migrate(config.stateDir, composeFile, log);
   const services = await loadCompose(composeFile);
@@ -92,7 +94,7 @@ export async function loadCore(host: Host, o: CoreOptions): Promise<LoadedCore> 
   return {
     services,
     composeFile,
-    async start() {
+    async start(host: Host) {
       const sup = new Supervisor(services, {
         ctd: host.containerd,
         runtime: host.coreRuntime,
@@ -116,5 +118,5 @@ export async function loadCore(host: Host, o: CoreOptions): Promise<LoadedCore> 
 
 /** Reads the compose file and starts its services on the host. */
 export async function startCore(host: Host, o: CoreOptions): Promise<RunningCore> {
-  return (await loadCore(host, o)).start();
+  return (await loadCore(host.config, o)).start(host);
 }
