@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs faasd-ts on a bare Ubuntu 22.04+/24.04 (or Debian 12) host with systemd, as root:
 # host packages, the single-file faasd executable, containerd, `faasd install` (which enables and starts
-# faasd-provider and faasd). The Vagrant VM is provisioned with this same script.
+# faasd.service: the one daemon, and removes an older faasd-provider.service). The Vagrant VM is
+# provisioned with this same script.
 # Usage: provision-ubuntu.sh [PATH_TO_faasd-linux-ARCH]   (default: dist/release/faasd-linux-<arch>)
 set -euo pipefail
 

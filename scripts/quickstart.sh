@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: on a fresh Debian 12 / Ubuntu 22.04+ host, as root, with no registry
-# reachable: install what faasd needs, start containerd, install faasd, start the provider and the core
-# stack, pack a sample function on this host, deploy it through the gateway and invoke it.
+# reachable: install what faasd needs, start containerd, install faasd, start the one faasd daemon
+# (`faasd up`: provider, gateway and queue-worker in one process; NATS and Prometheus as containers),
+# pack a sample function on this host, deploy it through the gateway and invoke it.
 # Safe to run twice. `scripts/quickstart.sh --down` stops and removes it all (secrets are kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,9 +72,10 @@ if [ "${1:-}" = "--down" ]; then
       "$gateway/system/functions" >/dev/null 2>&1 && say "removed function hello"
   fi
   if systemd_is_init && systemctl is-enabled faasd.service >/dev/null 2>&1; then
-    systemctl disable --now faasd.service faasd-provider.service
+    systemctl disable --now faasd.service
   else
     stop_background faasd-up
+    # A provider an older quickstart started beside faasd up.
     stop_background faasd-provider
   fi
   "${faasd[@]}" install --uninstall >/dev/null
@@ -101,8 +103,8 @@ if systemd_is_init; then
   "${faasd[@]}" install
 else
   "${faasd[@]}" install --no-start >/dev/null
-  background faasd-provider "${faasd[@]}" provider
-  wait_for "the provider" 60 curl -fsS -o /dev/null http://127.0.0.1:8081/healthz
+  # An older quickstart ran the provider on its own: the daemon runs it now, on the same port.
+  stop_background faasd-provider
   background faasd-up bash -c "cd /var/lib/faasd && exec ${faasd[*]} up"
 fi
 say "waiting for the gateway (first start packs the core images: a minute at most)"

@@ -1,6 +1,6 @@
 /**
  * Errors carry their kind and an HTTP status; they are mapped to responses and exit codes in one place
- * (provider/http-errors.ts, cli/run.ts), never classified by message text.
+ * (http/http-errors.ts, cli/run.ts), never classified by message text.
  */
 export type ErrorKind =
   | 'invalid'

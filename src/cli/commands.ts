@@ -1,43 +1,14 @@
 import { Option, type Command } from 'commander';
 import { networkFromConfig, formatNetTable, parseDnsServers } from '../network/index.js';
-import { up } from '../supervisor/index.js';
+import { startDaemon } from '../daemon/index.js';
 import { startProvider } from '../provider/index.js';
-import { gatewayOptionsFromEnv, startGateway } from '../gateway/index.js';
-import { startQueueWorker, workerOptionsFromEnv } from '../queue-worker/index.js';
+import { gatewayOptionsOf, startGateway } from '../gateway/index.js';
+import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
 import { createLogger } from '../log.js';
 import { install, uninstall } from '../install/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import { serveUntilSignal } from './signals.js';
 
-/** Resolves on the first SIGTERM or SIGINT, including one caught while the bundle was loading. */
-function untilSignal(): Promise<void> {
-  return new Promise<void>((res) => {
-    if ((globalThis as { __faasdEarlySignal?: string }).__faasdEarlySignal) res();
-    process.once('SIGTERM', () => res());
-    process.once('SIGINT', () => res());
-  });
-}
-
-/**
- * Runs a daemon until SIGTERM/SIGINT, then stops it. A signal that comes while it is still starting
- * (waiting for NATS, say) ends the process at once: it has nothing to hand over yet.
- */
-async function serveUntilSignal(start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
-  const signalled = untilSignal();
-  const starting = start();
-  const first = await Promise.race([
-    starting.then(() => 'started' as const),
-    signalled.then(() => 'signal' as const),
-  ]);
-  if (first === 'signal') {
-    void starting.then((r) => r.stop()).catch(() => undefined);
-    setTimeout(() => process.exit(0), 500).unref();
-    return;
-  }
-  const running = await starting;
-  await signalled;
-  await running.stop();
-  // Stopped cleanly: exit now rather than wait on a client library's stray timer (the NATS client's).
-  setImmediate(() => process.exit(0));
-}
 import { configFrom, type GlobalFlags } from './context.js';
 import { runAction } from './run.js';
 
@@ -46,7 +17,9 @@ export function registerCommands(program: Command): void {
   const globals = (): GlobalFlags => program.opts<GlobalFlags>();
   program
     .command('up')
-    .description('run the core stack from docker-compose.yaml until SIGTERM, then remove it')
+    .description(
+      'the faasd daemon: the core stack from docker-compose.yaml (removed on SIGTERM), the provider, the gateway and the queue-worker',
+    )
     .option(
       '-f, --file <file>',
       'compose file; a relative path is in the state directory, as in faasd',
@@ -55,28 +28,38 @@ export function registerCommands(program: Command): void {
     // The name this flag had before faasd's -f/--file was taken up.
     .addOption(new Option('--compose <file>', 'same as --file').hideHelp())
     .option('--state-dir <dir>', 'faasd state directory (env FAASD_STATE_DIR)')
-    .action((opts: { file: string; compose?: string; stateDir?: string }) =>
+    .option('--no-provider', 'split deployment: only the core stack (a separate `faasd provider` runs)')
+    .action((opts: { file: string; compose?: string; stateDir?: string; provider: boolean }) =>
       runAction(async () => {
         const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
-        await up({ config: cfg, composeFile: opts.compose ?? opts.file });
+        await serveUntilSignal((signal) =>
+          startDaemon({
+            config: cfg,
+            composeFile: opts.compose ?? opts.file,
+            provider: opts.provider,
+            signal,
+          }),
+        );
       }),
     );
 
   program
     .command('provider')
     .description('serve the OpenFaaS provider API (functions on containerd) until SIGTERM')
-    .option('--port <port>', 'port on 127.0.0.1 and the bridge gateway', '8081')
+    .option(
+      '--port <port>',
+      'port on 127.0.0.1 and the bridge gateway (env FAASD_PROVIDER_PORT; default 8081)',
+    )
     .option('--listen <address...>', 'addresses to listen on (default 127.0.0.1 and the bridge gateway)')
     .option('--state-dir <dir>', 'faasd state directory (env FAASD_STATE_DIR)')
-    .action((opts: { port: string; listen?: string[]; stateDir?: string }) =>
+    .action((opts: { port?: string; listen?: string[]; stateDir?: string }) =>
       runAction(async () => {
         const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
-        await serveUntilSignal(() =>
-          startProvider({
-            config: cfg,
-            port: Number(opts.port),
-            ...(opts.listen ? { listen: opts.listen } : {}),
-          }),
+        const port = opts.port === undefined ? cfg.providerPort : Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new InvalidArgumentError('--port', `--port ${JSON.stringify(opts.port)} is not a port`);
+        await serveUntilSignal((signal) =>
+          startProvider({ config: cfg, port, signal, ...(opts.listen ? { listen: opts.listen } : {}) }),
         );
       }),
     );
@@ -108,23 +91,27 @@ export function registerCommands(program: Command): void {
 
   program
     .command('gateway')
-    .description('serve the OpenFaaS gateway (env FAASD_PROVIDER_URL, FAASD_NATS_URL, FAASD_SECRETS_DIR, …)')
+    .description(
+      'split deployment: the OpenFaaS gateway in front of a separate provider (env FAASD_PROVIDER_URL, FAASD_NATS_URL, FAASD_SECRETS_DIR, …)',
+    )
     .action(() =>
       runAction(async () => {
-        await serveUntilSignal(() => startGateway(gatewayOptionsFromEnv()));
+        const cfg = configFrom(globals());
+        await serveUntilSignal(() => startGateway(gatewayOptionsOf(cfg)));
       }),
     );
 
   program
     .command('queue-worker')
     .description(
-      'run async invocations from NATS JetStream (env FAASD_NATS_URL, FAASD_GATEWAY_URL, FAASD_MAX_INFLIGHT, …)',
+      'split deployment: run async invocations from NATS JetStream (env FAASD_NATS_URL, FAASD_GATEWAY_URL, FAASD_MAX_INFLIGHT, …)',
     )
     .action(() =>
       runAction(async () => {
-        await serveUntilSignal(() =>
-          startQueueWorker(workerOptionsFromEnv(createLogger('faasd queue-worker'))),
-        );
+        const o = workerOptionsOf(configFrom(globals()), createLogger('faasd queue-worker'));
+        if (!o)
+          throw new InvalidArgumentError('FAASD_NATS_URL', 'FAASD_NATS_URL=off: the queue-worker needs NATS');
+        await serveUntilSignal(() => startQueueWorker(o));
       }),
     );
 

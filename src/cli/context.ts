@@ -1,5 +1,7 @@
-import { Containerd } from '../containerd/index.js';
+import type { Containerd } from '../containerd/index.js';
 import { resolveConfig, type FaasdConfig } from '../config/index.js';
+import { withHost } from '../host/index.js';
+import { createLogger } from '../log.js';
 
 export interface GlobalFlags {
   address?: string;
@@ -15,13 +17,10 @@ export function configFrom(flags: GlobalFlags): FaasdConfig {
   } as Partial<FaasdConfig>);
 }
 
+/** One-shot commands log (rarely) as `faasd`. */
+export const cliLog = createLogger('faasd');
+
 /** Connects to containerd for one command and closes the connection after it. */
 export async function withContainerd<T>(cfg: FaasdConfig, fn: (ctd: Containerd) => Promise<T>): Promise<T> {
-  const ctd = Containerd.connect(cfg.address, cfg.namespace);
-  try {
-    await ctd.waitReady(5_000);
-    return await fn(ctd);
-  } finally {
-    ctd.close();
-  }
+  return withHost(cfg, cliLog, (host) => fn(host.containerd));
 }

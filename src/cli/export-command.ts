@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { exportStack } from '../export/index.js';
-import { loadCredentials } from '../provider/index.js';
+import { loadCredentials } from '../http/index.js';
 import { configFrom, type GlobalFlags } from './context.js';
 import { runAction } from './run.js';
 

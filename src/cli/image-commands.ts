@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import {
-  RegistryClient,
   exportImages,
   importImages,
   listImages,
@@ -11,7 +10,9 @@ import {
   formatImageTable,
   packSpecFromFlags,
 } from '../image/index.js';
-import { configFrom, withContainerd, type GlobalFlags } from './context.js';
+import { withHost } from '../host/index.js';
+import { cliLog, configFrom, withContainerd, type GlobalFlags } from './context.js';
+
 import { runAction } from './run.js';
 
 export function registerImageCommands(program: Command): void {
@@ -23,13 +24,10 @@ export function registerImageCommands(program: Command): void {
     .description('pull an image from a registry and unpack it')
     .action((reference: string) =>
       runAction(async () => {
-        const cfg = configFrom(globals());
-        const registry = new RegistryClient({
-          insecure: cfg.insecureRegistries,
-          dockerConfigPath: cfg.dockerConfig,
-        });
-        await withContainerd(cfg, async (ctd) => {
-          const pulled = await pullImage(ctd, registry, reference, { progress: progressFor(process.stderr) });
+        await withHost(configFrom(globals()), cliLog, async ({ containerd, registry }) => {
+          const pulled = await pullImage(containerd, registry, reference, {
+            progress: progressFor(process.stderr),
+          });
           process.stdout.write(`${pulled.name} ${pulled.target.digest}\n`);
         });
       }),

@@ -44,6 +44,33 @@ export interface FaasdConfig {
   dns: string[];
   /** How often the autoscaler looks at functions' load (docs/scaling.md); scale down waits 12 of these. */
   autoscaleIntervalMs: number;
+  /** How long a stopped container gets between SIGTERM and SIGKILL. */
+  stopGraceMs: number;
+  /** The provider API's port (127.0.0.1 and the bridge gateway). */
+  providerPort: number;
+  /** Where the gateway listens (where the gateway container's port used to be published). */
+  gatewayBind: string;
+  gatewayPort: number;
+  /** A separate `faasd gateway`'s provider. */
+  providerUrl: string;
+  /**
+   * NATS, Prometheus and the gateway as the gateway and queue-worker reach them. Empty: the daemon
+   * uses the `nats`/`prometheus` containers' addresses and its own gateway; a separate process uses
+   * the compose names (nats:4222, prometheus:9090, gateway:8080). `off`: no async / no invocationCount.
+   */
+  natsUrl: string;
+  prometheusUrl: string;
+  gatewayUrl: string;
+  /** Directory with basic-auth-user and basic-auth-password; empty: `<stateDir>/secrets`. */
+  authSecretsDir: string;
+  upstreamTimeoutMs: number;
+  scaleFromZeroTimeoutMs: number;
+  /** The queue-worker: invocations at once, JetStream's ack wait, attempts before the dead letter. */
+  maxInflight: number;
+  ackWaitMs: number;
+  maxAttempts: number;
+  /** Hosts (host or host:port) async callbacks may go to; empty = any, as upstream. */
+  callbackHosts: string[];
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -66,6 +93,21 @@ export const DEFAULTS: FaasdConfig = {
   functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
   dns: [],
   autoscaleIntervalMs: 5000,
+  stopGraceMs: 5000,
+  providerPort: 8081,
+  gatewayBind: '0.0.0.0',
+  gatewayPort: 8080,
+  providerUrl: 'http://faasd-provider:8081',
+  natsUrl: '',
+  prometheusUrl: '',
+  gatewayUrl: '',
+  authSecretsDir: '',
+  upstreamTimeoutMs: 60_000,
+  scaleFromZeroTimeoutMs: 30_000,
+  maxInflight: 4,
+  ackWaitMs: 30_000,
+  maxAttempts: 5,
+  callbackHosts: [],
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -89,9 +131,25 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   functionMaxConnections: ['FAASD_FUNCTION_MAX_CONNECTIONS'],
   dns: ['FAASD_DNS'],
   autoscaleIntervalMs: ['FAASD_AUTOSCALE_INTERVAL_MS'],
+  stopGraceMs: ['FAASD_STOP_GRACE_MS'],
+  providerPort: ['FAASD_PROVIDER_PORT'],
+  // FAASD_GATEWAY_HOST: the name a gateway container was given before the daemon ran it.
+  gatewayBind: ['FAASD_GATEWAY_BIND', 'FAASD_GATEWAY_HOST'],
+  gatewayPort: ['FAASD_GATEWAY_PORT'],
+  providerUrl: ['FAASD_PROVIDER_URL'],
+  natsUrl: ['FAASD_NATS_URL'],
+  prometheusUrl: ['FAASD_PROMETHEUS_URL'],
+  gatewayUrl: ['FAASD_GATEWAY_URL'],
+  authSecretsDir: ['FAASD_SECRETS_DIR'],
+  upstreamTimeoutMs: ['FAASD_UPSTREAM_TIMEOUT_MS'],
+  scaleFromZeroTimeoutMs: ['FAASD_SCALE_FROM_ZERO_TIMEOUT_MS'],
+  maxInflight: ['FAASD_MAX_INFLIGHT'],
+  ackWaitMs: ['FAASD_ACK_WAIT_MS'],
+  maxAttempts: ['FAASD_MAX_ATTEMPTS'],
+  callbackHosts: ['FAASD_CALLBACK_HOSTS'],
 };
 
-const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries', 'dns']);
+const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries', 'dns', 'callbackHosts']);
 
 const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'httpHeadersTimeoutMs',
@@ -100,12 +158,28 @@ const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'httpMaxConnections',
   'functionMaxConnections',
   'autoscaleIntervalMs',
+  'stopGraceMs',
+  'providerPort',
+  'gatewayPort',
+  'upstreamTimeoutMs',
+  'scaleFromZeroTimeoutMs',
+  'maxInflight',
+  'ackWaitMs',
+  'maxAttempts',
+]);
+
+/** Settings that must be at least 1 (a bound of 0 would stop all work). */
+const AT_LEAST_ONE = new Set<keyof FaasdConfig>([
+  'functionMaxConnections',
+  'maxInflight',
+  'maxAttempts',
+  'autoscaleIntervalMs',
 ]);
 
 /** A whole number >= 0 (>= 1 for the per-function connections), from the environment or the file. */
 function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
   const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  const min = key === 'functionMaxConnections' || key === 'autoscaleIntervalMs' ? 1 : 0;
+  const min = AT_LEAST_ONE.has(key) ? 1 : 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
     throw new InvalidArgumentError(
       key,
@@ -117,7 +191,10 @@ function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
 function parseValue(key: keyof FaasdConfig, raw: string): string | string[] | number {
   if (NUMBER_FIELDS.has(key)) return wholeNumber(key, raw);
   if (!LIST_FIELDS.has(key)) return raw;
-  return raw.split(key === 'cniBinDirs' ? ':' : ',').filter(Boolean);
+  return raw
+    .split(key === 'cniBinDirs' ? ':' : ',')
+    .map((e) => e.trim())
+    .filter(Boolean);
 }
 
 export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
@@ -166,4 +243,10 @@ export function serverLimitsOf(cfg: FaasdConfig): ServerLimits {
     keepAliveTimeoutMs: cfg.httpKeepAliveTimeoutMs,
     maxConnections: cfg.httpMaxConnections,
   };
+}
+
+/** A URL setting: empty = `fallback`, `off` = none. */
+export function urlSetting(value: string, fallback: string | undefined): string | undefined {
+  if (value === 'off') return undefined;
+  return (value || fallback)?.replace(/\/$/, '');
 }

@@ -4,6 +4,7 @@ export {
   resolveConfig,
   readConfigFile,
   serverLimitsOf,
+  urlSetting,
   type FaasdConfig,
 } from './config.js';
 export { VERSION, COMMIT } from './version.js';

@@ -1,12 +1,11 @@
 import type { Logger } from '../log.js';
-import { GatewayInvoker, ProviderFunctionSource } from './http.js';
+import { GatewayInvoker } from './http.js';
 import type { CronMetrics } from './metrics.js';
-import { CronScheduler } from './scheduler.js';
+import { CronScheduler, type CronFunctionSource } from './scheduler.js';
 
 export interface CronTriggerOptions {
-  /** The faas-provider API that lists functions (with basic auth). */
-  providerUrl: string;
-  authorization: string;
+  /** Lists every function with its annotations: the provider's API, or its services in the daemon. */
+  source: CronFunctionSource;
   /** Where runs are sent: the gateway's /function and /async-function. */
   gatewayUrl: string;
   timeoutMs: number;
@@ -15,10 +14,10 @@ export interface CronTriggerOptions {
   refreshMs?: number;
 }
 
-/** The scheduler over HTTP, for whichever daemon holds the gateway routes; a failed first list is retried. */
+/** The scheduler, invoking through whichever daemon holds the gateway routes; a failed first list is retried. */
 export async function startCronTriggers(o: CronTriggerOptions): Promise<CronScheduler> {
   const cron = new CronScheduler({
-    source: new ProviderFunctionSource(o.providerUrl, o.authorization),
+    source: o.source,
     invoker: new GatewayInvoker(o.gatewayUrl, o.timeoutMs),
     log: o.log,
     metrics: o.metrics,

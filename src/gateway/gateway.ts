@@ -1,36 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaasdError, InvalidArgumentError, NotFoundError } from '../errors.js';
-import { parseRequestUrl } from '../http/index.js';
-import type { Logger } from '../log.js';
 import {
-  FunctionProxy,
   Metrics,
   checkBasicAuth,
-  parseFunctionPath,
-  readBody,
   guarded,
-  validateName,
-  type FunctionStatus,
-} from '../provider/index.js';
-import type { Credentials } from '../provider/index.js';
-import type { AsyncQueue, QueuedRequest } from '../queue-worker/index.js';
+  parseFunctionPath,
+  parseRequestUrl,
+  readBody,
+  type Credentials,
+} from '../http/index.js';
+import type { Logger } from '../log.js';
+import { validateName, type FunctionStatus } from '../provider/index.js';
+import type { AsyncQueue, QueuedRequest } from '../queue/index.js';
+import type { FunctionBackend } from './backend.js';
 import type { Scaler } from './scaler.js';
 
 export interface GatewayDeps {
-  providerHost: string;
-  providerPort: number;
+  /** The provider: in-process in the daemon, over HTTP for a separate gateway. */
+  backend: FunctionBackend;
   credentials: Credentials;
   scaler: Pick<Scaler, 'ensureReady' | 'invalidate'>;
-  queue: AsyncQueue | undefined;
+  queue: Pick<AsyncQueue, 'enqueue'> | undefined;
   log: Logger;
   defaultNamespace: string;
-  /** Prometheus base URL, for invocationCount in GET /system/functions. */
-  prometheusUrl: string | undefined;
-  upstreamTimeoutMs: number;
+  /**
+   * Prometheus base URL, for invocationCount in GET /system/functions; a function when it is looked up
+   * per query (the daemon: the prometheus container's address, which a restart may change).
+   */
+  prometheusUrl: string | undefined | (() => Promise<string | undefined>);
   asyncBodyLimit: number;
-  /** Connections open to the provider for one function at once (each function has its own pool). */
-  functionMaxConnections?: number;
   /** Bound on the invocation metric series (default metrics.ts's). */
   maxMetricSeries?: number;
   /** More Prometheus text for /metrics (cron triggers' counters). */
@@ -53,26 +52,22 @@ function callbackUrlOf(req: IncomingMessage): string | undefined {
   }
 }
 
-/** The gateway: /system forwarded to the provider (auth checked here), sync and async invoke, metrics. */
+/** The gateway: /system to the provider (auth checked here), sync and async invoke, metrics. */
 export function createGatewayHandler(d: GatewayDeps): {
   handle(req: IncomingMessage, res: ServerResponse): void;
   close(): void;
 } {
-  // Every function goes to the same provider address: one pool per function keeps a slow one from
-  // taking the connections of all the others on this hop too.
-  const proxy = new FunctionProxy(d.upstreamTimeoutMs, {
-    ...(d.functionMaxConnections ? { socketsPerKey: d.functionMaxConnections } : {}),
-  });
   const metrics = new Metrics(d.maxMetricSeries);
+  // One gauge per function the list has shown; bounded by the functions that exist.
   const replicas = new Map<string, number>();
-  const provider = { host: d.providerHost, port: d.providerPort };
 
   const invocationCounts = async (): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();
-    if (!d.prometheusUrl) return counts;
+    const base = typeof d.prometheusUrl === 'function' ? await d.prometheusUrl() : d.prometheusUrl;
+    if (!base) return counts;
     try {
       const q = encodeURIComponent('sum by (function_name) (gateway_function_invocation_total)');
-      const res = await fetch(`${d.prometheusUrl}/api/v1/query?query=${q}`, {
+      const res = await fetch(`${base}/api/v1/query?query=${q}`, {
         signal: AbortSignal.timeout(2000),
       });
       const body = (await res.json()) as {
@@ -87,19 +82,10 @@ export function createGatewayHandler(d: GatewayDeps): {
   };
 
   /** GET /system/functions: the provider's list with invocationCount from Prometheus. */
-  const listFunctions = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const upstream = await fetch(`http://${provider.host}:${provider.port}${url.pathname}${url.search}`, {
-      headers: { Authorization: req.headers.authorization ?? '' },
-      signal: AbortSignal.timeout(d.upstreamTimeoutMs),
-    });
-    const text = await upstream.text();
-    if (!upstream.ok) {
-      res
-        .writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'text/plain' })
-        .end(text);
-      return;
-    }
-    const fns = JSON.parse(text) as FunctionStatus[];
+  const listFunctions = async (res: ServerResponse, url: URL): Promise<void> => {
+    const ns = url.searchParams.get('namespace') || d.defaultNamespace;
+    validateName('namespace', ns);
+    const fns: FunctionStatus[] = await d.backend.list(ns);
     const counts = await invocationCounts();
     for (const f of fns) {
       const key = `${f.name}.${f.namespace ?? d.defaultNamespace}`;
@@ -108,13 +94,6 @@ export function createGatewayHandler(d: GatewayDeps): {
     }
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(fns));
   };
-
-  const target = (url: URL, name: string, ns: string, rest: string) => ({
-    ...provider,
-    path: `/function/${name}.${ns}${rest}${url.search}`,
-    fn: name,
-    pool: `${ns}/${name}`,
-  });
 
   const invoke = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const { name, namespace, rest } = parseFunctionPath(url.pathname, '/function/');
@@ -135,7 +114,7 @@ export function createGatewayHandler(d: GatewayDeps): {
     }
     let code = 500;
     try {
-      code = await proxy.forward(req, res, target(url, name, ns, rest));
+      code = await d.backend.invoke(req, res, { name, namespace: ns, path: rest + url.search });
       if (code === 503) d.scaler.invalidate(name, ns);
     } catch (err) {
       code = statusOf(err);
@@ -196,19 +175,16 @@ export function createGatewayHandler(d: GatewayDeps): {
     if (path.startsWith('/async-function/')) return enqueue(req, res, url);
     if (path.startsWith('/system/')) {
       checkBasicAuth(req.headers.authorization, d.credentials);
-      if (req.method === 'GET' && path === '/system/functions') return listFunctions(req, res, url);
+      if (req.method === 'GET' && path === '/system/functions') return listFunctions(res, url);
       const m = /^\/system\/scale-function\/([^/]+)$/.exec(path);
       if (m?.[1]) d.scaler.invalidate(decodeURIComponent(m[1]));
-      // Log follows stay open for long: a pool of their own, so they never hold the API's connections.
-      const pool = path === '/system/logs' ? 'system-logs' : 'system';
-      await proxy.forward(req, res, { ...provider, path: path + url.search, fn: 'provider', pool });
-      return;
+      return d.backend.system(req, res, url);
     }
     throw new NotFoundError('route', path);
   };
 
   return {
     handle: guarded(handle, d.log),
-    close: () => proxy.close(),
+    close: () => d.backend.close(),
   };
 }

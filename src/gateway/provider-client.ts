@@ -7,7 +7,7 @@ export class ProviderUnavailableError extends FaasdError {
   }
 }
 
-/** The few provider calls the gateway makes on its own account (scale from zero). */
+/** The few provider calls a separate gateway makes on its own account (scale from zero, the list). */
 export class ProviderClient {
   constructor(
     readonly baseUrl: string,
@@ -40,6 +40,13 @@ export class ProviderClient {
     if (res.status === 400) throw new InvalidArgumentError('function', (await res.text()).trim());
     if (!res.ok) throw new ProviderUnavailableError(`describe answered ${res.status}`);
     return (await res.json()) as FunctionStatus;
+  }
+
+  async list(namespace: string): Promise<FunctionStatus[]> {
+    const res = await this.call('GET', `/system/functions?namespace=${encodeURIComponent(namespace)}`);
+    if (res.status === 400) throw new InvalidArgumentError('namespace', (await res.text()).trim());
+    if (!res.ok) throw new ProviderUnavailableError(`list answered ${res.status}`);
+    return (await res.json()) as FunctionStatus[];
   }
 
   async scale(name: string, namespace: string, replicas: number): Promise<void> {

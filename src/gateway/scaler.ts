@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaasdError } from '../errors.js';
-import type { ProviderClient } from './provider-client.js';
+import type { FunctionBackend } from './backend.js';
 
 export class ScaleTimeoutError extends FaasdError {
   constructor(
@@ -20,7 +20,7 @@ export class Scaler {
   private readonly readyUntil = new Map<string, number>();
 
   constructor(
-    private readonly provider: ProviderClient,
+    private readonly provider: Pick<FunctionBackend, 'describe' | 'scale'>,
     private readonly opts: { cacheMs: number; timeoutMs: number; pollMs: number },
   ) {}
 

@@ -1,20 +1,29 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import {
-  createLimitedServer,
   POOL_DEFAULTS,
   SERVER_LIMIT_DEFAULTS,
+  listenAll,
+  loadCredentials,
+  type Credentials,
   type ServerLimits,
 } from '../http/index.js';
-import { createLogger } from '../log.js';
+import { serverLimitsOf, urlSetting, type FaasdConfig } from '../config/index.js';
+import { createLogger, type Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
-import { loadCredentials } from '../provider/index.js';
-import { AsyncQueue } from '../queue-worker/index.js';
-import { CronMetrics, loopbackOf, startCronTriggers } from '../cron/index.js';
-import { createGatewayHandler } from './gateway.js';
-import { ProviderClient } from './provider-client.js';
+import {
+  CronMetrics,
+  ProviderFunctionSource,
+  loopbackOf,
+  startCronTriggers,
+  type CronFunctionSource,
+} from '../cron/index.js';
+import { AsyncQueue, QueueUnavailableError, type QueuedRequest } from '../queue/index.js';
+import type { FunctionBackend } from './backend.js';
+import { createGatewayHandler, type GatewayDeps } from './gateway.js';
+import { HttpBackend } from './http-backend.js';
 import { Scaler } from './scaler.js';
 
+/** A separate `faasd gateway` (split deployment, or ours in a container). */
 export interface GatewayOptions {
   port: number;
   host: string;
@@ -35,30 +44,31 @@ export interface GatewayOptions {
   cronRefreshMs?: number;
 }
 
-export const GATEWAY_DEFAULTS: GatewayOptions = {
-  port: 8080,
-  host: '0.0.0.0',
-  providerUrl: 'http://faasd-provider:8081',
-  natsUrl: 'nats://nats:4222',
-  prometheusUrl: 'http://prometheus:9090',
-  secretsDir: '/run/secrets',
-  defaultNamespace: 'openfaas-fn',
-  upstreamTimeoutMs: 60_000,
-  scaleFromZeroTimeoutMs: 30_000,
-  limits: SERVER_LIMIT_DEFAULTS,
-  functionMaxConnections: POOL_DEFAULTS.socketsPerKey,
-};
+/** A separate gateway's settings from the one configuration (a gateway container: its environment). */
+export function gatewayOptionsOf(cfg: FaasdConfig): GatewayOptions {
+  return {
+    port: cfg.gatewayPort,
+    host: cfg.gatewayBind,
+    providerUrl: cfg.providerUrl,
+    natsUrl: urlSetting(cfg.natsUrl, 'nats://nats:4222'),
+    prometheusUrl: urlSetting(cfg.prometheusUrl, 'http://prometheus:9090'),
+    secretsDir: cfg.authSecretsDir || '/run/secrets',
+    defaultNamespace: cfg.functionNamespace,
+    upstreamTimeoutMs: cfg.upstreamTimeoutMs,
+    scaleFromZeroTimeoutMs: cfg.scaleFromZeroTimeoutMs,
+    limits: serverLimitsOf(cfg),
+    functionMaxConnections: cfg.functionMaxConnections,
+  };
+}
 
 export interface RunningGateway {
+  /** The first address's port. */
   port: number;
   stop(): Promise<void>;
 }
 
 /** Connects to NATS with retries (it may start after us): bounded in time, then async is off until restart. */
-async function connectQueue(
-  url: string,
-  log: ReturnType<typeof createLogger>,
-): Promise<AsyncQueue | undefined> {
+async function connectQueue(url: string, log: Logger): Promise<AsyncQueue | undefined> {
   const deadline = Date.now() + 30_000;
   for (let wait = 100; Date.now() < deadline; wait = Math.min(wait * 2, 2000)) {
     try {
@@ -72,57 +82,120 @@ async function connectQueue(
   return undefined;
 }
 
+/** The queue while it connects: the gateway answers at once, and an async call waits for NATS (bounded). */
+class ConnectingQueue {
+  constructor(private readonly connecting: Promise<AsyncQueue | undefined>) {}
+  async enqueue(r: QueuedRequest): Promise<void> {
+    const q = await this.connecting;
+    if (!q) throw new QueueUnavailableError('not connected');
+    await q.enqueue(r);
+  }
+}
+
+export interface ServeGatewayOptions {
+  backend: FunctionBackend;
+  credentials: Credentials;
+  /** A promise when NATS is not up yet (the daemon starts its containers after the gateway listens). */
+  natsUrl: string | undefined | Promise<string | undefined>;
+  prometheusUrl: GatewayDeps['prometheusUrl'];
+  defaultNamespace: string;
+  scaleFromZeroTimeoutMs: number;
+  /** Where to listen: one server per address. */
+  listen: { host: string; port: number }[];
+  limits: ServerLimits;
+  log: Logger;
+  /** Cron triggers (#15): the provider API that lists functions; runs go to this gateway on loopback. */
+  cron?: { source: CronFunctionSource; timeoutMs: number; refreshMs?: number };
+}
+
+/** The gateway on any backend: listens first, then connects to NATS in the background. */
+export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGateway> {
+  const scaler = new Scaler(o.backend, { cacheMs: 2000, timeoutMs: o.scaleFromZeroTimeoutMs, pollMs: 50 });
+  const cronMetrics = new CronMetrics();
+  const connecting = Promise.resolve(o.natsUrl).then((url) => (url ? connectQueue(url, o.log) : undefined));
+  const handler = createGatewayHandler({
+    backend: o.backend,
+    credentials: o.credentials,
+    scaler,
+    // A URL known to be missing: no queue, and /async-function answers 404 as without NATS.
+    queue: o.natsUrl === undefined ? undefined : new ConnectingQueue(connecting),
+    log: o.log,
+    defaultNamespace: o.defaultNamespace,
+    prometheusUrl: o.prometheusUrl,
+    asyncBodyLimit: 8 * 1024 * 1024,
+    extraMetrics: () => cronMetrics.render(),
+  });
+  const servers: { close(): void }[] = [];
+  const ports: number[] = [];
+  try {
+    // Addresses differ in port too (the bind address's port, and the bridge's 8080), so one call each.
+    for (const a of o.listen) {
+      const http = await listenAll([a.host], a.port, (req, res) => handler.handle(req, res), o.limits, o.log);
+      servers.push(http);
+      ports.push(...http.ports);
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    handler.close();
+    await (await connecting)?.close();
+    throw err;
+  }
+  // Cron triggers call this gateway on loopback, as cron-connector calls its gateway_url.
+  const first = o.listen[0];
+  const cron =
+    o.cron && first
+      ? await startCronTriggers({
+          source: o.cron.source,
+          gatewayUrl: `http://${loopbackOf(first.host)}:${ports[0] ?? first.port}`,
+          timeoutMs: o.cron.timeoutMs,
+          metrics: cronMetrics,
+          log: o.log,
+          ...(o.cron.refreshMs ? { refreshMs: o.cron.refreshMs } : {}),
+        })
+      : undefined;
+  return {
+    port: ports[0] ?? 0,
+    async stop() {
+      cron?.stop();
+      for (const s of servers) s.close();
+      handler.close();
+      await (await connecting)?.close();
+      o.log.info('stopped');
+    },
+  };
+}
+
+/** `faasd gateway`: the gateway in front of a provider over HTTP. */
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const log = createLogger('faasd gateway');
   const credentials = await loadCredentials(o.secretsDir);
-  const provider = new URL(o.providerUrl);
   const authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
-  const client = new ProviderClient(o.providerUrl.replace(/\/$/, ''), authorization);
-  const scaler = new Scaler(client, { cacheMs: 2000, timeoutMs: o.scaleFromZeroTimeoutMs, pollMs: 50 });
-  const queue = o.natsUrl ? await connectQueue(o.natsUrl, log) : undefined;
-  const cronMetrics = new CronMetrics();
-  const handler = createGatewayHandler({
-    providerHost: provider.hostname,
-    providerPort: Number(provider.port || 80),
-    credentials,
-    scaler,
-    queue,
-    log,
-    defaultNamespace: o.defaultNamespace,
-    prometheusUrl: o.prometheusUrl,
-    upstreamTimeoutMs: o.upstreamTimeoutMs,
-    asyncBodyLimit: 8 * 1024 * 1024,
-    functionMaxConnections: o.functionMaxConnections ?? POOL_DEFAULTS.socketsPerKey,
-    extraMetrics: () => cronMetrics.render(),
-  });
-  const server: Server = createLimitedServer(
-    (req, res) => handler.handle(req, res),
-    o.limits ?? SERVER_LIMIT_DEFAULTS,
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  log.info('listening', { address: `${o.host}:${port}`, provider: o.providerUrl, nats: o.natsUrl ?? 'off' });
-  // Cron triggers (#15) call this gateway on loopback, as cron-connector calls its gateway_url.
-  const cron = await startCronTriggers({
-    providerUrl: client.baseUrl,
+  const backend = new HttpBackend({
+    url: o.providerUrl,
     authorization,
-    gatewayUrl: `http://${loopbackOf(o.host)}:${port}`,
-    timeoutMs: o.upstreamTimeoutMs,
-    metrics: cronMetrics,
-    log,
-    ...(o.cronRefreshMs ? { refreshMs: o.cronRefreshMs } : {}),
+    upstreamTimeoutMs: o.upstreamTimeoutMs,
+    functionMaxConnections: o.functionMaxConnections ?? POOL_DEFAULTS.socketsPerKey,
   });
-  return {
-    port,
-    async stop() {
-      cron.stop();
-      handler.close();
-      server.closeAllConnections();
-      server.close();
-      await queue?.close();
+  log.info('starting', { provider: o.providerUrl, nats: o.natsUrl ?? 'off' });
+  return serveGateway({
+    backend,
+    credentials,
+    natsUrl: o.natsUrl,
+    prometheusUrl: o.prometheusUrl,
+    defaultNamespace: o.defaultNamespace,
+    scaleFromZeroTimeoutMs: o.scaleFromZeroTimeoutMs,
+    listen: [{ host: o.host, port: o.port }],
+    limits: o.limits ?? SERVER_LIMIT_DEFAULTS,
+    log,
+    cron: {
+      source: new ProviderFunctionSource(o.providerUrl.replace(/\/$/, ''), authorization),
+      timeoutMs: o.upstreamTimeoutMs,
+      ...(o.cronRefreshMs ? { refreshMs: o.cronRefreshMs } : {}),
     },
-  };
+  });
+}
+
+/** The daemon's basic-auth directory: FAASD_SECRETS_DIR, else `<stateDir>/secrets`. */
+export function authSecretsDir(cfg: FaasdConfig): string {
+  return cfg.authSecretsDir || join(cfg.stateDir, 'secrets');
 }

@@ -1,10 +1,13 @@
 /**
- * The default stack, written by `faasd install` to /var/lib/faasd. Images need no registry. `command`
- * is the whole process command line, as in faasd (it replaces the image's entrypoint and cmd).
+ * The default stack, written by `faasd install` to /var/lib/faasd: NATS and Prometheus. The gateway and
+ * the queue-worker run inside `faasd up` itself (a compose service named `gateway` or `queue-worker`
+ * takes their place: docs/install.md). Images need no registry. `command` is the whole process
+ * command line, as in faasd (it replaces the image's entrypoint and cmd).
  */
 export const DEFAULT_COMPOSE = `# faasd-ts core stack. Images under faasd.local/ are packed on this host by \`faasd up\`
-# (nats-server and prometheus from Debian, gateway and queue-worker from faasd itself):
-# no registry is needed. \${FAASD_IMAGE} is set by faasd up to its own image.
+# (nats-server and prometheus from Debian): no registry is needed. The gateway (port
+# FAASD_GATEWAY_PORT, default 8080) and the queue-worker run inside \`faasd up\`; a service named
+# gateway or queue-worker here takes its place.
 # As in faasd, \`command\` replaces the image's entrypoint and cmd: give the whole command line.
 version: "3.7"
 services:
@@ -21,7 +24,14 @@ services:
       - ./prometheus:/prometheus
     ports:
       - "127.0.0.1:\${FAASD_PROMETHEUS_PORT:-9090}:9090"
+`;
 
+/**
+ * A split deployment (`faasd provider` + `faasd up --no-provider`): our gateway and queue-worker as
+ * containers running this executable, in front of the provider on the bridge (faasd-provider:8081).
+ */
+export const SPLIT_COMPOSE = `${DEFAULT_COMPOSE}
+  # Split deployment: the gateway and queue-worker in containers, the provider a separate process.
   gateway:
     image: \${FAASD_IMAGE}
     command: ["/usr/bin/faasd", "gateway"]
@@ -50,12 +60,15 @@ services:
 `;
 
 /**
- * sha256 of DEFAULT_COMPOSE as older versions wrote it, when `command` was appended to the entrypoint:
- * `faasd up` replaces such a file, unedited, with today's (upgradeDefaultCompose).
+ * sha256 of DEFAULT_COMPOSE as older versions wrote it (`command` appended to the entrypoint; the
+ * gateway and queue-worker as containers): `faasd up` replaces such a file, unedited, with today's
+ * (upgradeDefaultCompose).
  */
 export const OLDER_DEFAULT_COMPOSE_SHA256: ReadonlySet<string> = new Set([
   '23ae4e8b037adc43679750c60a302a54cc5c0816623c5f543656cdce3a137279',
   '39abdd5446cb78ad9d594b1d6a5471f613bbd88566ac1bdda7db354c6b188af0',
+  // The gateway and queue-worker as containers, before they ran inside `faasd up`.
+  '2905e3ae0d955db84d8be5619e5749b684791bb2beec87771d670b35a297828a',
 ]);
 
 export const PROMETHEUS_YML = `global:
@@ -102,20 +115,13 @@ WantedBy=multi-user.target
 `;
 }
 
-export function providerUnit(faasd: string, env: Record<string, string> = {}): string {
-  return unit(
-    'faasd-ts provider (OpenFaaS provider API on containerd)',
-    'network.target containerd.service',
-    `${faasd} provider`,
-    '/var/lib/faasd-provider',
-    env,
-  );
-}
+/** The unit older versions installed beside faasd.service: install disables and removes it. */
+export const OLD_PROVIDER_UNIT = 'faasd-provider.service';
 
 export function faasdUnit(faasd: string, env: Record<string, string> = {}): string {
   return unit(
-    'faasd-ts core stack (gateway, queue-worker, NATS, Prometheus)',
-    'network.target containerd.service faasd-provider.service',
+    'faasd-ts (provider, gateway, queue-worker; NATS and Prometheus as containers)',
+    'network.target containerd.service',
     `${faasd} up`,
     '/var/lib/faasd',
     env,

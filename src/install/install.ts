@@ -1,11 +1,11 @@
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { NODE_DAEMON_FLAGS, type FaasdConfig } from '../config/index.js';
 import { parseDnsServers, renderConflist } from '../network/index.js';
 import { writeFileAtomic } from '../fs.js';
-import { DEFAULT_COMPOSE, PROMETHEUS_YML, faasdUnit, providerUnit } from './files.js';
+import { DEFAULT_COMPOSE, OLD_PROVIDER_UNIT, PROMETHEUS_YML, faasdUnit } from './files.js';
 import { ensureComposeSecrets, SECRETS_DIR_MODE } from './secrets.js';
 
 export interface InstallOptions {
@@ -28,7 +28,8 @@ export interface UninstallOptions extends InstallOptions {
   purgeSecrets?: boolean;
 }
 
-const UNITS = ['faasd-provider.service', 'faasd.service'];
+/** One daemon, one unit. */
+const UNIT = 'faasd.service';
 const PACKAGE_SERVICES = ['prometheus.service', 'nats-server.service'];
 
 /** The command systemd runs: the single-file executable itself (flags built in), or node with this script. */
@@ -98,22 +99,30 @@ export async function install(o: InstallOptions): Promise<void> {
   });
   await writeFileAtomic(p.conflist, JSON.stringify(list, null, 2) + '\n');
   const faasd = o.faasdCommand ?? selfCommand();
-  await writeFileAtomic(join(p.units, 'faasd-provider.service'), providerUnit(faasd, env));
-  await writeFileAtomic(join(p.units, 'faasd.service'), faasdUnit(faasd, env));
+  const systemd = o.root === '/' && (await systemdIsInit());
+  // An upgraded host: the provider now runs inside `faasd up`; its old unit would hold port 8081.
+  const oldUnit = join(p.units, OLD_PROVIDER_UNIT);
+  if (await stat(oldUnit).catch(() => undefined)) {
+    if (systemd) await execa('systemctl', ['disable', '--now', OLD_PROVIDER_UNIT], { reject: false });
+    await rm(oldUnit, { force: true });
+    out.write(`faasd: removed ${OLD_PROVIDER_UNIT} (the provider runs inside faasd up now)\n`);
+  }
+  await writeFileAtomic(join(p.units, UNIT), faasdUnit(faasd, env));
   out.write(`faasd: containers' nameservers: ${dns.length ? dns.join(', ') : "the host's"}\n`);
   out.write(`faasd: installed under ${o.root} (password ${made ? 'created' : 'kept'}: ${password})\n`);
 
-  if (o.root === '/' && o.start !== false && (await systemdIsInit())) {
+  if (systemd && o.start !== false) {
     // The Debian packages' own prometheus and nats services would take the ports faasd's containers use.
     await execa('systemctl', ['disable', '--now', ...PACKAGE_SERVICES], { reject: false });
     await execa('systemctl', ['daemon-reload']);
-    await execa('systemctl', ['enable', '--now', ...UNITS]);
-    out.write('faasd: started faasd-provider and faasd with systemd\n');
+    // restart, not only start: an upgrade must run the new executable.
+    await execa('systemctl', ['enable', UNIT]);
+    await execa('systemctl', ['restart', UNIT]);
+    out.write('faasd: started faasd with systemd\n');
   } else {
     out.write(
       [
-        'faasd: systemd is not running here; start both by hand (as root):',
-        `  ${envPrefix(env)}${faasd} provider &`,
+        'faasd: systemd is not running here; start it by hand (as root):',
         `  (cd ${o.config.stateDir} && ${envPrefix(env)}${faasd} up) &`,
         '',
       ].join('\n'),
@@ -126,9 +135,9 @@ export async function uninstall(o: UninstallOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const p = paths(o);
   if (o.root === '/' && (await systemdIsInit())) {
-    await execa('systemctl', ['disable', '--now', ...UNITS], { reject: false });
+    await execa('systemctl', ['disable', '--now', UNIT, OLD_PROVIDER_UNIT], { reject: false });
   }
-  for (const u of UNITS) await rm(join(p.units, u), { force: true });
+  for (const u of [UNIT, OLD_PROVIDER_UNIT]) await rm(join(p.units, u), { force: true });
   if (o.root === '/' && (await systemdIsInit()))
     await execa('systemctl', ['daemon-reload'], { reject: false });
   await rm(p.conflist, { force: true });

@@ -3,8 +3,9 @@ import type { AttachmentRecord } from './ipam-store.js';
 
 /**
  * /etc/hosts for containers: localhost, `faasd-provider` at the bridge gateway (where the provider
- * listens), and every core service by name. Functions are not listed: the gateway finds them through
- * the provider.
+ * listens), and every core service by name. `gateway` is the bridge gateway too (the daemon's gateway
+ * listens there) unless a core service is named `gateway` (the upstream gateway, or ours in a
+ * container): then that container. Functions are not listed: the gateway finds them through the provider.
  */
 export function renderHosts(
   records: AttachmentRecord[],
@@ -16,6 +17,7 @@ export function renderHosts(
   const core = records
     .filter((r) => r.namespace === coreNamespace && r.state === 'attached' && r.ip)
     .sort((a, b) => a.id.localeCompare(b.id));
+  if (gateway && !core.some((r) => r.id === 'gateway')) lines.push(`${gateway}\tgateway`);
   for (const r of core) lines.push(`${r.ip}\t${r.id}`);
   return lines.join('\n') + '\n';
 }

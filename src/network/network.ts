@@ -200,6 +200,12 @@ export class CniNetwork implements NetworkAttacher {
     }
   }
 
+  /** A container's address on this network, once attached (the daemon reaches NATS and Prometheus by it). */
+  async address(namespace: string, id: string): Promise<string | undefined> {
+    const record = await this.store.find(namespace, id);
+    return record?.state === 'attached' ? record.ip : undefined;
+  }
+
   async records(namespace?: string): Promise<AttachmentRecord[]> {
     const all = await this.store.read();
     return namespace ? all.filter((r) => r.namespace === namespace) : all;

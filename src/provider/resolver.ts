@@ -1,5 +1,5 @@
 import { LoadTracker } from './balancer.js';
-import { UpstreamError } from './proxy.js';
+import { UpstreamError } from '../http/index.js';
 
 /**
  * Where to send a function's traffic, cached in memory so the invoke hot path makes no containerd call:

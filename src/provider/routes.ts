@@ -4,7 +4,7 @@ import { VERSION, COMMIT } from '../config/index.js';
 import type { FunctionService } from './functions.js';
 import type { NamespaceService } from './namespaces.js';
 import type { SecretStore } from './secrets.js';
-import type { Request, Router } from './router.js';
+import type { Request, Router } from '../http/index.js';
 import type { DeleteFunctionRequest, NamespaceRequest, ScaleServiceRequest, SecretRequest } from './types.js';
 import { validateName } from './validate.js';
 

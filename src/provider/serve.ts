@@ -1,33 +1,40 @@
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { Containerd } from '../containerd/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Containerd } from '../containerd/index.js';
 import { serverLimitsOf, type FaasdConfig } from '../config/index.js';
-import { createLimitedServer } from '../http/index.js';
-import { RegistryClient } from '../image/index.js';
-import { ContainerRuntime } from '../runtime/index.js';
-import { ensureBridge, networkFromConfig } from '../network/index.js';
+import { listenAll, loadCredentials } from '../http/index.js';
+import { ensureBridge } from '../network/index.js';
+import { functionLogDir, openHost, type Host } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
-import { loadCredentials } from './auth.js';
 import { FunctionService } from './functions.js';
 import { NamespaceService } from './namespaces.js';
 import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
 import { runAutoscaler } from '../autoscaler/index.js';
-import { createProviderHandler } from './server.js';
-import type { Server } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
+import { createProviderHandler, type ProviderHandler } from './server.js';
 
 export interface ProviderOptions {
   config: FaasdConfig;
+  /** Default: the config's providerPort (8081). */
   port?: number;
   /** Addresses to listen on; default 127.0.0.1 and the bridge gateway (not every interface). */
   listen?: string[];
-  stopGraceMs?: number;
   /** How often to look for functions that should run and do not, besides exit events. */
   recheckIntervalMs?: number;
   /** How long an update waits for the new version, and an invocation for a function, to be ready. */
   readyTimeoutMs?: number;
+  /** Aborts the wait for containerd. */
+  signal?: AbortSignal;
+}
+
+/** The provider's services, built on a host; the daemon's gateway calls them in-process. */
+export interface Provider {
+  functions: FunctionService;
+  namespaces: NamespaceService;
+  handler: ProviderHandler;
+  /** Stops following task exits and closes the function pools; running functions are left alone. */
+  stop(): Promise<void>;
 }
 
 export interface RunningProvider {
@@ -88,55 +95,44 @@ async function sweepExits(
   }
 }
 
-/** Starts the provider: reconcile, then serve until stop(). Running functions are left alone on stop. */
-export async function startProvider(o: ProviderOptions): Promise<RunningProvider> {
-  const log = createLogger('faasd provider');
-  const cfg = o.config;
-  const ctd = Containerd.connect(cfg.address, cfg.functionNamespace);
-  await ctd.waitUntilReady({
-    onRetry: (err, inMs, attempt) =>
-      log.warn('containerd is not reachable; retrying', { error: errorMessage(err), in_ms: inMs, attempt }),
-  });
-  const network = networkFromConfig(cfg);
+/** Builds the provider on the host's clients: reconcile, then follow task exits until stop(). */
+export async function createProvider(
+  host: Host,
+  log: Logger,
+  o: Pick<ProviderOptions, 'recheckIntervalMs' | 'readyTimeoutMs'> = {},
+): Promise<Provider> {
+  const cfg = host.config;
+  const ctd = host.containerd.inNamespace(cfg.functionNamespace);
+  const network = host.network;
   await network.prepareFiles();
   await ensureBridge(cfg.bridge, network.gateway, network.prefix);
-  const logDir = join(cfg.providerDir, 'logs');
-  const runtime = new ContainerRuntime(ctd, {
-    logDir,
-    network,
-    stopGraceMs: o.stopGraceMs ?? 5000,
-  });
+  const logDir = functionLogDir(cfg);
   const namespaces = new NamespaceService(ctd, cfg.functionNamespace, [cfg.namespace, 'default']);
   await namespaces.ensureDefault();
   const secrets = new SecretStore(join(cfg.providerDir, 'secrets'));
-  const registry = new RegistryClient({
-    insecure: cfg.insecureRegistries,
-    dockerConfigPath: cfg.dockerConfig,
-  });
   // Only a ready serving container is an address to cache; the rest goes through functions.endpoint.
   const resolver = new Resolver((ns, name) => functions.readyAddresses(ns, name));
   const functions: FunctionService = new FunctionService({
     ctd,
-    runtime,
+    runtime: host.functionRuntime,
     network,
-    registry,
+    registry: host.registry,
     secrets,
     namespaces,
     resolver,
     log,
-    stopGraceMs: o.stopGraceMs ?? 5000,
+    stopGraceMs: cfg.stopGraceMs,
     logDir,
     ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
   });
   await secrets.migrate(log);
   await functions.reconcile();
-  const credentials = await loadCredentials(join(cfg.stateDir, 'secrets'));
   const handler = createProviderHandler({
     logDir,
     functions,
     namespaces,
     secrets,
-    credentials,
+    credentials: await loadCredentials(join(cfg.stateDir, 'secrets')),
     resolver,
     log,
     functionMaxConnections: cfg.functionMaxConnections,
@@ -149,34 +145,45 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     sweepExits(functions, onDead, ctl.signal, o.recheckIntervalMs ?? 5000),
     runAutoscaler(functions, resolver.load, cfg.autoscaleIntervalMs, log, ctl.signal),
   ]);
-
-  const port = o.port ?? 8081;
-  const servers: Server[] = [];
-  const ports: number[] = [];
-  // One http.Server per address (127.0.0.1 and the bridge gateway), all with the same handler.
-  for (const host of o.listen ?? ['127.0.0.1', network.gateway]) {
-    const s = createLimitedServer((req, res) => handler.handle(req, res), serverLimitsOf(cfg));
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.listen(port, host, () => resolve());
-    });
-    servers.push(s);
-    const bound = (s.address() as AddressInfo).port;
-    ports.push(bound);
-    log.info('listening', { address: `${host}:${bound}` });
-  }
   return {
-    ports,
+    functions,
+    namespaces,
+    handler,
     async stop() {
       ctl.abort();
       handler.close();
-      for (const s of servers) {
-        s.closeAllConnections();
-        s.close();
-      }
       await watching;
-      ctd.close();
-      log.info('stopped');
     },
   };
+}
+
+/** `faasd provider`: reconcile, then serve until stop(). Running functions are left alone on stop. */
+export async function startProvider(o: ProviderOptions): Promise<RunningProvider> {
+  const log = createLogger('faasd provider');
+  const host = await openHost(o.config, { log, ...(o.signal ? { signal: o.signal } : {}) });
+  try {
+    const provider = await createProvider(host, log, o);
+    const http = await listenAll(
+      o.listen ?? ['127.0.0.1', host.network.gateway],
+      o.port ?? o.config.providerPort,
+      (req, res) => provider.handler.handle(req, res),
+      serverLimitsOf(o.config),
+      log,
+    ).catch(async (err: unknown) => {
+      await provider.stop();
+      throw err;
+    });
+    return {
+      ports: http.ports,
+      async stop() {
+        http.close();
+        await provider.stop();
+        host.close();
+        log.info('stopped');
+      },
+    };
+  } catch (err) {
+    host.close();
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidArgumentError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { QueuedRequest } from './queue.js';
+import type { QueuedRequest } from '../queue/index.js';
 
 /** A function's answer to an async invocation, as posted to the caller's X-Callback-Url. */
 export interface Outcome {

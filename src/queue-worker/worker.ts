@@ -3,14 +3,10 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
-import { postCallback, type Outcome } from './callback.js';
-import {
-  DEAD_LETTER_SUBJECT,
-  DONE_BUCKET,
-  REQUEST_STREAM,
-  connectQueue,
-  type QueuedRequest,
-} from './queue.js';
+import { parseCallbackHosts } from './callback.js';
+import { DONE_BUCKET, REQUEST_STREAM, connectQueue } from '../queue/index.js';
+import { urlSetting, type FaasdConfig } from '../config/index.js';
+import { HttpInvoker, handleMessage, type AsyncInvoker, type HandleDeps } from './handle.js';
 
 export interface WorkerOptions {
   natsUrl: string;
@@ -24,6 +20,8 @@ export interface WorkerOptions {
   /** Hosts (host or host:port) callbacks may go to; empty = any, as upstream. */
   callbackAllowedHosts: string[];
   log: Logger;
+  /** Default: HTTP to invokeUrl. */
+  invoker?: AsyncInvoker;
 }
 
 export const WORKER_DEFAULTS = {
@@ -36,36 +34,28 @@ export const WORKER_DEFAULTS = {
   callbackAllowedHosts: [] as string[],
 };
 
-const RETRY_STATUS = new Set([429, 502, 503, 504]);
-const DROP_HEADERS = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'x-callback-url',
-]);
 const CONSUMER = 'faas-workers';
 
-async function invoke(o: WorkerOptions, r: QueuedRequest): Promise<Outcome> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.headers))
-    if (!DROP_HEADERS.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  headers['x-call-id'] = r.callId;
-  const body = Buffer.from(r.body, 'base64');
-  const started = process.hrtime.bigint();
-  const res = await fetch(`${o.invokeUrl}/function/${r.function}.${r.namespace}${r.path}${r.query}`, {
-    method: r.method,
-    headers,
-    ...(r.method === 'GET' || r.method === 'HEAD' ? {} : { body }),
-    signal: AbortSignal.timeout(o.invokeTimeoutMs),
-  });
-  const out = Buffer.from(await res.arrayBuffer());
+/**
+ * The worker's settings from the one configuration. `fallback`: where NATS and the gateway are when
+ * the configuration does not say (a container: the compose names; the daemon: addresses it found).
+ */
+export function workerOptionsOf(
+  cfg: FaasdConfig,
+  log: Logger,
+  fallback: { natsUrl: string; invokeUrl: string } = WORKER_DEFAULTS,
+): WorkerOptions | undefined {
+  const natsUrl = urlSetting(cfg.natsUrl, fallback.natsUrl);
+  if (!natsUrl) return undefined;
   return {
-    status: res.status,
-    body: out,
-    contentType: res.headers.get('content-type') ?? undefined,
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    natsUrl,
+    invokeUrl: urlSetting(cfg.gatewayUrl, fallback.invokeUrl) ?? fallback.invokeUrl,
+    maxInflight: cfg.maxInflight,
+    ackWaitMs: cfg.ackWaitMs,
+    maxAttempts: cfg.maxAttempts,
+    invokeTimeoutMs: cfg.upstreamTimeoutMs,
+    callbackAllowedHosts: parseCallbackHosts(cfg.callbackHosts.join(',')),
+    log,
   };
 }
 
@@ -95,47 +85,16 @@ export async function startQueueWorker(o: WorkerOptions): Promise<{ stop(): Prom
   const messages = await consumer.consume({ max_messages: o.maxInflight });
   const inflight = new Set<Promise<void>>();
 
-  const handle = async (m: JsMsg): Promise<void> => {
-    const r = JSON.parse(m.string()) as QueuedRequest;
-    const ctx = {
-      call_id: r.callId,
-      function: `${r.function}.${r.namespace}`,
-      delivery: m.info.deliveryCount,
-    };
-    if (await done.get(r.callId)) {
-      m.ack(); // finished before a crash kept it from being acknowledged
-      return;
-    }
-    // Tell JetStream we are alive; a killed worker stops this, and the message is delivered again.
-    const heartbeat = setInterval(() => m.working(), Math.max(500, o.ackWaitMs / 3));
-    try {
-      let out: Outcome;
-      try {
-        out = await invoke(o, r);
-      } catch (err) {
-        out = { status: 502, body: Buffer.from(errorMessage(err)), contentType: 'text/plain', seconds: 0 };
-      }
-      if (RETRY_STATUS.has(out.status)) {
-        if (m.info.deliveryCount < o.maxAttempts) {
-          const wait = Math.min(30_000, 500 * 2 ** (m.info.deliveryCount - 1));
-          o.log.warn('invocation failed; retrying', { ...ctx, status: out.status, in_ms: wait });
-          m.nak(wait);
-          return;
-        }
-        o.log.error('invocation failed; dead-lettered', { ...ctx, status: out.status });
-        await js.publish(
-          DEAD_LETTER_SUBJECT,
-          JSON.stringify({ ...r, status: out.status, attempts: m.info.deliveryCount }),
-        );
-      }
-      await postCallback({ allowedHosts: o.callbackAllowedHosts, log: o.log }, r, out);
-      await done.put(r.callId, String(out.status));
-      m.ack();
-      o.log.info('async invocation done', { ...ctx, status: out.status, seconds: out.seconds.toFixed(3) });
-    } finally {
-      clearInterval(heartbeat);
-    }
+  const deps: HandleDeps = {
+    invoker: o.invoker ?? new HttpInvoker(o.invokeUrl, o.invokeTimeoutMs),
+    done,
+    deadLetters: js,
+    maxAttempts: o.maxAttempts,
+    ackWaitMs: o.ackWaitMs,
+    callbackAllowedHosts: o.callbackAllowedHosts,
+    log: o.log,
   };
+  const handle = (m: JsMsg) => handleMessage(deps, m);
 
   const loop = (async () => {
     for await (const m of messages) {

@@ -1,4 +1,12 @@
-export { up, loadCompose, composePath, type UpOptions } from './up.js';
+export {
+  loadCore,
+  startCore,
+  loadCompose,
+  composePath,
+  type CoreOptions,
+  type LoadedCore,
+  type RunningCore,
+} from './up.js';
 export { parseCompose, parsePort, type ServiceSpec } from './compose.js';
 export type { DependsCondition, Healthcheck, RestartPolicy } from './compose-health.js';
 export { startOrder } from './order.js';

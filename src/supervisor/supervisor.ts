@@ -12,6 +12,7 @@ import { ensureImage } from './local-images.js';
 import { ServiceHealth } from './health.js';
 import { ExecProbe, type ProbeRunner } from './exec-probe.js';
 import { awaitDependencies } from './dependencies.js';
+import { SPEC_LABEL, adoptable, specHash } from './adopt.js';
 
 export const SERVICE_LABEL = 'io.faasd.service';
 /** Set at every start, so `faasd service list` (another process) can show restarts and uptime. */
@@ -67,6 +68,8 @@ export class Supervisor {
   private readonly order: ServiceSpec[];
   private readonly states = new Map<string, ServiceState>();
   private readonly ctl = new AbortController();
+  /** Services whose running containers a previous run left and this one keeps (adopt.ts). */
+  private readonly adopted = new Set<string>();
   private stopping = false;
   private watcher: TaskWatcher | undefined;
 
@@ -100,11 +103,20 @@ export class Supervisor {
   private async reconcile(): Promise<void> {
     const leftovers = await this.c.containers.list(`labels."${SERVICE_LABEL}"`);
     for (const c of leftovers) {
+      const spec = this.states.get(c.id)?.spec;
+      const task = spec ? await this.c.tasks.get(c.id) : undefined;
+      const ip = task ? await this.d.network.address(this.d.namespace, c.id) : undefined;
+      if (adoptable(c, spec, task?.status, ip)) {
+        this.adopted.add(c.id);
+        this.d.log.info('adopted running container', { service: c.id, pid: task?.pid, ip });
+        continue;
+      }
       this.d.log.info('removing leftover container', { namespace: this.d.namespace, container: c.id });
       await this.d.runtime.remove(this.d.namespace, c.id, { keepLog: true, graceMs: 1000 });
     }
     for (const s of this.order)
-      await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
+      if (!this.adopted.has(s.name))
+        await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
     const removed = await this.d.network.reconcile(async (ns, id) =>
       Boolean(await this.d.ctd.inNamespace(ns).containers.get(id)),
     );
@@ -117,7 +129,8 @@ export class Supervisor {
     await this.d.network.prepareFiles();
     for (const s of this.order) await ensureImage(this.c, this.d.registry, s.image, this.d.log);
     // Every network first, so the hosts file names every service before any task reads it.
-    for (const s of this.order) await this.create(s);
+    const fresh = this.order.filter((s) => !this.adopted.has(s.name));
+    for (const s of fresh) await this.create(s);
     this.watcher = new TaskWatcher({
       events: this.d.ctd.events,
       namespaces: [this.d.namespace],
@@ -136,7 +149,8 @@ export class Supervisor {
     };
     for (const s of this.order) {
       await awaitDependencies(waits, s);
-      await this.start(s.name);
+      if (this.adopted.has(s.name)) this.keep(s.name);
+      else await this.start(s.name);
     }
   }
 
@@ -151,7 +165,7 @@ export class Supervisor {
       ...(s.user ? { user: s.user } : {}),
       hostname: s.name,
       mounts: s.mounts,
-      labels: { [SERVICE_LABEL]: s.name },
+      labels: { [SERVICE_LABEL]: s.name, [SPEC_LABEL]: specHash(s) },
       capAdd: s.capAdd,
       network: true,
       portMappings: s.ports,
@@ -173,6 +187,15 @@ export class Supervisor {
       );
     }
     this.d.log.info('started service', { service: name, pid: running.pid, restarts: st?.restarts });
+  }
+
+  /** An adopted service (adopt.ts) runs already: watch it as if this run had started it. */
+  private keep(name: string): void {
+    const st = this.states.get(name);
+    if (!st) return;
+    st.phase = 'running';
+    st.backoff.started();
+    st.health?.begin();
   }
 
   /** Records restarts and the start time on the container (Update replaces the whole label map). */

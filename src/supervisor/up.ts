@@ -1,28 +1,31 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Containerd } from '../containerd/index.js';
 import type { FaasdConfig } from '../config/index.js';
-import { RegistryClient } from '../image/index.js';
-import { ContainerRuntime } from '../runtime/index.js';
-import { networkFromConfig } from '../network/index.js';
-import { createLogger, type Logger } from '../log.js';
+import type { Host } from '../host/index.js';
+import type { Logger } from '../log.js';
 import { ensureComposeSecrets, upgradeDefaultCompose } from '../install/index.js';
-import { InvalidArgumentError, errorMessage } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { parseCompose, type ServiceSpec } from './compose.js';
 import { startOrder } from './order.js';
 import { Supervisor } from './supervisor.js';
 import { selfImageRef } from './local-images.js';
 import { prepareMountSources } from './mount-sources.js';
 
-export interface UpOptions {
-  config: FaasdConfig;
+export interface CoreOptions {
   /**
    * `faasd up -f FILE`: a relative path is taken in the state directory, as faasd takes it in
    * /var/lib/faasd (default docker-compose.yaml there). Relative volume sources resolve against the
    * file's folder.
    */
   composeFile?: string;
-  stopGraceMs?: number;
+  log: Logger;
+}
+
+export interface RunningCore {
+  services: ServiceSpec[];
+  composeFile: string;
+  /** Stops and removes the core containers (SIGTERM, grace, SIGKILL), in reverse order. */
+  stop(): Promise<void>;
 }
 
 /** The compose file `faasd up` reads: relative names are in the state directory, as faasd's `-f`. */
@@ -69,69 +72,51 @@ async function migrate(stateDir: string, composeFile: string, log: Logger): Prom
   for (const path of secrets.fixed) log.info('fixed secret mode', { path });
 }
 
-/**
- * `faasd up`: runs the compose services until SIGTERM or SIGINT, then removes them all.
- * Resolves when it has stopped.
- */
-export async function up(o: UpOptions): Promise<void> {
-  // Handlers first: a SIGTERM during start-up still ends in a clean stop, never a half-made stack.
-  const stop = new Promise<string>((res) => {
-    process.once('SIGTERM', () => res('SIGTERM'));
-    process.once('SIGINT', () => res('SIGINT'));
-  });
-  const log = createLogger('faasd up');
-  const composeFile = composePath(o.config.stateDir, o.composeFile);
-  await migrate(o.config.stateDir, composeFile, log);
-  const services = await loadCompose(composeFile);
-  await prepareMountSources(services, join(o.config.stateDir, 'secrets'), log);
-  const ctd = Containerd.connect(o.config.address, o.config.namespace);
-  // containerd may come up after us, or be restarting: wait as long as it takes, or until a signal.
-  const waiting = new AbortController();
-  void stop.then(() => waiting.abort());
-  try {
-    await ctd.waitUntilReady({
-      signal: waiting.signal,
-      onRetry: (err, inMs, attempt) =>
-        log.warn('containerd is not reachable; retrying', {
-          address: o.config.address,
-          error: errorMessage(err),
-          in_ms: inMs,
-          attempt,
-        }),
-    });
-  } catch (err) {
-    ctd.close();
-    if (waiting.signal.aborted) return log.info('stopped before containerd was reachable');
-    throw err;
-  }
-  const network = networkFromConfig(o.config);
-  const runtime = new ContainerRuntime(ctd, {
-    logDir: join(o.config.stateDir, 'logs'),
-    network,
-    stopGraceMs: o.stopGraceMs ?? 5000,
-  });
-  const registry = new RegistryClient({
-    insecure: o.config.insecureRegistries,
-    dockerConfigPath: o.config.dockerConfig,
-  });
-  const sup = new Supervisor(services, {
-    ctd,
-    runtime,
-    network,
-    registry,
-    log,
-    namespace: o.config.namespace,
-    stopGraceMs: o.stopGraceMs ?? 5000,
-  });
+/** Reads the compose file (migrating an older default) and starts its services on the host. */
+export interface LoadedCore {
+  services: ServiceSpec[];
+  composeFile: string;
+  /** Starts the services on the host (adopting what a crashed run left); on failure removes what it started. */
+  start(host: Host): Promise<RunningCore>;
+}
 
-  try {
-    await sup.up();
-    log.info('stack is up', { services: services.length, compose: composeFile });
-    const sig = await stop;
-    log.info('stopping', { signal: sig });
-  } finally {
-    await sup.down();
-    ctd.close();
-    log.info('stopped');
-  }
+/**
+ * Reads the compose file (migrating an older default) and prepares its mount sources; starts nothing,
+ * so the daemon knows which services the file runs before it decides what runs in-process, and a bad
+ * file fails before anything waits for containerd.
+ */
+export async function loadCore(config: FaasdConfig, o: CoreOptions): Promise<LoadedCore> {
+  const log = o.log;
+  const composeFile = composePath(config.stateDir, o.composeFile);
+  await migrate(config.stateDir, composeFile, log);
+  const services = await loadCompose(composeFile);
+  await prepareMountSources(services, join(config.stateDir, 'secrets'), log);
+  return {
+    services,
+    composeFile,
+    async start(host: Host) {
+      const sup = new Supervisor(services, {
+        ctd: host.containerd,
+        runtime: host.coreRuntime,
+        network: host.network,
+        registry: host.registry,
+        log,
+        namespace: config.namespace,
+        stopGraceMs: config.stopGraceMs,
+      });
+      try {
+        await sup.up();
+      } catch (err) {
+        await sup.down();
+        throw err;
+      }
+      log.info('core is up', { services: services.map((s) => s.name).join(','), compose: composeFile });
+      return { services, composeFile, stop: () => sup.down() };
+    },
+  };
+}
+
+/** Reads the compose file and starts its services on the host. */
+export async function startCore(host: Host, o: CoreOptions): Promise<RunningCore> {
+  return (await loadCore(host.config, o)).start(host);
 }

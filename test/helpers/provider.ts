@@ -45,10 +45,9 @@ export async function testProvider(
     running: undefined,
     async start() {
       tp.running = await startProvider({
-        config,
+        config: { ...config, stopGraceMs: 2000 },
         port: 0,
         listen: ['127.0.0.1'],
-        stopGraceMs: 2000,
         ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
       });
       tp.url = `http://127.0.0.1:${tp.running.ports[0]}`;

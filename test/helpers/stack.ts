@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
-import { install } from '../../src/install/index.js';
+import { SPLIT_COMPOSE, install } from '../../src/install/index.js';
 import { gatewayOf } from '../../src/network/index.js';
 import { removeTestStack } from './host-cleanup.js';
 import type { TestContainerd } from './containerd.js';
@@ -11,8 +11,16 @@ import { freePort } from './registry.js';
 import { pollUntil } from './wait.js';
 import { runFaasd, type FaasdProcess } from './faasd-process.js';
 
-/** The product as a user runs it — `faasd install`, `faasd provider`, `faasd up` — on test-only names. */
+/**
+ * How the product is deployed: `daemon` is the default install (one `faasd up` runs the provider, the
+ * gateway and the queue-worker); `split` is `faasd provider` beside `faasd up --no-provider` with our
+ * gateway and queue-worker as containers (SPLIT_COMPOSE).
+ */
+export type StackVariant = 'daemon' | 'split';
+
+/** The product as a user runs it — `faasd install`, then `faasd up` (and `faasd provider`) — on test-only names. */
 export interface TestStack {
+  variant: StackVariant;
   env: Record<string, string>;
   config: FaasdConfig;
   gateway: string;
@@ -25,6 +33,10 @@ export interface TestStack {
   startProvider(): Promise<void>;
   /** Starts `faasd up` and resolves when the gateway answers /healthz. */
   startUp(): Promise<void>;
+  /** Starts what the variant runs (split: the provider first), and resolves when the gateway answers. */
+  start(): Promise<void>;
+  /** Stops what the variant runs with SIGTERM; the exit codes, `faasd up`'s first. */
+  stopAll(): Promise<(number | null)[]>;
   stop(p: FaasdProcess | undefined): Promise<number | null>;
   cleanup(): Promise<void>;
 }
@@ -32,8 +44,9 @@ export interface TestStack {
 export async function testStack(
   ctd: TestContainerd,
   tag: string,
-  opts: { scrapeSeconds?: number; bundle?: boolean } = {},
+  opts: { scrapeSeconds?: number; bundle?: boolean; variant?: StackVariant } = {},
 ): Promise<TestStack> {
+  const variant = opts.variant ?? 'daemon';
   const root = await mkdtemp(`/tmp/faasd-test-${tag}-`);
   const env: Record<string, string> = {
     ...isolatedEnv(ctd, {
@@ -45,6 +58,8 @@ export async function testStack(
     FAASD_GATEWAY_BIND: '127.0.0.1',
     FAASD_GATEWAY_PORT: String(await freePort()),
     FAASD_PROMETHEUS_PORT: String(await freePort()),
+    // The daemon's provider API on loopback (the bridge has its own 8081): not a port other tests use.
+    FAASD_PROVIDER_PORT: String(await freePort()),
   };
   const config = resolveConfig({}, env, {});
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
@@ -64,6 +79,7 @@ export async function testStack(
       ),
     );
   }
+  if (variant === 'split') await writeFile(join(config.stateDir, 'docker-compose.yaml'), SPLIT_COMPOSE);
   const password = (await readFile(join(config.stateDir, 'secrets/basic-auth-password'), 'utf8')).trim();
   const bridgeIp = gatewayOf(config.subnet);
 
@@ -82,6 +98,7 @@ export async function testStack(
   };
 
   const s: TestStack = {
+    variant,
     env,
     config,
     gateway: `http://127.0.0.1:${env.FAASD_GATEWAY_PORT}`,
@@ -91,15 +108,28 @@ export async function testStack(
     up: undefined,
     providerProc: undefined,
     async startProvider() {
-      s.providerProc = await started(['provider', '--listen', bridgeIp], 'listening');
+      // The daemon variant runs the provider inside faasd up: callers written for two processes still work.
+      if (variant === 'daemon') return;
+      // The gateway container reaches faasd-provider:8081 on the bridge (FAASD_PROVIDER_PORT is loopback's).
+      s.providerProc = await started(['provider', '--listen', bridgeIp, '--port', '8081'], 'listening');
     },
     async startUp() {
-      s.up = await started(['up', '--compose', join(config.stateDir, 'docker-compose.yaml')], 'stack is up');
+      const compose = ['up', '--compose', join(config.stateDir, 'docker-compose.yaml')];
+      s.up = await started(variant === 'split' ? [...compose, '--no-provider'] : compose, 'stack is up');
       await pollUntil(
         'the gateway /healthz',
         async () => ((await fetch(`${s.gateway}/healthz`)).ok ? true : undefined),
         { timeoutMs: 60_000 },
       );
+    },
+    async start() {
+      if (variant === 'split') await s.startProvider();
+      await s.startUp();
+    },
+    async stopAll() {
+      const codes = [await s.stop(s.up)];
+      if (variant === 'split') codes.push(await s.stop(s.providerProc));
+      return codes;
     },
     async stop(p) {
       if (!p || p.proc.exitCode !== null) return p?.proc.exitCode ?? null;

@@ -13,7 +13,7 @@ import { startNats, type TestNats } from '../helpers/nats.js';
 import { pollUntil } from '../helpers/wait.js';
 import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/index.js';
-import { REQUEST_STREAM } from '../../src/queue-worker/index.js';
+import { REQUEST_STREAM } from '../../src/queue/index.js';
 
 const IMAGE = 'faasd.test/echo:1';
 

@@ -96,7 +96,7 @@ services:
   });
 
   const startUp = async (): Promise<FaasdProcess> => {
-    const p = runFaasd(['up', '--compose', join(dir, 'docker-compose.yaml')], env);
+    const p = runFaasd(['up', '--compose', join(dir, 'docker-compose.yaml'), '--no-provider'], env);
     running.push(p);
     const early = p.exited.then((code) => {
       throw new Error(`faasd up exited (${code}): ${p.output()}`);
@@ -234,7 +234,7 @@ services:
     it(`refuses a compose file with a ${b.name}, starting nothing`, async () => {
       const file = join(dir, `bad-${b.name.replace(/ /g, '-')}.yaml`);
       await writeFile(file, b.yaml);
-      const p = runFaasd(['up', '--compose', file], env);
+      const p = runFaasd(['up', '--compose', file, '--no-provider'], env);
       const code = await p.exited;
       assert.equal(code, 2);
       const lines = p.output().trim().split('\n');

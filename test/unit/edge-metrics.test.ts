@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLimitedServer, SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
-import { createGatewayHandler } from '../../src/gateway/index.js';
-import { Metrics } from '../../src/provider/index.js';
-import { OVERFLOW_LABEL } from '../../src/provider/metrics.js';
+import { HttpBackend, createGatewayHandler } from '../../src/gateway/index.js';
+import { Metrics } from '../../src/http/index.js';
+import { OVERFLOW_LABEL } from '../../src/http/metrics.js';
 import { DEFAULT_NS, FakeScaler, quietLogger } from '../helpers/edge-fakes.js';
 import { closeServer } from '../helpers/held-function.js';
 
@@ -38,15 +38,17 @@ describe('invocation metrics are bounded (issue #17 item 4)', () => {
       });
       await new Promise<void>((r) => provider?.listen(0, '127.0.0.1', () => r()));
       const handler = createGatewayHandler({
-        providerHost: '127.0.0.1',
-        providerPort: (provider.address() as AddressInfo).port,
+        backend: new HttpBackend({
+          url: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
+          authorization: '',
+          upstreamTimeoutMs: 10_000,
+        }),
         credentials: { user: 'admin', password: 'secret' },
         scaler: new FakeScaler(new Set([`${DEFAULT_NS}/hello`, `${DEFAULT_NS}/teapot`])),
         queue: undefined,
         log: quietLogger(),
         defaultNamespace: DEFAULT_NS,
         prometheusUrl: undefined,
-        upstreamTimeoutMs: 10_000,
         asyncBodyLimit: 1024,
       });
       close = () => handler.close();

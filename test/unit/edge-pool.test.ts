@@ -4,7 +4,7 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLimitedServer, SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
 import { createProviderHandler } from '../../src/provider/index.js';
-import { createGatewayHandler } from '../../src/gateway/index.js';
+import { HttpBackend, createGatewayHandler } from '../../src/gateway/index.js';
 import {
   DEFAULT_NS,
   FakeFunctions,
@@ -121,15 +121,17 @@ describe('gateway: one pool per function on the hop to the provider (issue #17 i
   before(async () => {
     const port = await provider.listen('127.0.0.1');
     const handler = createGatewayHandler({
-      providerHost: '127.0.0.1',
-      providerPort: port,
+      backend: new HttpBackend({
+        url: `http://127.0.0.1:${port}`,
+        authorization: '',
+        upstreamTimeoutMs: 60_000,
+      }),
       credentials,
       scaler: new FakeScaler(new Set([`${DEFAULT_NS}/slow`, `${DEFAULT_NS}/fast`])),
       queue: undefined,
       log: quietLogger(),
       defaultNamespace: DEFAULT_NS,
       prometheusUrl: undefined,
-      upstreamTimeoutMs: 60_000,
       asyncBodyLimit: 1024,
     });
     close = () => handler.close();

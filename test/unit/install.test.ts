@@ -10,6 +10,7 @@ import {
   install,
   uninstall,
   DEFAULT_COMPOSE,
+  SPLIT_COMPOSE,
   ensureComposeSecrets,
   upgradeDefaultCompose,
 } from '../../src/install/index.js';
@@ -53,10 +54,8 @@ describe('faasd install --root', () => {
       assert.match(unit, /^ExecStart=\/usr\/local\/bin\/faasd up$/m);
       assert.match(unit, /^Requires=containerd\.service$/m);
       assert.match(unit, /^Restart=on-failure$/m);
-      assert.match(
-        await readFile(join(root, 'etc/systemd/system/faasd-provider.service'), 'utf8'),
-        /^ExecStart=\/usr\/local\/bin\/faasd provider$/m,
-      );
+      // One daemon, one unit: the provider runs inside `faasd up`.
+      await assert.rejects(stat(join(root, 'etc/systemd/system/faasd-provider.service')));
       assert.equal(await readFile(join(root, 'var/lib/faasd/docker-compose.yaml'), 'utf8'), DEFAULT_COMPOSE);
 
       await install(o);
@@ -82,7 +81,7 @@ describe('faasd install --root', () => {
     try {
       // ExecStart must name an executable for verify: node itself stands in for the faasd command.
       await install({ config: DEFAULTS, root, faasdCommand: process.execPath, start: false, out: sink() });
-      for (const unit of ['faasd.service', 'faasd-provider.service']) {
+      for (const unit of ['faasd.service']) {
         const res = await execa('systemd-analyze', ['verify', join(root, 'etc/systemd/system', unit)], {
           reject: false,
         });
@@ -94,9 +93,45 @@ describe('faasd install --root', () => {
     }
   });
 
-  it('writes a default compose file faasd up accepts, in a sensible order', () => {
-    assert.ok(parse(DEFAULT_COMPOSE));
+  it('removes the provider unit an older version installed', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'faasd-unit-install-'));
+    try {
+      const units = join(root, 'etc/systemd/system');
+      await mkdir(units, { recursive: true });
+      await writeFile(
+        join(units, 'faasd-provider.service'),
+        '[Service]\nExecStart=/usr/local/bin/faasd provider\n',
+      );
+      await install({
+        config: DEFAULTS,
+        root,
+        faasdCommand: '/usr/local/bin/faasd',
+        start: false,
+        out: sink(),
+      });
+      await assert.rejects(stat(join(units, 'faasd-provider.service')));
+      assert.match(
+        await readFile(join(units, 'faasd.service'), 'utf8'),
+        /^ExecStart=\/usr\/local\/bin\/faasd up$/m,
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('writes a default compose file with only NATS and Prometheus (the gateway runs in faasd up)', () => {
     const services = parseCompose(DEFAULT_COMPOSE, '/var/lib/faasd', {
+      FAASD_IMAGE: 'faasd.local/faasd:1-abc',
+    });
+    assert.deepEqual(
+      startOrder(services).map((s) => s.name),
+      ['nats', 'prometheus'],
+    );
+  });
+
+  it('writes a split compose file faasd up accepts, in a sensible order', () => {
+    assert.ok(parse(SPLIT_COMPOSE));
+    const services = parseCompose(SPLIT_COMPOSE, '/var/lib/faasd', {
       FAASD_IMAGE: 'faasd.local/faasd:1-abc',
     });
     assert.deepEqual(

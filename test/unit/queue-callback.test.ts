@@ -7,8 +7,9 @@ import {
   postCallback,
   type Outcome,
 } from '../../src/queue-worker/callback.js';
-import { workerOptionsFromEnv } from '../../src/queue-worker/env.js';
-import type { QueuedRequest } from '../../src/queue-worker/queue.js';
+import { workerOptionsOf } from '../../src/queue-worker/worker.js';
+import { resolveConfig } from '../../src/config/index.js';
+import type { QueuedRequest } from '../../src/queue/index.js';
 import { FakeCallbackTransport } from '../helpers/fake-callback-transport.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
 
@@ -63,9 +64,10 @@ describe('parseCallbackHosts', () => {
 
   it('is read from FAASD_CALLBACK_HOSTS by the worker; empty by default', () => {
     const log = new RecordingLogger();
-    assert.deepEqual(workerOptionsFromEnv(log, {}).callbackAllowedHosts, []);
+    assert.deepEqual(workerOptionsOf(resolveConfig({}, {}, {}), log)?.callbackAllowedHosts, []);
     assert.deepEqual(
-      workerOptionsFromEnv(log, { FAASD_CALLBACK_HOSTS: 'a.example,b.example:81' }).callbackAllowedHosts,
+      workerOptionsOf(resolveConfig({}, { FAASD_CALLBACK_HOSTS: 'a.example,b.example:81' }, {}), log)
+        ?.callbackAllowedHosts,
       ['a.example', 'b.example:81'],
     );
   });

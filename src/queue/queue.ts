@@ -8,6 +8,11 @@ import {
 } from '@nats-io/jetstream';
 import { FaasdError } from '../errors.js';
 
+/*
+ * The async contract between the gateway (publisher) and the queue-worker (consumer), in a folder of
+ * its own so neither imports the other.
+ */
+
 /** One async invocation, stored whole in JetStream before the gateway answers 202. */
 export interface QueuedRequest {
   callId: string;

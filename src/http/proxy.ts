@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { FaasdError } from '../errors.js';
-import { AgentPool, POOL_DEFAULTS, type PoolOptions } from '../http/index.js';
+import { AgentPool, POOL_DEFAULTS, type PoolOptions } from './pool.js';
 
 export class UpstreamError extends FaasdError {
   constructor(

@@ -1,0 +1,166 @@
+import type { FaasdConfig } from '../config/index.js';
+import { openHost, type Host } from '../host/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { serverLimitsOf, urlSetting } from '../config/index.js';
+import { loadCore, type RunningCore } from '../supervisor/index.js';
+import { createProvider, type Provider } from '../provider/index.js';
+import { listenAll, loadCredentials } from '../http/index.js';
+import { LocalBackend, authSecretsDir, serveGateway } from '../gateway/index.js';
+import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
+import type { CronFunctionSource } from '../cron/index.js';
+import { gatewayAddresses, providerAddresses } from './addresses.js';
+
+export interface DaemonOptions {
+  config: FaasdConfig;
+  composeFile?: string;
+  /** false: core only, for a split deployment with a separate `faasd provider` (default true). */
+  provider?: boolean;
+  /** Aborts the wait for containerd (a signal during start-up). */
+  signal?: AbortSignal;
+}
+
+export interface RunningDaemon {
+  /** Core services that run in containers; `gateway`/`queue-worker` among them replace ours. */
+  services: string[];
+  stop(): Promise<void>;
+}
+
+type Stoppable = { stop(): Promise<void> };
+
+/** A core container's address on the bridge (NATS, Prometheus), looked up when needed: a re-create moves it. */
+function coreUrl(host: Host, service: string, port: number, scheme: string) {
+  return async (): Promise<string | undefined> => {
+    const ip = await host.network.address(host.config.namespace, service);
+    return ip ? `${scheme}://${ip}:${port}` : undefined;
+  };
+}
+
+/** Cron triggers' view of the functions in the daemon: the provider's services, no HTTP. */
+function localFunctions(provider: Provider): CronFunctionSource {
+  return {
+    async list() {
+      const all = [];
+      for (const namespace of await provider.namespaces.list())
+        for (const f of await provider.functions.list(namespace))
+          all.push({ name: f.name, namespace, annotations: f.annotations });
+      return all;
+    },
+  };
+}
+
+function startGatewayIn(
+  host: Host,
+  provider: Provider,
+  natsUrl: Promise<string | undefined>,
+  log: Logger,
+): Promise<Stoppable> {
+  const cfg = host.config;
+  return loadCredentials(authSecretsDir(cfg)).then((credentials) =>
+    serveGateway({
+      backend: new LocalBackend({
+        functions: provider.functions,
+        namespaces: provider.namespaces,
+        provider: provider.handler,
+      }),
+      credentials,
+      natsUrl,
+      prometheusUrl: cfg.prometheusUrl
+        ? urlSetting(cfg.prometheusUrl, undefined)
+        : coreUrl(host, 'prometheus', 9090, 'http'),
+      defaultNamespace: cfg.functionNamespace,
+      scaleFromZeroTimeoutMs: cfg.scaleFromZeroTimeoutMs,
+      listen: gatewayAddresses(cfg.gatewayBind, cfg.gatewayPort, host.network.gateway),
+      limits: serverLimitsOf(cfg),
+      log,
+      cron: { source: localFunctions(provider), timeoutMs: cfg.upstreamTimeoutMs },
+    }),
+  );
+}
+
+async function startWorkerIn(
+  host: Host,
+  natsUrl: string | undefined,
+  log: Logger,
+): Promise<Stoppable | undefined> {
+  // Through our own gateway on the bridge (scale from zero, metrics), where it always listens on 8080.
+  const o = workerOptionsOf(host.config, log, {
+    natsUrl: natsUrl ?? '',
+    invokeUrl: `http://${host.network.gateway}:8080`,
+  });
+  if (!o) {
+    log.warn('no NATS (no nats service and no FAASD_NATS_URL): async invocations are off');
+    return undefined;
+  }
+  return startQueueWorker(o);
+}
+
+/**
+ * `faasd up`: the one daemon. The compose core (NATS, Prometheus, what a user adds) as containers,
+ * and in this process the provider, the gateway and the queue-worker — unless the compose file runs
+ * a `gateway` or `queue-worker` of its own (the upstream OpenFaaS ones, or ours in containers).
+ *
+ * The provider and the gateway answer before the core containers start: /healthz, /system and
+ * invocations of running functions need none of them. Async waits for NATS (bounded).
+ */
+export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
+  const log = createLogger('faasd up');
+  const loaded = await loadCore(o.config, { log, ...(o.composeFile ? { composeFile: o.composeFile } : {}) });
+  const names = new Set(loaded.services.map((s) => s.name));
+  const host = await openHost(o.config, { log, ...(o.signal ? { signal: o.signal } : {}) });
+  // Stopped in this order: worker, gateway, provider API, provider, core (NATS last: the others use it).
+  const front: Stoppable[] = [];
+  let core: RunningCore | undefined;
+  const stopAll = async () => {
+    for (const r of front.reverse()) await r.stop().catch(() => undefined);
+    await core?.stop().catch(() => undefined);
+    host.close();
+  };
+  try {
+    if (o.provider === false) {
+      core = await loaded.start(host);
+      log.info('stack is up', { core: [...names].join(','), provider: 'separate' });
+      return { services: [...names], stop: stopAll };
+    }
+    const provider = await createProvider(host, createLogger('faasd provider'));
+    front.push(provider);
+    for (const a of providerAddresses(o.config.providerPort, host.network.gateway)) {
+      const api = await listenAll(
+        [a.host],
+        a.port,
+        (req, res) => provider.handler.handle(req, res),
+        serverLimitsOf(o.config),
+        log,
+      );
+      front.push({ stop: async () => api.close() });
+    }
+    let coreStarted!: (ok: boolean) => void;
+    const coreUp = new Promise<boolean>((resolve) => (coreStarted = resolve));
+    const natsUrl = coreUp.then(async (ok) =>
+      ok ? urlSetting(o.config.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')()) : undefined,
+    );
+    const gateway = names.has('gateway') ? 'container' : 'in-process';
+    if (gateway === 'in-process')
+      front.push(await startGatewayIn(host, provider, natsUrl, createLogger('faasd gateway')));
+    try {
+      core = await loaded.start(host);
+    } finally {
+      coreStarted(core !== undefined);
+    }
+    const worker = names.has('queue-worker') ? 'container' : 'in-process';
+    if (worker === 'in-process') {
+      const w = await startWorkerIn(host, await natsUrl, createLogger('faasd queue-worker'));
+      if (w) front.push(w);
+    }
+    log.info('stack is up', { core: [...names].join(','), gateway, queue_worker: worker });
+    return {
+      services: [...names],
+      async stop() {
+        await stopAll();
+        log.info('stopped');
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

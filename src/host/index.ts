@@ -1,0 +1,1 @@
+export { openHost, withHost, coreLogDir, functionLogDir, type Host, type OpenHostOptions } from './host.js';
