@@ -15,6 +15,7 @@ import {
 import type { Credentials } from '../provider/index.js';
 import type { AsyncQueue, QueuedRequest } from '../queue-worker/index.js';
 import type { Scaler } from './scaler.js';
+import { createPortal } from '../ui/index.js';
 
 export interface GatewayDeps {
   providerHost: string;
@@ -55,6 +56,8 @@ export function createGatewayHandler(d: GatewayDeps): {
   const metrics = new Metrics();
   const replicas = new Map<string, number>();
   const provider = { host: d.providerHost, port: d.providerPort };
+  const { credentials, log, prometheusUrl, defaultNamespace } = d;
+  const portal = createPortal({ credentials, log, prometheusUrl, defaultNamespace, asyncEnabled: !!d.queue });
 
   const invocationCounts = async (): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();
@@ -120,6 +123,7 @@ export function createGatewayHandler(d: GatewayDeps): {
       throw err;
     } finally {
       metrics.observe(`${name}.${ns}`, code, Number(process.hrtime.bigint() - started) / 1e9);
+      portal.observe(`${name}.${ns}`, code);
     }
   };
 
@@ -179,6 +183,7 @@ export function createGatewayHandler(d: GatewayDeps): {
       await proxy.forward(req, res, { ...provider, path: path + url.search, fn: 'provider' });
       return;
     }
+    if (portal.owns(path)) return portal.serve(req, res, url);
     throw new NotFoundError('route', path);
   };
 
