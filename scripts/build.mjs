@@ -4,6 +4,7 @@
 import { cpSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
+import { buildUi } from './build-ui.mjs';
 
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 cpSync('src/containerd/proto', 'dist/containerd/proto', { recursive: true });
@@ -43,3 +44,5 @@ await build({
 });
 cpSync('src/containerd/proto', 'dist/bundle/proto', { recursive: true });
 cpSync('src/runtime/bin', 'dist/bundle/bin', { recursive: true });
+// The portal (#14): served from memory by the gateway, which finds it beside the bundle.
+await buildUi('dist/bundle/ui');

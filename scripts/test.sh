@@ -21,7 +21,7 @@ if [ "$what" = all ]; then
   echo "== lint"; npx eslint .
   echo "== format"; npx prettier --check .
   echo "== generated gRPC types"; bash scripts/gen-proto.sh --check
-  echo "== type check"; npx tsc -p tsconfig.json --noEmit
+  echo "== type check"; npx tsc -p tsconfig.json --noEmit; npx tsc -p src/ui/web --noEmit
   if command -v shellcheck >/dev/null; then echo "== shellcheck"; shellcheck scripts/*.sh scripts/sample/* .ci/run; fi
   if command -v vagrant >/dev/null; then echo "== vagrant validate"; vagrant validate --ignore-provider; fi
   if [ "$(id -u)" != 0 ]; then

@@ -15,6 +15,7 @@ import { validateName, type FunctionStatus } from '../provider/index.js';
 import type { AsyncQueue, QueuedRequest } from '../queue/index.js';
 import type { FunctionBackend } from './backend.js';
 import type { Scaler } from './scaler.js';
+import { createPortal } from '../ui/index.js';
 
 export interface GatewayDeps {
   /** The provider: in-process in the daemon, over HTTP for a separate gateway. */
@@ -60,6 +61,8 @@ export function createGatewayHandler(d: GatewayDeps): {
   const metrics = new Metrics(d.maxMetricSeries);
   // One gauge per function the list has shown; bounded by the functions that exist.
   const replicas = new Map<string, number>();
+  const { credentials, log, prometheusUrl, defaultNamespace } = d;
+  const portal = createPortal({ credentials, log, prometheusUrl, defaultNamespace, asyncEnabled: !!d.queue });
 
   const invocationCounts = async (): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();
@@ -121,6 +124,7 @@ export function createGatewayHandler(d: GatewayDeps): {
       throw err;
     } finally {
       record(code);
+      portal.observe(`${name}.${ns}`, code);
     }
   };
 
@@ -180,6 +184,7 @@ export function createGatewayHandler(d: GatewayDeps): {
       if (m?.[1]) d.scaler.invalidate(decodeURIComponent(m[1]));
       return d.backend.system(req, res, url);
     }
+    if (portal.owns(path)) return portal.serve(req, res, url);
     throw new NotFoundError('route', path);
   };
 

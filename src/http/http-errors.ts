@@ -35,6 +35,8 @@ export function sendError(
   }
   const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
   if (status === 401) headers['WWW-Authenticate'] = `Basic realm="${AUTH_REALM}"`;
+  // Which request field was wrong, for a form to show the message beside it (the portal, #14).
+  if (err instanceof InvalidArgumentError) headers['X-Error-Field'] = err.field;
   res.writeHead(status, headers).end(`${message}\n`);
 }
 

@@ -1,0 +1,1 @@
+export { createPortal, type Portal, type PortalDeps, type PortalOverview } from './portal.js';
