@@ -78,9 +78,9 @@ if [ "${1:-}" = "--down" ]; then
     # A provider an older quickstart started beside faasd up.
     stop_background faasd-provider
   fi
+  # Also removes the bridge (CNI never deletes it; with every container gone, nothing uses it) and its
+  # localnet guard.
   "${faasd[@]}" install --uninstall >/dev/null
-  # CNI never deletes its bridge; with every container gone, nothing uses it.
-  ip link del openfaas0 2>/dev/null || true
   stop_background containerd
   say "faasd is down (secrets kept in /var/lib/faasd/secrets)"
   exit 0

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { NODE_DAEMON_FLAGS, type FaasdConfig } from '../config/index.js';
-import { parseDnsServers, renderConflist } from '../network/index.js';
+import { networkFromConfig, parseDnsServers, renderConflist } from '../network/index.js';
 import { writeFileAtomic } from '../fs.js';
 import { DEFAULT_COMPOSE, OLD_PROVIDER_UNIT, PROMETHEUS_YML, faasdUnit } from './files.js';
 import { ensureComposeSecrets, SECRETS_DIR_MODE } from './secrets.js';
@@ -140,6 +140,8 @@ export async function uninstall(o: UninstallOptions): Promise<void> {
   for (const u of [UNIT, OLD_PROVIDER_UNIT]) await rm(join(p.units, u), { force: true });
   if (o.root === '/' && (await systemdIsInit()))
     await execa('systemctl', ['daemon-reload'], { reject: false });
+  // On the host itself: the bridge and its localnet guard too (faasd up made them; a test root has none).
+  if (o.root === '/') await networkFromConfig(o.config).removeBridge();
   await rm(p.conflist, { force: true });
   for (const f of ['docker-compose.yaml', 'prometheus.yml']) await rm(join(p.state, f), { force: true });
   for (const d of ['nats', 'prometheus', 'logs', 'network', 'cni'])

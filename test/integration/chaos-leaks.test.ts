@@ -52,7 +52,7 @@ describe('bench/chaos leak counter', { skip: needsRoot }, () => {
   after(async () => {
     await network?.detach(config.functionNamespace, 'orphan').catch(() => undefined);
     await network?.reconcile(async () => false).catch(() => undefined);
-    if (config) await execa('ip', ['link', 'del', config.bridge], { reject: false });
+    await network?.removeBridge(); // and its localnet guard
     await ctd?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
