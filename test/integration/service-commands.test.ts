@@ -13,8 +13,12 @@ const SERVICES = ['gateway', 'nats', 'prometheus', 'queue-worker'];
 /** A documentation address (RFC 5737): written into resolv.conf, never sent to. */
 const DNS = '192.0.2.53';
 
-/** `faasd service list|logs|restart` against the default stack, as a user runs them beside `faasd up`. */
-describe('faasd service commands on the default stack', { skip: needsRoot }, () => {
+/**
+ * `faasd service list|logs|restart` as a user runs them beside `faasd up`, on a split deployment: its
+ * compose file runs the gateway and queue-worker as containers too (in the default one-daemon stack they
+ * run inside faasd up, and their log is the daemon's: `journalctl -u faasd`).
+ */
+describe('faasd service commands on a split deployment', { skip: needsRoot }, () => {
   let ctd: TestContainerd;
   let stack: TestStack;
 
@@ -40,7 +44,7 @@ describe('faasd service commands on the default stack', { skip: needsRoot }, () 
 
   before(async () => {
     ctd = await startContainerd('svc');
-    stack = await testStack(ctd, 'svc');
+    stack = await testStack(ctd, 'svc', { variant: 'split' });
     stack.env.FAASD_DNS = DNS;
     await stack.startProvider();
     await stack.startUp();
