@@ -8,6 +8,8 @@ import { listenAll, loadCredentials } from '../http/index.js';
 import { LocalBackend, authSecretsDir, serveGateway } from '../gateway/index.js';
 import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
 import type { CronFunctionSource } from '../cron/index.js';
+import type { CoreService } from '../ui/index.js';
+import { serviceStatuses } from '../supervisor/index.js';
 import { gatewayAddresses, providerAddresses } from './addresses.js';
 
 export interface DaemonOptions {
@@ -48,8 +50,26 @@ function localFunctions(provider: Provider): CronFunctionSource {
   };
 }
 
+/** The compose services as the portal's System view shows them (faasd service list's source). */
+async function coreServices(host: Host, declared: string[]): Promise<CoreService[]> {
+  const list = await serviceStatuses({
+    ctd: host.containerd,
+    namespace: host.config.namespace,
+    records: () => host.network.records(),
+    declared,
+  });
+  return list.map((s) => ({
+    name: s.name,
+    image: s.image,
+    state: s.state,
+    restarts: s.restarts,
+    ...(s.startedAt ? { startedAt: s.startedAt.toISOString() } : {}),
+  }));
+}
+
 function startGatewayIn(
   host: Host,
+  declared: string[],
   provider: Provider,
   natsUrl: Promise<string | undefined>,
   log: Logger,
@@ -73,6 +93,7 @@ function startGatewayIn(
       limits: serverLimitsOf(cfg),
       log,
       cron: { source: localFunctions(provider), timeoutMs: cfg.upstreamTimeoutMs },
+      services: () => coreServices(host, declared),
     }),
   );
 }
@@ -140,7 +161,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     );
     const gateway = names.has('gateway') ? 'container' : 'in-process';
     if (gateway === 'in-process')
-      front.push(await startGatewayIn(host, provider, natsUrl, createLogger('faasd gateway')));
+      front.push(await startGatewayIn(host, [...names], provider, natsUrl, createLogger('faasd gateway')));
     try {
       core = await loaded.start(host);
     } finally {

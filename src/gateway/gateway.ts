@@ -15,7 +15,7 @@ import { validateName, type FunctionStatus } from '../provider/index.js';
 import type { AsyncQueue, QueuedRequest } from '../queue/index.js';
 import type { FunctionBackend } from './backend.js';
 import type { Scaler } from './scaler.js';
-import { createPortal } from '../ui/index.js';
+import { createPortal, type CoreService } from '../ui/index.js';
 
 export interface GatewayDeps {
   /** The provider: in-process in the daemon, over HTTP for a separate gateway. */
@@ -35,6 +35,8 @@ export interface GatewayDeps {
   maxMetricSeries?: number;
   /** More Prometheus text for /metrics (cron triggers' counters). */
   extraMetrics?: () => string;
+  /** The compose services' state for the portal's System view (the daemon's gateway only). */
+  services?: () => Promise<CoreService[]>;
 }
 
 function callbackUrlOf(req: IncomingMessage): string | undefined {
@@ -62,7 +64,14 @@ export function createGatewayHandler(d: GatewayDeps): {
   // One gauge per function the list has shown; bounded by the functions that exist.
   const replicas = new Map<string, number>();
   const { credentials, log, prometheusUrl, defaultNamespace } = d;
-  const portal = createPortal({ credentials, log, prometheusUrl, defaultNamespace, asyncEnabled: !!d.queue });
+  const portal = createPortal({
+    credentials,
+    log,
+    prometheusUrl,
+    defaultNamespace,
+    asyncEnabled: !!d.queue,
+    ...(d.services ? { services: d.services } : {}),
+  });
 
   const invocationCounts = async (): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();

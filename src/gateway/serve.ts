@@ -106,6 +106,8 @@ export interface ServeGatewayOptions {
   log: Logger;
   /** Cron triggers (#15): the provider API that lists functions; runs go to this gateway on loopback. */
   cron?: { source: CronFunctionSource; timeoutMs: number; refreshMs?: number };
+  /** The compose services' state, for the portal (the daemon knows them). */
+  services?: GatewayDeps['services'];
 }
 
 /** The gateway on any backend: listens first, then connects to NATS in the background. */
@@ -124,6 +126,7 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
     prometheusUrl: o.prometheusUrl,
     asyncBodyLimit: 8 * 1024 * 1024,
     extraMetrics: () => cronMetrics.render(),
+    ...(o.services ? { services: o.services } : {}),
   });
   const servers: { close(): void }[] = [];
   const ports: number[] = [];

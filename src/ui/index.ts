@@ -1,1 +1,7 @@
-export { createPortal, type Portal, type PortalDeps, type PortalOverview } from './portal.js';
+export {
+  createPortal,
+  type Portal,
+  type PortalDeps,
+  type PortalOverview,
+  type CoreService,
+} from './portal.js';

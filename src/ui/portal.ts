@@ -19,6 +19,19 @@ export interface PortalDeps {
   assets?: () => Promise<AssetSet | undefined>;
   /** Answers whether Prometheus is ready; the default asks its /-/ready (one second at most). */
   prometheusReady?: (url: string) => Promise<boolean>;
+  /** The compose services' state (the daemon knows them; a gateway in a container does not). */
+  services?: () => Promise<CoreService[]>;
+}
+
+/** One compose service as the System view shows it. */
+export interface CoreService {
+  name: string;
+  image: string;
+  /** running, stopped, created, absent, ... */
+  state: string;
+  restarts: number;
+  /** RFC 3339, while it runs. */
+  startedAt?: string;
 }
 
 /** What GET /ui/api/overview answers: what the charts and the System view need beyond the API. */
@@ -31,6 +44,8 @@ export interface PortalOverview {
   async: 'on' | 'off';
   prometheus: 'up' | 'down' | 'off';
   history: HistorySnapshot;
+  /** Absent when this gateway cannot see them (it runs in a container of a split deployment). */
+  services?: CoreService[];
 }
 
 export interface Portal {
@@ -106,6 +121,7 @@ export function createPortal(d: PortalDeps): Portal {
     async: d.asyncEnabled ? 'on' : 'off',
     prometheus: await prometheusState(),
     history: history.snapshot(),
+    ...(d.services ? { services: await d.services().catch(() => []) } : {}),
   });
 
   async function prometheusState(): Promise<'up' | 'down' | 'off'> {

@@ -153,6 +153,29 @@ for (const { variant, title } of VARIANTS)
       assert.equal((await api('DELETE', '/system/namespace/team-e2e')).status, 202);
     });
 
+    it('cron: a function annotated as cron-connector expects is invoked on its schedule, until deleted', async () => {
+      const fn = {
+        service: 'ticker',
+        image: IMAGE,
+        annotations: { topic: 'cron-function', schedule: '@every 2s' },
+      };
+      assert.equal((await api('POST', '/system/functions', fn)).status, 202);
+      // The echo function logs every request it handles; the scheduler POSTs to it, as cron-connector does.
+      const runs = async () =>
+        (await api('GET', '/system/logs?name=ticker&tail=200')).text
+          .split('\n')
+          .filter((l) => l.includes('handled POST /')).length;
+      await pollUntil(
+        'ticker to be run twice by the daemon',
+        async () => ((await runs()) >= 2 ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+        },
+      );
+      assert.equal((await api('DELETE', '/system/functions', { functionName: 'ticker' })).status, 202);
+    });
+
     it('survives a restart of the daemons with the function still answering', async () => {
       await stopBoth();
       await startBoth();

@@ -178,6 +178,9 @@ describe('portal in a real browser (default stack)', { skip: needsRoot }, () => 
   it('shows the system: versions, core services, the faas-cli login line', async () => {
     await go('#/system');
     await pageText(page, 'table.services td', 'running');
+    // The compose services from the daemon, with their restarts (as `faasd service list` shows them).
+    await pageText(page, 'table.services', 'nats');
+    await pageText(page, 'table.services', 'restarts 0');
     await pageText(
       page,
       'code.copy',

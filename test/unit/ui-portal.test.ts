@@ -13,6 +13,8 @@ import { RecordingLogger } from '../helpers/recording-logger.js';
 const AUTH = `Basic ${Buffer.from('admin:s3cret').toString('base64')}`;
 const HTML = '<!doctype html><title>faasd</title><script type="module" src="app.js"></script>'.repeat(20);
 
+const NOW = '2026-11-27T01:00:00.000Z';
+
 describe('portal routes (served by the gateway at /ui/)', () => {
   let server: Server;
   let base: string;
@@ -38,6 +40,9 @@ describe('portal routes (served by the gateway at /ui/)', () => {
       probed.push(url);
       return false;
     },
+    services: async () => [
+      { name: 'nats', image: 'faasd.local/nats:latest', state: 'running', restarts: 2, startedAt: NOW },
+    ],
   });
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, { headers, redirect: 'manual' });
@@ -131,6 +136,9 @@ describe('portal routes (served by the gateway at /ui/)', () => {
     assert.equal(series?.calls.at(-1), 2);
     assert.equal(series?.errors.at(-1), 1);
     assert.equal(JSON.stringify(ov).includes('s3cret'), false);
+    assert.deepEqual(ov.services, [
+      { name: 'nats', image: 'faasd.local/nats:latest', state: 'running', restarts: 2, startedAt: NOW },
+    ]);
   });
 
   it('says when the portal was not built', async () => {

@@ -82,6 +82,8 @@ export interface Overview {
   async: 'on' | 'off';
   prometheus: 'up' | 'down' | 'off';
   history: { bucketSeconds: number; functions: Record<string, { calls: number[]; errors: number[] }> };
+  /** The compose services (NATS, Prometheus, ...); absent where the gateway cannot see them. */
+  services?: { name: string; image: string; state: string; restarts: number; startedAt?: string }[];
 }
 
 const q = encodeURIComponent;

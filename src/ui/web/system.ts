@@ -28,6 +28,7 @@ export function systemView(): View {
   const services = h('tbody', {}, h('tr', { class: 'placeholder' }, h('td', { colspan: 3 }, 'Loading…')));
   const cli = h('div', { class: 'cli' }, copyable('gateway URL', gateway));
   const about = h('dl', { class: 'describe' }, h('dt', {}, 'Loading…'), h('dd', {}, ''));
+  const hint = h('p', { class: 'hint' }, '');
 
   const load = async () => {
     const [info, ov] = await Promise.all([
@@ -52,11 +53,25 @@ export function systemView(): View {
         'async invocations',
       ],
       [
-        'prometheus',
+        'metrics (Prometheus)',
         ov.prometheus === 'up' ? state('running', true) : state(ov.prometheus, false),
         'invocation counts',
       ],
+      ...(ov.services ?? []).map((svc): [string, Child, string] => [
+        svc.name,
+        state(svc.state, svc.state === 'running'),
+        [
+          svc.image,
+          `restarts ${svc.restarts}`,
+          svc.startedAt ? `up since ${new Date(svc.startedAt).toLocaleString()}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      ]),
     ];
+    hint.textContent = ov.services
+      ? 'Containers of the compose file, as `faasd service list` shows them.'
+      : 'This gateway cannot see the compose services: run `faasd service list` on the host.';
     fill(
       services,
       rows.map(([n, s, d]) =>
@@ -111,7 +126,7 @@ export function systemView(): View {
       ),
       services,
     ),
-    h('p', { class: 'hint' }, 'Restart counts are not exposed by the gateway API yet.'),
+    hint,
     h('h2', {}, 'faas-cli'),
     cli,
   );
