@@ -42,7 +42,11 @@ const WEIGHTS: [OpKind, number][] = [
   ['scale', 15],
   ['delete', 10],
 ];
-const TARGETS: Target[] = ['provider', 'up', 'containerd'];
+/** What a kill may hit: the one daemon (`faasd up`: provider, gateway, queue-worker) or, split, the provider apart. */
+export const TARGETS: Record<'daemon' | 'split', Target[]> = {
+  daemon: ['up', 'containerd'],
+  split: ['provider', 'up', 'containerd'],
+};
 
 function weighted(r: number): OpKind {
   const total = WEIGHTS.reduce((s, [, w]) => s + w, 0);
@@ -61,6 +65,7 @@ export function makePlan(o: {
   opsPerRound: number;
   functions: number;
   kills: number;
+  targets: Target[];
 }): ChaosPlan {
   const rnd = seededRandom(o.seed);
   const rounds = Array.from({ length: o.rounds }, () =>
@@ -74,7 +79,7 @@ export function makePlan(o: {
   const kills = Array.from({ length: o.kills }, (_, i) => ({
     round: Math.floor((i * o.rounds) / Math.max(1, o.kills)),
     atOp: Math.floor(rnd() * o.opsPerRound),
-    target: TARGETS[Math.floor(rnd() * TARGETS.length)] ?? 'provider',
+    target: o.targets[Math.floor(rnd() * o.targets.length)] ?? 'up',
   })).sort((a, b) => a.round - b.round || a.atOp - b.atOp);
   return { seed: o.seed, rounds, kills };
 }

@@ -13,7 +13,7 @@ import { packAppFunction } from './app-function.js';
 import { GatewayApi } from './chaos-api.js';
 import { ContainerdDaemon, FaasdDaemon, type Daemon, type Target } from './chaos-daemons.js';
 import { leaseBaseline } from './chaos-leaks.js';
-import { describeKills, makePlan } from './chaos-plan.js';
+import { TARGETS, describeKills, makePlan } from './chaos-plan.js';
 import { chaosTable, failureSummary, type RoundRow } from './chaos-report.js';
 import { FunctionModel, runRound } from './chaos-round.js';
 import { settle } from './chaos-settle.js';
@@ -37,6 +37,9 @@ const { values: a } = parseArgs({
     // USER of the function image: a named user as OpenFaaS templates have (`USER app`, uid 1000);
     // `--fn-user 1000` for a build that resolves numeric users only (before issue #11's fix).
     'fn-user': { type: 'string', default: 'app' },
+    // A split deployment (faasd provider + faasd up --no-provider, gateway and queue-worker in
+    // containers); by default the one daemon.
+    split: { type: 'boolean', default: false },
   },
 });
 const num = (name: string, v: string | undefined, min: number, max: number): number => {
@@ -73,7 +76,8 @@ if (process.getuid?.() !== 0) {
 }
 
 const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
-const plan = makePlan(o);
+const variant = a.split ? 'split' : 'daemon';
+const plan = makePlan({ ...o, targets: TARGETS[variant] });
 say(
   `seed ${o.seed} (repeat with --seed ${o.seed}); ${o.rounds} rounds x ${o.opsPerRound} ops on ` +
     `${o.functions} functions, ${o.kills} kills`,
@@ -88,7 +92,7 @@ let api: GatewayApi | undefined;
 let failed = false;
 try {
   ctd = await startContainerd('chaos');
-  const s = await testStack(ctd, 'chaos', { bundle: true });
+  const s = await testStack(ctd, 'chaos', { bundle: true, variant });
   stack = s;
   const cfg = s.config;
   await packAppFunction(ctd.client.inNamespace(cfg.functionNamespace), IMAGE, { user: a['fn-user'] });
@@ -109,7 +113,7 @@ try {
     false;
   const up = new FaasdDaemon(
     'up',
-    ['up', '--compose', compose],
+    variant === 'split' ? ['up', '--compose', compose, '--no-provider'] : ['up', '--compose', compose],
     s.env,
     'stack is up',
     { ...managed, probe: healthz },
@@ -118,10 +122,12 @@ try {
     },
   );
   daemons.set('containerd', new ContainerdDaemon(ctd, o.restartDelayMs));
-  daemons.set('provider', provider);
+  if (variant === 'split') {
+    daemons.set('provider', provider);
+    provider.start();
+    await provider.ready(120_000);
+  }
   daemons.set('up', up);
-  provider.start();
-  await provider.ready(120_000);
   up.start();
   await up.ready(180_000);
 
