@@ -1,6 +1,7 @@
 import type { Containerd } from '../containerd/index.js';
 import type { CniNetwork } from '../network/index.js';
 import type { Logger } from '../log.js';
+import { sweepCreateLeftovers } from '../runtime/index.js';
 import type { FunctionHost } from './function-host.js';
 import { PENDING_LABEL, groupFunctions, replicasOf } from './instances.js';
 
@@ -21,6 +22,9 @@ export interface ReconcileDeps {
 export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
   for (const ns of await d.namespaces.list()) {
     const c = d.ctd.inNamespace(ns);
+    // A create killed half-way (a lease, a prepared snapshot, no container): nothing else creates yet.
+    for (const r of await sweepCreateLeftovers(d.ctd, ns))
+      d.log.info('removed what an interrupted create left', { namespace: ns, removed: r });
     for (const g of groupFunctions(await d.host.containers(ns)).values()) {
       let serving = g.serving;
       if (serving.length === 0 && g.pending.length > 0) {

@@ -1,4 +1,4 @@
-export { ContainerRuntime } from './runtime.js';
+export { ContainerRuntime, sweepCreateLeftovers } from './runtime.js';
 export { logPath, parseLogLine, type LogLine } from './logs.js';
 export type { ContainerSpec, NetworkAttacher, Attachment, PortMapping, RunningContainer } from './types.js';
 

@@ -221,3 +221,28 @@ export class ContainerRuntime {
     if (!opts.keepLog) await removeLogs(this.opts.logDir, namespace, id);
   }
 }
+
+/** Lease prefixes this runtime takes only while it creates a container or reads an image's files. */
+const OWN_LEASE_PREFIXES = ['faasd-create-', 'faasd-view-'];
+
+/**
+ * What a create killed half-way leaves in `namespace`: its leases, and active snapshots no container
+ * uses (a crash between prepare and the container record). Call it at start, before any create runs in
+ * that namespace: a create in progress holds exactly these.
+ */
+export async function sweepCreateLeftovers(ctd: Containerd, namespace: string): Promise<string[]> {
+  const c = ctd.inNamespace(namespace);
+  const removed: string[] = [];
+  for (const l of await c.leases.list()) {
+    if (!OWN_LEASE_PREFIXES.some((p) => l.id.startsWith(p))) continue;
+    await c.leases.delete(l.id);
+    removed.push(`lease ${l.id}`);
+  }
+  const used = new Set((await c.containers.list()).map((r) => r.snapshotKey));
+  for (const s of await c.snapshots.list()) {
+    if (s.kind === 'COMMITTED' || used.has(s.name)) continue;
+    await c.snapshots.remove(s.name);
+    removed.push(`snapshot ${s.name}`);
+  }
+  return removed;
+}
