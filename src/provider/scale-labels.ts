@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { parseGoDuration as parseDuration } from '../duration.js';
 
 /**
  * OpenFaaS Pro's scaling labels (docs.openfaas.com/architecture/autoscaling), with its defaults. Read
@@ -47,25 +48,10 @@ export const DEFAULT_POLICY: Omit<ScalePolicy, 'autoscale'> = {
   zeroDurationMs: 15 * 60_000,
 };
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Go's time.ParseDuration syntax ("2s", "15m", "1h30m", "1.5h", "0"), unsigned; milliseconds, or undefined. */
+/** Go's time.ParseDuration syntax ("2s", "15m", "1h30m", "1.5h", "0"), unsigned; whole milliseconds. */
 export function parseGoDuration(text: string): number | undefined {
-  if (text === '0') return 0;
-  if (!/^(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/.test(text))
-    return undefined;
-  let ms = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g))
-    ms += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? NaN);
-  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+  const ms = parseDuration(text);
+  return ms === undefined ? undefined : Math.round(ms);
 }
 
 function bad(label: string, value: string, want: string): InvalidArgumentError {

@@ -31,8 +31,12 @@ export async function cpuUsageMicros(
   const v2 = await readFile(`${root}/${namespace}/${id}/cpu.stat`, 'utf8').catch(() => undefined);
   const usec = v2 && /^usage_usec (\d+)$/m.exec(v2)?.[1];
   if (usec) return Number(usec);
-  const v1 = await readFile(`${root}/cpuacct/${namespace}/${id}/cpuacct.usage`, 'utf8').catch(
-    () => undefined,
-  );
-  return v1 !== undefined && /^\d+\s*$/.test(v1) ? Math.floor(Number(v1) / 1000) : undefined;
+  // cgroup v1 mounts the controller as cpuacct or as cpu,cpuacct.
+  for (const dir of ['cpuacct', 'cpu,cpuacct']) {
+    const v1 = await readFile(`${root}/${dir}/${namespace}/${id}/cpuacct.usage`, 'utf8').catch(
+      () => undefined,
+    );
+    if (v1 !== undefined && /^\d+\s*$/.test(v1)) return Math.floor(Number(v1) / 1000);
+  }
+  return undefined;
 }

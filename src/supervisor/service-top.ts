@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { memoryUsageBytes } from '../runtime/index.js';
+import { cpuUsageMicros, memoryUsageBytes } from '../runtime/index.js';
 import { formatTable } from '../format/table.js';
 
 /** A container to measure: its containerd namespace and id (its cgroup is /<namespace>/<id>). */
@@ -16,25 +15,14 @@ export interface TopRow extends TopTarget {
   memoryBytes: number | undefined;
 }
 
-/**
- * A container's CPU time so far in nanoseconds: cgroup v2 `cpu.stat` usage_usec, or v1
- * `cpuacct.usage`. Undefined when neither is there (no task, another cgroup layout).
- */
+/** A container's CPU time so far in nanoseconds (runtime's cgroup reader); undefined without one. */
 export async function cpuUsageNs(
   namespace: string,
   id: string,
   root = '/sys/fs/cgroup',
 ): Promise<number | undefined> {
-  const v2 = await readFile(`${root}/${namespace}/${id}/cpu.stat`, 'utf8').catch(() => undefined);
-  const usec = v2 && /^usage_usec (\d+)$/m.exec(v2)?.[1];
-  if (usec) return Number(usec) * 1000;
-  for (const dir of ['cpuacct', 'cpu,cpuacct']) {
-    const v1 = await readFile(`${root}/${dir}/${namespace}/${id}/cpuacct.usage`, 'utf8').catch(
-      () => undefined,
-    );
-    if (v1 !== undefined && /^\d+\s*$/.test(v1)) return Number(v1);
-  }
-  return undefined;
+  const us = await cpuUsageMicros(namespace, id, root);
+  return us === undefined ? undefined : us * 1000;
 }
 
 /** Samples CPU time twice, `intervalMs` apart, and memory once, for every target. */
