@@ -27,7 +27,6 @@ await build({
 const files = [];
 const add = (name, path, mode) => files.push({ name, path: resolve(path), mode });
 for (const f of readdirSync('src/containerd/proto')) add(`proto/${f}`, `src/containerd/proto/${f}`, 0o644);
-add('bin/faasd-logger', 'src/runtime/bin/faasd-logger', 0o755);
 for (const f of readdirSync('cni-conf')) add(`cni-conf/${f}`, `cni-conf/${f}`, 0o644);
 add('build-info.json', 'dist/build-info.json', 0o644);
 for (const f of readdirSync('dist/bundle/ui')) add(`ui/${f}`, `dist/bundle/ui/${f}`, 0o644);

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runtime_pkgs=(containerd runc containernetworking-plugins iproute2 iptables nats-server prometheus busybox-static perl)
+runtime_pkgs=(containerd runc containernetworking-plugins iproute2 iptables nats-server prometheus busybox-static)
 test_pkgs=(docker-registry skopeo wrk gcc libc6-dev chromium shellcheck vagrant qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
 
 pkgs=("${runtime_pkgs[@]}")

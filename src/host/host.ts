@@ -60,19 +60,37 @@ export async function openHost(config: FaasdConfig, o: OpenHostOptions): Promise
     throw err;
   }
   const network = networkFromConfig(config);
-  const runtime = (logDir: string) =>
-    new ContainerRuntime(containerd, { logDir, network, stopGraceMs: config.stopGraceMs });
+  const coreRuntime = new ContainerRuntime(containerd, {
+    logDir: coreLogDir(config),
+    network,
+    stopGraceMs: config.stopGraceMs,
+    log: o.log,
+  });
+  // Functions share runc shims (runtime/shim-groups.ts); core services keep one each. The spread
+  // label is the provider's FUNCTION_LABEL: replicas of one function go to different shims.
+  const functionRuntime = new ContainerRuntime(containerd, {
+    logDir: functionLogDir(config),
+    network,
+    stopGraceMs: config.stopGraceMs,
+    log: o.log,
+    shimGroups: { spreadLabel: 'io.faasd.function' },
+  });
   return {
     config,
     containerd,
     network,
-    coreRuntime: runtime(coreLogDir(config)),
-    functionRuntime: runtime(functionLogDir(config)),
+    coreRuntime,
+    functionRuntime,
     registry: new RegistryClient({
       insecure: config.insecureRegistries,
       dockerConfigPath: config.dockerConfig,
     }),
-    close: () => containerd.close(),
+    close: () => {
+      // Log readers stop with the process; containers and their FIFOs stay (resumeLogs reads on).
+      void coreRuntime.close();
+      void functionRuntime.close();
+      containerd.close();
+    },
   };
 }
 

@@ -126,6 +126,8 @@ export async function createProvider(
     ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
   });
   await secrets.migrate(log);
+  // Read on from the log FIFOs of functions that ran on while no provider did.
+  await host.functionRuntime.resumeLogs();
   await functions.reconcile();
   const handler = createProviderHandler({
     logDir,

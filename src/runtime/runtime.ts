@@ -2,8 +2,10 @@ import type { Containerd, ExitStatus } from '../containerd/index.js';
 import { buildSpec, isAlreadyExists } from '../containerd/index.js';
 import { resolveImage, type ImageConfig } from '../image/index.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
-import { dirname } from 'node:path';
-import { logPath, loggerUri, prepareLog, removeLogs } from './logs.js';
+import type { Logger } from '../log.js';
+import { logPath, prepareLog, removeLogs } from './logs.js';
+import { LogCollector } from './log-collector.js';
+import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOptions } from './shim-groups.js';
 import { needsUserFiles, parseUserSpec, resolveUser, type ResolvedUser } from './user.js';
 import { readImageFiles } from './image-files.js';
 import { hostNofileLimit } from './rlimit.js';
@@ -15,6 +17,10 @@ export interface RuntimeOptions {
   network?: NetworkAttacher | undefined;
   /** Time between SIGTERM and SIGKILL when stopping. */
   stopGraceMs?: number;
+  /** Several containers per runc shim (shim-groups.ts); absent: one shim per container. */
+  shimGroups?: ShimGroupOptions;
+  /** Where the log collector reports lines it could not write. */
+  log?: Logger;
 }
 
 const SIGTERM = 15;
@@ -44,12 +50,19 @@ export class ContainerRuntime {
   private readonly graceMs: number;
   /** Read once: what this host lets a container have (rlimit.ts). */
   private nofile: Promise<number> | undefined;
+  /** Every container's output, read by this process (log-collector.ts). */
+  private readonly logs: LogCollector;
+  private readonly groups: ShimGroups | undefined;
 
   constructor(
     private readonly ctd: Containerd,
     private readonly opts: RuntimeOptions,
   ) {
     this.graceMs = opts.stopGraceMs ?? 5_000;
+    this.logs = new LogCollector(opts.logDir, opts.log ? { log: opts.log } : {});
+    this.groups = opts.shimGroups
+      ? new ShimGroups((ns) => this.in(ns).containers.list(), opts.shimGroups)
+      : undefined;
   }
 
   private in(namespace: string): Containerd {
@@ -72,6 +85,9 @@ export class ContainerRuntime {
     let netnsPath: string | undefined;
     const cleanups: (() => Promise<void>)[] = [];
     try {
+      const group = await this.groups?.assign(spec.namespace, spec.id, spec.labels);
+      if (group) cleanups.push(() => this.groups?.release(spec.namespace, spec.id) ?? Promise.resolve());
+      const annotations = { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) };
       if (spec.network) {
         const net = this.opts.network;
         if (!net) throw new InvalidArgumentError('network', 'no network is configured for this runtime');
@@ -105,12 +121,16 @@ export class ContainerRuntime {
           ...(spec.readonlyRootfs ? { readonlyRootfs: true } : {}),
           ...(spec.capAdd ? { capAdd: spec.capAdd } : {}),
           ...(spec.capabilities ? { capabilities: spec.capabilities } : {}),
-          ...(spec.annotations ? { annotations: spec.annotations } : {}),
+          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
         });
         await ctd.containers.create({
           id: spec.id,
           image: image.name,
-          labels: { ...(spec.labels ?? {}), [IMAGE_LABEL]: image.name },
+          labels: {
+            ...(spec.labels ?? {}),
+            [IMAGE_LABEL]: image.name,
+            ...(group ? { [SHIM_GROUP_LABEL]: group } : {}),
+          },
           spec: ociSpec,
           snapshotter: ctd.snapshots.snapshotter,
           snapshotKey: spec.id,
@@ -142,22 +162,54 @@ export class ContainerRuntime {
     return resolveUser(parsed, { passwd, group }, image.name);
   }
 
-  /** Starts the container's task with stdout and stderr appended to its log file. */
+  /**
+   * Starts the container's task with stdout and stderr going through FIFOs that this process reads
+   * into its log file (log-collector.ts).
+   */
   async start(namespace: string, id: string): Promise<RunningContainer> {
     const ctd = this.in(namespace);
     const container = await ctd.containers.get(id);
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
     const stale = await ctd.tasks.get(id);
-    if (stale) await this.stopTask(ctd, id);
+    if (stale) await this.stopTask(ctd, namespace, id);
     // After a host reboot the container outlives its netns; a task cannot start without one.
     await this.opts.network?.restore(namespace, id);
     await prepareLog(this.opts.logDir, namespace);
     const log = logPath(this.opts.logDir, namespace, id);
     const rootfs = await ctd.snapshots.mounts(container.snapshotKey);
-    const uri = loggerUri(dirname(log));
-    await ctd.tasks.create({ containerId: id, rootfs, stdout: uri, stderr: uri });
+    // A reader left from an earlier task (its shim gone without closing its end) gives way to a new one.
+    await this.logs.detach(namespace, id, 0);
+    const fifos = await this.logs.attach(namespace, id);
+    try {
+      await ctd.tasks.create({ containerId: id, rootfs, stdout: fifos.stdout, stderr: fifos.stderr });
+    } catch (err) {
+      await this.logs.detach(namespace, id, 0);
+      throw err;
+    }
     const pid = await ctd.tasks.start(id);
     return { namespace, id, pid, ip: undefined, logPath: log };
+  }
+
+  /**
+   * Reads on from the log FIFOs of this runtime's running containers (after a restart of the daemon);
+   * call it once at start, before anything is started or removed. Returns `namespace/id` of each.
+   */
+  resumeLogs(): Promise<string[]> {
+    return this.logs.resume(async (ns) => {
+      const live = new Set<string>();
+      for (const t of await this.in(ns)
+        .tasks.list()
+        .catch(() => [])) {
+        if (t.status === 'RUNNING' || t.status === 'PAUSED' || t.status === 'CREATED')
+          live.add(t.containerId);
+      }
+      return live;
+    });
+  }
+
+  /** Stops reading logs (the process is stopping; the containers and their FIFOs stay). */
+  close(): Promise<void> {
+    return this.logs.close();
   }
 
   async run(spec: ContainerSpec): Promise<RunningContainer> {
@@ -178,16 +230,20 @@ export class ContainerRuntime {
 
   /** Stops the task (SIGTERM, grace period, SIGKILL) and deletes it; the container stays. */
   async stop(namespace: string, id: string, graceMs = this.graceMs): Promise<ExitStatus | undefined> {
-    return this.stopTask(this.in(namespace), id, graceMs);
+    return this.stopTask(this.in(namespace), namespace, id, graceMs);
   }
 
   private async stopTask(
     ctd: Containerd,
+    namespace: string,
     id: string,
     graceMs = this.graceMs,
   ): Promise<ExitStatus | undefined> {
     const task = await ctd.tasks.get(id);
-    if (!task) return undefined;
+    if (!task) {
+      await this.logs.detach(namespace, id, 0);
+      return undefined;
+    }
     if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'CREATED') {
       const ctl = new AbortController();
       const exited = ctd.tasks.wait(id, ctl.signal).catch(() => undefined);
@@ -204,7 +260,10 @@ export class ContainerRuntime {
       }
       ctl.abort();
     }
-    return ctd.tasks.delete(id);
+    const status = await ctd.tasks.delete(id);
+    // The shim has copied the task's last output by the time Delete answers; read it to the end.
+    await this.logs.detach(namespace, id);
+    return status;
   }
 
   /** Removes everything of the container: task, container record, snapshot, network, and its log. */
@@ -214,8 +273,10 @@ export class ContainerRuntime {
     opts: { keepLog?: boolean; graceMs?: number } = {},
   ): Promise<void> {
     const ctd = this.in(namespace);
-    await this.stopTask(ctd, id, opts.graceMs ?? this.graceMs);
+    await this.stopTask(ctd, namespace, id, opts.graceMs ?? this.graceMs);
+    await this.logs.forget(namespace, id);
     await ctd.containers.delete(id);
+    await this.groups?.release(namespace, id);
     await ctd.snapshots.remove(id);
     await this.opts.network?.detach(namespace, id);
     if (!opts.keepLog) await removeLogs(this.opts.logDir, namespace, id);

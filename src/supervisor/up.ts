@@ -105,6 +105,8 @@ export async function loadCore(config: FaasdConfig, o: CoreOptions): Promise<Loa
         stopGraceMs: config.stopGraceMs,
       });
       try {
+        // Read on from the log FIFOs of services that ran on while no daemon did.
+        await host.coreRuntime.resumeLogs();
         await sup.up();
       } catch (err) {
         await sup.down();
