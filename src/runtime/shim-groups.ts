@@ -13,7 +13,7 @@
 export const SHIM_GROUP_ANNOTATION = 'io.containerd.runc.v2.group';
 /** The same group as a container label, so the groups in use are read back with one List. */
 export const SHIM_GROUP_LABEL = 'io.faasd.shim-group';
-export const SHIM_GROUP_SIZE = 8;
+export const SHIM_GROUP_SIZE = 16;
 
 export interface ShimGroupOptions {
   /** Containers per shim at most (SHIM_GROUP_SIZE when absent). */
