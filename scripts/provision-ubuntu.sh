@@ -30,7 +30,7 @@ chmod +x /usr/sbin/policy-rc.d
 trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  containerd runc containernetworking-plugins iproute2 iptables nats-server prometheus busybox-static perl ca-certificates curl
+  containerd runc containernetworking-plugins iproute2 iptables nats-server prometheus busybox-static ca-certificates curl
 systemctl disable --now prometheus.service nats-server.service 2>/dev/null || true
 
 install -m 0755 "$exe" /usr/local/bin/faasd
