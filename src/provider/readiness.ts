@@ -62,6 +62,9 @@ interface Watch {
   ended: boolean;
   probing: boolean;
   since: number;
+  /** How long the task start took (for the "function ready" line), when the starter timed it. */
+  startMs: number | undefined;
+  probes: number;
   waiters: Set<(o: 'ready' | 'exited') => void>;
 }
 
@@ -87,8 +90,11 @@ export class Readiness {
     return w !== undefined && w.pid === pid && w.ready && !w.ended;
   }
 
-  /** Starts probing the task unless it already is (a new pid replaces the old task's watch). */
-  watch(namespace: string, id: string, ip: string, pid: number): void {
+  /**
+   * Starts probing the task unless it already is (a new pid replaces the old task's watch). `startMs`:
+   * how long its start took, logged with the time to ready (where a scale from zero spends its time).
+   */
+  watch(namespace: string, id: string, ip: string, pid: number, startMs?: number): void {
     const k = this.key(namespace, id);
     const w = this.watches.get(k);
     if (w && w.pid === pid && w.ip === ip && !w.ended) return;
@@ -100,6 +106,8 @@ export class Readiness {
       ended: false,
       probing: false,
       since: Date.now(),
+      startMs,
+      probes: 0,
       waiters: new Set(),
     };
     this.watches.set(k, fresh);
@@ -185,6 +193,7 @@ export class Readiness {
     try {
       while (!w.ended && !w.ready) {
         const answer = await this.d.probe(w.ip, this.d.port);
+        w.probes++;
         if (w.ended) return;
         if (isReadyAnswer(answer)) {
           w.ready = true;
@@ -192,7 +201,9 @@ export class Readiness {
             namespace,
             container: id,
             pid: w.pid,
+            start_ms: w.startMs,
             after_ms: Date.now() - w.since,
+            probes: w.probes,
           });
           for (const f of [...w.waiters]) f('ready');
           return;
