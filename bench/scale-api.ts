@@ -1,5 +1,6 @@
 // The gateway's API as bench/scale calls it: every request bounded by a timeout, failures thrown with
 // the status and the answer's text.
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface Deployment {
   service: string;
@@ -56,10 +57,21 @@ export class ScaleApi {
     return JSON.parse(await this.expect(`describe ${name}`, res, [200])) as Status;
   }
 
-  /** Deletes the function; one that is already gone is fine. */
+  /**
+   * Deletes the function; one that is already gone is fine. A 409 (the autoscaler is changing it) is
+   * tried again, every 500 ms for at most 60 s.
+   */
   async remove(name: string): Promise<void> {
-    const res = await this.call('DELETE', '/system/functions', { functionName: name });
-    await this.expect(`delete ${name}`, res, [200, 202, 404]);
+    for (let i = 0; ; i++) {
+      const res = await this.call('DELETE', '/system/functions', { functionName: name });
+      if (res.status === 409 && i < 120) {
+        await res.arrayBuffer();
+        await delay(500);
+        continue;
+      }
+      await this.expect(`delete ${name}`, res, [200, 202, 404]);
+      return;
+    }
   }
 
   /** One invocation through the gateway: its status and body. */

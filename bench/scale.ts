@@ -131,13 +131,18 @@ try {
   for (let i = 0; i < repeat; i++)
     for (const b of selected) {
       say(`${b} (run ${i + 1} of ${repeat}), load ${loadNow()}`);
-      await run(b, s, ctd, api);
+      // A bench that fails is a row saying why; the others still run.
+      await run(b, s, ctd, api).catch((err: unknown) => {
+        say(`${b} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        row(b, 'failed', '', err instanceof Error ? err.message.slice(0, 300) : String(err));
+      });
     }
   await s.stopAll();
 } finally {
   await s?.cleanup();
   await ctd?.stop();
+  // Printed also when something failed: the figures taken so far.
+  process.stdout.write(
+    `Measured ${new Date().toISOString()}, 2 cores shared with other work.\n${table(rows)}\n`,
+  );
 }
-process.stdout.write(
-  `Measured ${new Date().toISOString()}, 2 cores shared with other work.\n${table(rows)}\n`,
-);
