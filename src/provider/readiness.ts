@@ -47,7 +47,7 @@ export interface ReadinessDeps {
   runningPid(namespace: string, id: string): Promise<number | undefined>;
   port: number;
   log: Logger;
-  /** Probe interval: from `firstMs`, doubling up to `maxMs`. */
+  /** Probe interval: from `firstMs` (default 10), doubling up to `maxMs` (default 200). */
   firstMs?: number;
   maxMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -189,7 +189,10 @@ export class Readiness {
     if (w.probing) return;
     w.probing = true;
     const k = this.key(namespace, id);
-    let interval = this.d.firstMs ?? 50;
+    // The first probe goes right after the task starts. Then short, growing gaps: a function that starts
+    // in about a second (a Node template) is seen ready within 200 ms of answering, not 500 (issue #13),
+    // and a refused connect on our own bridge costs little.
+    let interval = this.d.firstMs ?? 10;
     try {
       while (!w.ended && !w.ready) {
         const answer = await this.d.probe(w.ip, this.d.port);
@@ -221,7 +224,7 @@ export class Readiness {
           return;
         }
         await this.sleep(interval);
-        interval = Math.min(this.d.maxMs ?? 500, interval * 2);
+        interval = Math.min(this.d.maxMs ?? 200, interval * 2);
       }
     } finally {
       w.probing = false;
