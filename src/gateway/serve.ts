@@ -112,7 +112,12 @@ export interface ServeGatewayOptions {
 
 /** The gateway on any backend: listens first, then connects to NATS in the background. */
 export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGateway> {
-  const scaler = new Scaler(o.backend, { cacheMs: 2000, timeoutMs: o.scaleFromZeroTimeoutMs, pollMs: 50 });
+  const scaler = new Scaler(o.backend, {
+    cacheMs: 2000,
+    timeoutMs: o.scaleFromZeroTimeoutMs,
+    pollMs: 50,
+    log: o.log,
+  });
   const cronMetrics = new CronMetrics();
   const connecting = Promise.resolve(o.natsUrl).then((url) => (url ? connectQueue(url, o.log) : undefined));
   const handler = createGatewayHandler({

@@ -34,9 +34,11 @@ export class FunctionHost implements FunctionTasks {
   }
 
   async start(namespace: string, id: string): Promise<void> {
+    const t0 = performance.now();
     const { pid } = await this.runtime.start(namespace, id);
+    const startMs = Math.round(performance.now() - t0);
     const ip = await this.ip(namespace, id);
-    if (ip) this.readiness.watch(namespace, id, ip, pid);
+    if (ip) this.readiness.watch(namespace, id, ip, pid, startMs);
   }
 
   /** Probes a task that runs (started before this provider did, or seen by a status call). */
