@@ -115,7 +115,10 @@ async function upTimed(st: TestStack): Promise<UpTiming> {
   early.catch(() => undefined);
   const poll = { timeoutMs: 120_000, intervalMs: 5, early };
   const healthz = `${st.gateway}/healthz`;
-  await pollUntil('the gateway /healthz', async () => ((await fetch(healthz)).ok ? true : undefined), poll);
+  // Each probe is bounded: a connection accepted but never answered would otherwise outlive the deadline.
+  const probe = async () =>
+    (await fetch(healthz, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined;
+  await pollUntil('the gateway /healthz', probe, poll);
   const healthzMs = performance.now() - started;
   await pollUntil('stack is up', async () => (p.output().includes('stack is up') ? true : undefined), poll);
   return {
