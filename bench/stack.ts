@@ -2,9 +2,12 @@
 // throughput with wrk (bench/invoke.ts) for a compiled and a Node function, and the memory of every
 // faasd-ts process (bench/memory.ts), idle and after the loads.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startContainerd, type TestContainerd } from '../test/helpers/containerd.js';
 import { testStack, type TestStack } from '../test/helpers/stack.js';
 import { pollUntil } from '../test/helpers/wait.js';
+import { runFaasd } from '../test/helpers/faasd-process.js';
+import { parseStartupMarks } from '../src/daemon/startup-marks.js';
 import type { Containerd } from '../src/containerd/index.js';
 import { packCompiledFunction } from './compiled-function.js';
 import { benchAsync, benchInvoke, type FunctionUnderTest } from './invoke.js';
@@ -88,31 +91,100 @@ async function functionIp(s: TestStack, name: string): Promise<string> {
   return rec.ip;
 }
 
-/** faasd up: cold (core images packed on first start), warm (median of 3), SIGTERM -> exit. */
-async function benchUp(st: TestStack): Promise<BenchResult[]> {
-  const [cold] = await timed(() => st.startUp());
-  const warm: number[] = [];
+interface UpTiming {
+  /** Spawn -> the first 200 from the gateway's /healthz (what a user waiting on `faasd up` sees). */
+  healthzMs: number;
+  /** Spawn -> `stack is up` in its log (the core containers, NATS and Prometheus, running). */
+  stackMs: number;
+  /** The daemon's own milestones, ms since its process started (src/daemon/startup-marks.ts). */
+  marks: Record<string, number>;
+}
+
+/**
+ * Spawns `faasd up` as a user (or systemd) does and times what they see: no wait for its log before
+ * polling /healthz (every 5 ms), unlike the test helper's startUp, which waits for `stack is up` first.
+ */
+async function upTimed(st: TestStack): Promise<UpTiming> {
+  const started = performance.now();
+  const compose = join(st.config.stateDir, 'docker-compose.yaml');
+  const p = runFaasd(['up', '--compose', compose], st.env, { bundle: true });
+  st.up = p;
+  const early = p.exited.then((c) => {
+    throw new Error(`faasd up exited (${c}): ${p.output().slice(-3000)}`);
+  });
+  early.catch(() => undefined);
+  const poll = { timeoutMs: 120_000, intervalMs: 5, early };
+  const healthz = `${st.gateway}/healthz`;
+  // Each probe is bounded: a connection accepted but never answered would otherwise outlive the deadline.
+  const probe = async () =>
+    (await fetch(healthz, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined;
+  await pollUntil('the gateway /healthz', probe, poll);
+  const healthzMs = performance.now() - started;
+  await pollUntil('stack is up', async () => (p.output().includes('stack is up') ? true : undefined), poll);
+  return {
+    healthzMs,
+    stackMs: performance.now() - started,
+    marks: parseStartupMarks(
+      p
+        .output()
+        .split('\n')
+        .find((l) => l.includes('stack is up')) ?? '',
+    ),
+  };
+}
+
+/** Warm starts per bench run: a start takes ~0.5 s, and the median of 5 rides out a busy machine better. */
+const WARM_RUNS = 5;
+
+/** Median per milestone across runs, in the order the daemon reached them. */
+function medianMarks(runs: UpTiming[]): string {
+  const steps = Object.keys(runs[0]?.marks ?? {});
+  return steps.map((s) => `${s} ${Math.round(median(runs.map((r) => r.marks[s] ?? 0)))}`).join(' -> ');
+}
+
+/**
+ * faasd up: cold (core images packed on first start), warm (median of WARM_RUNS), SIGTERM -> exit. Warm: the
+ * previous `faasd up` was stopped with SIGTERM, which removes the core containers (as a restart of the
+ * service does); containerd, the bridge and the images stay.
+ */
+export async function benchUp(st: TestStack): Promise<BenchResult[]> {
+  const cold = await upTimed(st);
+  const warm: UpTiming[] = [];
   const exits: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < WARM_RUNS; i++) {
     const [exit] = await timed(() => st.stop(st.up));
     exits.push(exit);
-    const [w] = await timed(() => st.startUp());
-    warm.push(w);
+    warm.push(await upTimed(st));
   }
+  const runs = (pick: (u: UpTiming) => number) => warm.map((u) => Math.round(pick(u))).join(' ');
   return [
     {
       name: 'faasd up -> gateway /healthz, cold (images packed on first start)',
-      value: Math.round(cold),
+      value: Math.round(cold.healthzMs),
       unit: 'ms',
+      note: `stack is up (core containers running) at ${Math.round(cold.stackMs)} ms`,
     },
     {
-      name: 'faasd up -> gateway /healthz, warm (median of 3)',
-      value: Math.round(median(warm)),
+      name: `faasd up -> gateway /healthz, warm (median of ${WARM_RUNS})`,
+      value: Math.round(median(warm.map((u) => u.healthzMs))),
       unit: 'ms',
       reference: 'goal <= 500 ms; upstream faasd 2050 ms',
-      note: `runs (ms): ${warm.map(Math.round).join(' ')}`,
+      note:
+        `spawn -> first 200 of GET /healthz polled every 5 ms, after a SIGTERM stop (core containers ` +
+        `removed); runs (ms): ${runs((u) => u.healthzMs)}. In the daemon, ms since its process ` +
+        `started (median): ${medianMarks(warm)}`,
     },
-    { name: 'faasd up SIGTERM -> exit (4 services removed)', value: Math.round(median(exits)), unit: 'ms' },
+    {
+      name: `faasd up -> stack is up, warm (median of ${WARM_RUNS})`,
+      value: Math.round(median(warm.map((u) => u.stackMs))),
+      unit: 'ms',
+      note: `NATS and Prometheus re-created and started; runs (ms): ${runs((u) => u.stackMs)}`,
+    },
+    {
+      name: 'faasd up SIGTERM -> exit (core services removed)',
+      value: Math.round(median(exits)),
+      unit: 'ms',
+    },
   ];
 }
 

@@ -11,6 +11,7 @@ import type { CronFunctionSource } from '../cron/index.js';
 import type { CoreService } from '../ui/index.js';
 import { serviceStatuses } from '../supervisor/index.js';
 import { gatewayAddresses, providerAddresses } from './addresses.js';
+import { StartupMarks } from './startup-marks.js';
 
 export interface DaemonOptions {
   config: FaasdConfig;
@@ -125,9 +126,13 @@ async function startWorkerIn(
  */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = createLogger('faasd up');
+  const marks = new StartupMarks();
+  marks.mark('config');
   const loaded = await loadCore(o.config, { log, ...(o.composeFile ? { composeFile: o.composeFile } : {}) });
+  marks.mark('compose');
   const names = new Set(loaded.services.map((s) => s.name));
   const host = await openHost(o.config, { log, ...(o.signal ? { signal: o.signal } : {}) });
+  marks.mark('containerd');
   // Stopped in this order: worker, gateway, provider API, provider, core (NATS last: the others use it).
   const front: Stoppable[] = [];
   let core: RunningCore | undefined;
@@ -139,11 +144,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   try {
     if (o.provider === false) {
       core = await loaded.start(host);
-      log.info('stack is up', { core: [...names].join(','), provider: 'separate' });
+      marks.mark('core');
+      log.info('stack is up', { core: [...names].join(','), provider: 'separate', ...marks.fields() });
       return { services: [...names], stop: stopAll };
     }
     const provider = await createProvider(host, createLogger('faasd provider'));
     front.push(provider);
+    marks.mark('provider');
     for (const a of providerAddresses(o.config.providerPort, host.network.gateway)) {
       const api = await listenAll(
         [a.host],
@@ -160,10 +167,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       ok ? urlSetting(o.config.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')()) : undefined,
     );
     const gateway = names.has('gateway') ? 'container' : 'in-process';
-    if (gateway === 'in-process')
+    if (gateway === 'in-process') {
       front.push(await startGatewayIn(host, [...names], provider, natsUrl, createLogger('faasd gateway')));
+      marks.mark('listen');
+      log.info('gateway is listening', marks.fields());
+    }
     try {
       core = await loaded.start(host);
+      marks.mark('core');
     } finally {
       coreStarted(core !== undefined);
     }
@@ -172,7 +183,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       const w = await startWorkerIn(host, await natsUrl, createLogger('faasd queue-worker'));
       if (w) front.push(w);
     }
-    log.info('stack is up', { core: [...names].join(','), gateway, queue_worker: worker });
+    log.info('stack is up', {
+      core: [...names].join(','),
+      gateway,
+      queue_worker: worker,
+      ...marks.fields(),
+    });
     return {
       services: [...names],
       async stop() {
