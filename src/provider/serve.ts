@@ -1,12 +1,10 @@
-import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import type { Containerd } from '../containerd/index.js';
 import { serverLimitsOf, type FaasdConfig } from '../config/index.js';
+import { coreSecretsDir, functionLogDir, functionSecretsDir } from '../config/paths.js';
 import { listenAll, loadCredentials } from '../http/index.js';
 import { ensureBridge } from '../network/index.js';
-import { functionLogDir, openHost, type Host } from '../host/index.js';
+import { openHost, type Host } from '../host/index.js';
+import { TaskWatcher } from '../runtime/index.js';
 import { createLogger, type Logger } from '../log.js';
-import { errorMessage } from '../errors.js';
 import { FunctionService } from './functions.js';
 import { NamespaceService } from './namespaces.js';
 import { Resolver } from './resolver.js';
@@ -42,59 +40,6 @@ export interface RunningProvider {
   stop(): Promise<void>;
 }
 
-/** A function's task exited or was found not running: forget its address and let Liveness restart it. */
-type OnDead = (namespace: string, name: string) => void;
-
-function restarter(resolver: Resolver, functions: FunctionService, log: Logger): OnDead {
-  return (namespace, name) => {
-    resolver.invalidate(namespace, name);
-    functions.live.onTaskExit(namespace, name).catch((err: unknown) => {
-      log.error('function restart failed', { namespace, function: name, error: errorMessage(err) });
-    });
-  };
-}
-
-/** Follows task exits in every namespace; reconnects when containerd does. */
-async function watchExits(
-  ctd: Containerd,
-  resolver: Resolver,
-  onDead: OnDead,
-  log: Logger,
-  signal: AbortSignal,
-): Promise<void> {
-  let backoff = 200;
-  while (!signal.aborted) {
-    try {
-      for await (const ev of ctd.events.subscribe(['topic=="/tasks/exit"'], signal)) {
-        if (ev.containerId) onDead(ev.namespace, ev.containerId);
-        backoff = 200;
-      }
-    } catch (err) {
-      if (signal.aborted) return;
-      log.warn('lost containerd events; reconnecting', { error: errorMessage(err), in_ms: backoff });
-      resolver.clear();
-    }
-    await delay(backoff, undefined, { signal }).catch(() => undefined);
-    backoff = Math.min(backoff * 2, 5000);
-  }
-}
-
-/** Every `everyMs`, finds functions whose exit no event reported (containerd does not promise one). */
-async function sweepExits(
-  functions: FunctionService,
-  onDead: OnDead,
-  signal: AbortSignal,
-  everyMs: number,
-): Promise<void> {
-  while (!signal.aborted) {
-    await delay(everyMs, undefined, { signal }).catch(() => undefined);
-    if (signal.aborted) return;
-    // containerd away: watchExits reports it.
-    for (const { namespace, name } of await functions.live.notRunning().catch(() => []))
-      onDead(namespace, name);
-  }
-}
-
 /** Builds the provider on the host's clients: reconcile, then follow task exits until stop(). */
 export async function createProvider(
   host: Host,
@@ -107,9 +52,11 @@ export async function createProvider(
   await network.prepareFiles();
   await ensureBridge(cfg.bridge, network.gateway, network.prefix);
   const logDir = functionLogDir(cfg);
-  const namespaces = new NamespaceService(ctd, cfg.functionNamespace, [cfg.namespace, 'default']);
+  // No function lives in these (the core services' namespace and containerd's default).
+  const reserved = [cfg.namespace, 'default'];
+  const namespaces = new NamespaceService(ctd, cfg.functionNamespace, reserved);
   await namespaces.ensureDefault();
-  const secrets = new SecretStore(join(cfg.providerDir, 'secrets'));
+  const secrets = new SecretStore(functionSecretsDir(cfg));
   // Only a ready serving container is an address to cache; the rest goes through functions.endpoint.
   const resolver = new Resolver((ns, name) => functions.readyAddresses(ns, name));
   const functions: FunctionService = new FunctionService({
@@ -134,19 +81,27 @@ export async function createProvider(
     functions,
     namespaces,
     secrets,
-    credentials: await loadCredentials(join(cfg.stateDir, 'secrets')),
+    credentials: await loadCredentials(coreSecretsDir(cfg)),
     resolver,
     log,
     functionMaxConnections: cfg.functionMaxConnections,
     scaleMetrics: functions.scaleMetrics,
   });
+  // The one keep-alive (#13 item 6): the watcher reports a dead replica, Liveness restarts it.
+  const watcher = new TaskWatcher({
+    events: ctd.events,
+    // Function namespaces come and go through the API: follow every namespace but the reserved ones.
+    namespaces: (ns) => ns === cfg.functionNamespace || !reserved.includes(ns),
+    recheck: () => functions.live.notRunning(),
+    onDead: (dead, signal) => functions.live.onDead(dead, signal),
+    // Replicas may have moved while containerd was away; the watcher re-checks when it is back.
+    onLost: () => resolver.clear(),
+    log,
+    recheckIntervalMs: o.recheckIntervalMs ?? 5_000,
+  });
+  watcher.start();
   const ctl = new AbortController();
-  const onDead = restarter(resolver, functions, log);
-  const watching = Promise.all([
-    watchExits(ctd, resolver, onDead, log, ctl.signal),
-    sweepExits(functions, onDead, ctl.signal, o.recheckIntervalMs ?? 5000),
-    runAutoscaler(functions, resolver.load, cfg.autoscaleIntervalMs, log, ctl.signal),
-  ]);
+  const scaling = runAutoscaler(functions, resolver.load, cfg.autoscaleIntervalMs, log, ctl.signal);
   return {
     functions,
     namespaces,
@@ -154,7 +109,7 @@ export async function createProvider(
     async stop() {
       ctl.abort();
       handler.close();
-      await watching;
+      await Promise.all([watcher.stop(), scaling]);
     },
   };
 }

@@ -22,8 +22,12 @@ export interface ExitEventSource {
 
 export interface WatcherOptions {
   events: ExitEventSource;
-  /** The namespaces whose task exits are followed; undefined: every namespace. */
-  namespaces?: string[] | undefined;
+  /**
+   * The namespaces whose task exits are followed: a list (filtered by containerd), a test of each
+   * event's namespace (for a set that changes while the watcher runs, such as function namespaces
+   * created through the API), or undefined: every namespace.
+   */
+  namespaces?: readonly string[] | ((namespace: string) => boolean) | undefined;
   /**
    * The tasks that should run and do not (one tasks.List per namespace is cheap). Called after every
    * (re)subscription and every `recheckIntervalMs`: containerd does not promise an exit event.
@@ -97,7 +101,17 @@ export class TaskWatcher {
 
   private filters(): string[] {
     const exit = 'topic=="/tasks/exit"';
-    return this.o.namespaces ? this.o.namespaces.map((ns) => `${exit},namespace==${ns}`) : [exit];
+    const ns = this.o.namespaces;
+    // A test runs on our side: containerd sends every exit.
+    if (ns === undefined || typeof ns === 'function') return [exit];
+    return ns.map((n) => `${exit},namespace==${n}`);
+  }
+
+  /** Whether an event's namespace is followed (containerd already filters a fixed list). */
+  private follows(namespace: string): boolean {
+    const ns = this.o.namespaces;
+    if (ns === undefined) return true;
+    return typeof ns === 'function' ? ns(namespace) : ns.includes(namespace);
   }
 
   private async recheck(): Promise<void> {
@@ -118,7 +132,6 @@ export class TaskWatcher {
   /** Follows task exits; when the stream ends or fails, reconnects with backoff, as long as it takes. */
   private async follow(): Promise<void> {
     const signal = this.ctl.signal;
-    const namespaces = this.o.namespaces && new Set(this.o.namespaces);
     while (!signal.aborted) {
       // One subscription per round, ended with the round: a re-check that fails must not leave it open.
       const round = new AbortController();
@@ -132,7 +145,7 @@ export class TaskWatcher {
         this.reconnect.reset();
         for await (const ev of events) {
           if (ev.topic !== '/tasks/exit' || !('exitStatus' in ev) || !ev.containerId) continue;
-          if (namespaces && !namespaces.has(ev.namespace)) continue;
+          if (!this.follows(ev.namespace)) continue;
           // An exec'd process (a health check) exiting is not the task exiting.
           if (ev.processId !== ev.containerId) continue;
           this.report({

@@ -1,23 +1,29 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { Liveness } from '../../src/provider/liveness.js';
 import { ChangeGuard } from '../../src/provider/changes.js';
-import { createLogger } from '../../src/log.js';
+import type { DeadTask } from '../../src/runtime/index.js';
 import { FakeFunctionTasks } from '../helpers/fake-functions.js';
+import { FakeSleep } from '../helpers/fake-sleep.js';
+import { RecordingLogger } from '../helpers/recording-logger.js';
+import { pollUntil } from '../helpers/wait.js';
 
 function liveness(fns: FakeFunctionTasks, guard = new ChangeGuard()) {
   const invalidated: string[] = [];
+  const sleep = new FakeSleep();
   const live = new Liveness({
     fns,
     guard,
     namespaces: { list: () => Promise.resolve(['fn']) },
     resolver: { invalidate: (_ns, name) => void invalidated.push(name) },
-    log: createLogger('test', new PassThrough()),
-    restartDelayMs: 1,
+    log: new RecordingLogger(),
+    sleep: sleep.sleep,
   });
-  return { live, guard, invalidated };
+  return { live, guard, invalidated, sleep };
 }
+
+const exit = (id: string): DeadTask => ({ namespace: 'fn', id, exitStatus: 137, reason: 'exit event' });
+const running = new AbortController().signal;
 
 describe('Liveness (fake containerd)', () => {
   it('lists serving containers that should run and do not: not scaled to zero, not being changed', async () => {
@@ -32,11 +38,18 @@ describe('Liveness (fake containerd)', () => {
     fns.add('new', { id: 'new.1', pending: true, status: 'STOPPED' });
     fns.add('new', { id: 'new', status: 'RUNNING' });
     const { live, guard } = liveness(fns);
-    let listed: string[] = [];
+    let listed: DeadTask[] = [];
     await guard.change('fn', 'updating', 'update', async () => {
-      listed = (await live.notRunning()).map((f) => f.name).sort();
+      listed = await live.notRunning();
     });
-    assert.deepEqual(listed, ['died', 'gone', 'moved.1']);
+    assert.deepEqual(
+      listed.sort((a, b) => (a.id < b.id ? -1 : 1)),
+      [
+        { namespace: 'fn', id: 'died', exitStatus: undefined, reason: 'task stopped' },
+        { namespace: 'fn', id: 'gone', exitStatus: undefined, reason: 'no task' },
+        { namespace: 'fn', id: 'moved.1', exitStatus: undefined, reason: 'task stopped' },
+      ],
+    );
   });
 
   it('concurrent callers share one start', async () => {
@@ -53,14 +66,17 @@ describe('Liveness (fake containerd)', () => {
     assert.deepEqual(fns.starts, ['died']);
   });
 
-  it('restarts a dead function once however many exits and sweeps report it', async () => {
+  it('restarts a dead replica, only that one, and drops its address by function name', async () => {
     const fns = new FakeFunctionTasks();
-    fns.add('died', { id: 'died.1', status: 'STOPPED' });
+    fns.add('f', { id: 'f', status: 'STOPPED' });
+    fns.add('f', { id: 'f.1', status: 'STOPPED' });
     const { live, invalidated } = liveness(fns);
-    await Promise.all([live.onTaskExit('fn', 'died.1'), live.onTaskExit('fn', 'died.1')]);
-    assert.deepEqual(fns.starts, ['died.1']);
-    assert.deepEqual(fns.exits, ['died.1', 'died.1']);
-    assert.ok(invalidated.includes('died'), 'the address is dropped by function name, not container ID');
+    await live.onDead(exit('f.1'), running);
+    assert.deepEqual(fns.starts, ['f.1'], 'f has its own report and its own backoff');
+    assert.deepEqual(fns.exits, ['f.1'], 'its probing stops');
+    assert.ok(invalidated.includes('f'), 'the address is dropped by function name, not container ID');
+    await live.onDead(exit('f.1'), running); // a stale report: it runs again already
+    assert.deepEqual(fns.starts, ['f.1']);
   });
 
   it('leaves alone a function scaled to zero, one an API call is changing, and an old or pending container', async () => {
@@ -72,12 +88,34 @@ describe('Liveness (fake containerd)', () => {
     const { live, guard } = liveness(fns);
     await guard.change('fn', 'busy', 'update', () =>
       Promise.all([
-        live.onTaskExit('fn', 'zero'),
-        live.onTaskExit('fn', 'busy'),
-        live.onTaskExit('fn', 'upd.1'),
+        live.onDead(exit('zero'), running),
+        live.onDead(exit('busy'), running),
+        live.onDead(exit('upd.1'), running),
+        live.onDead(exit('not-a-function'), running),
       ]),
     );
     assert.deepEqual(fns.starts, []);
+  });
+
+  it('a change that begins during the delay is not undercut: no start under it or after a delete', async () => {
+    const fns = new FakeFunctionTasks();
+    fns.add('f', { status: 'STOPPED' });
+    const { live, guard, sleep } = liveness(fns);
+    sleep.hold();
+    const restarting = live.onDead(exit('f'), running);
+    await pollUntil('the restart delay', () => Promise.resolve(sleep.waits[0]));
+    let release = () => {};
+    const deleting = guard.change('fn', 'f', 'delete', async () => {
+      await new Promise<void>((r) => (release = r));
+      fns.records.delete('f');
+    });
+    sleep.release();
+    await restarting;
+    assert.deepEqual(fns.starts, [], 'nothing starts while the delete runs');
+    release();
+    await deleting;
+    assert.deepEqual(await live.notRunning(), [], 'the function is gone: nothing to start');
+    assert.equal(live.backoffCount, 0, 'and no backoff kept for it');
   });
 
   it("an invocation's start waits for a running change and then looks again (no task under a delete)", async () => {

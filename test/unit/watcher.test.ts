@@ -50,6 +50,26 @@ describe('TaskWatcher (fake event streams)', () => {
     }
   });
 
+  it('with a namespace test, follows namespaces that appear while it runs and no others', async () => {
+    const followed = new Set(['fn']);
+    const t = watcher({ namespaces: (ns) => followed.has(ns) });
+    t.w.start();
+    try {
+      const s = await t.stream(0);
+      followed.add('team-a'); // a function namespace created through the API
+      s.write(taskExitEnvelope({ namespace: 'core', containerId: 'nats', exitStatus: 1 }));
+      s.write(taskExitEnvelope({ namespace: 'team-a', containerId: 'echo', exitStatus: 2 }));
+      s.write(taskExitEnvelope({ namespace: 'fn', containerId: 'echo', exitStatus: 3 }));
+      await pollUntil('two reports', () => Promise.resolve(t.reported[1]));
+      assert.deepEqual(
+        t.reported.map((d) => `${d.namespace}/${d.id}`),
+        ['team-a/echo', 'fn/echo'],
+      );
+    } finally {
+      await t.w.stop();
+    }
+  });
+
   it('re-checks on subscribing and on its interval; a task being handled or busy is not reported again', async () => {
     let release = () => {};
     const handled: string[] = [];
