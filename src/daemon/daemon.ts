@@ -136,6 +136,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // Stopped in this order: worker, gateway, provider API, provider, core (NATS last: the others use it).
   const front: Stoppable[] = [];
   let core: RunningCore | undefined;
+  // Settled once the core has started, or failed: the gateway's NATS connection waits on it, and so
+  // does its clean-up when it cannot listen (a port in use) — left open, that clean-up never ended.
+  let coreStarted!: (ok: boolean) => void;
+  const coreUp = new Promise<boolean>((resolve) => (coreStarted = resolve));
   const stopAll = async () => {
     for (const r of front.reverse()) await r.stop().catch(() => undefined);
     await core?.stop().catch(() => undefined);
@@ -161,8 +165,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       );
       front.push({ stop: async () => api.close() });
     }
-    let coreStarted!: (ok: boolean) => void;
-    const coreUp = new Promise<boolean>((resolve) => (coreStarted = resolve));
     const natsUrl = coreUp.then(async (ok) =>
       ok ? urlSetting(o.config.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')()) : undefined,
     );
@@ -197,6 +199,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       },
     };
   } catch (err) {
+    coreStarted(false);
     await stopAll();
     throw err;
   }

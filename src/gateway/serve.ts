@@ -145,7 +145,9 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
   } catch (err) {
     for (const s of servers) s.close();
     handler.close();
-    await (await connecting)?.close();
+    // Not awaited: in the daemon NATS's address comes only once the core has started, and the core
+    // starts after this gateway listens — waiting here hung `faasd up` on a port in use.
+    void connecting.then((q) => q?.close()).catch(() => undefined);
     throw err;
   }
   // Cron triggers call this gateway on loopback, as cron-connector calls its gateway_url.
