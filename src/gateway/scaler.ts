@@ -29,9 +29,14 @@ export class Scaler {
     else for (const k of this.readyUntil.keys()) if (k.endsWith(`/${name}`)) this.readyUntil.delete(k);
   }
 
+  /** Known ready (checked in the last few seconds): the invoke hot path skips ensureReady and its promise. */
+  isReady(name: string, namespace: string): boolean {
+    return (this.readyUntil.get(`${namespace}/${name}`) ?? 0) > Date.now();
+  }
+
   async ensureReady(name: string, namespace: string): Promise<void> {
     const key = `${namespace}/${name}`;
-    if ((this.readyUntil.get(key) ?? 0) > Date.now()) return;
+    if (this.isReady(name, namespace)) return;
     let status = await this.provider.describe(name, namespace);
     if (status.availableReplicas < 1) {
       if (status.replicas < 1) await this.provider.scale(name, namespace, 1);

@@ -5,7 +5,7 @@ export {
   type ServerLimits,
 } from './limits.js';
 export { POOL_DEFAULTS, type PoolOptions } from './pool.js';
-export { parseRequestUrl, MalformedUrlError } from './url.js';
+export { parseRequestUrl, parseRequestTarget, MalformedUrlError, type RequestTarget } from './url.js';
 export { listenAll } from './listen.js';
 export { Router, send, readBody, parseJson, type Request, type Reply, type Handler } from './router.js';
 export { sendError, guarded, AUTH_REALM, BodyTooLargeError, MalformedJsonError } from './http-errors.js';
