@@ -18,6 +18,8 @@ export class ScaleTimeoutError extends FaasdError {
  */
 export class Scaler {
   private readonly readyUntil = new Map<string, number>();
+  /** Checks under way: callers that find the cache expired at once share one describe (single flight). */
+  private readonly checking = new Map<string, Promise<void>>();
 
   constructor(
     private readonly provider: Pick<FunctionBackend, 'describe' | 'scale'>,
@@ -35,8 +37,18 @@ export class Scaler {
   }
 
   async ensureReady(name: string, namespace: string): Promise<void> {
-    const key = `${namespace}/${name}`;
     if (this.isReady(name, namespace)) return;
+    // Every connection of a busy function finds the cache expired in the same moment: one describe (a
+    // containerd round trip) for all of them, not one each.
+    const key = `${namespace}/${name}`;
+    const running = this.checking.get(key);
+    if (running) return running;
+    const check = this.check(name, namespace, key).finally(() => this.checking.delete(key));
+    this.checking.set(key, check);
+    return check;
+  }
+
+  private async check(name: string, namespace: string, key: string): Promise<void> {
     let status = await this.provider.describe(name, namespace);
     if (status.availableReplicas < 1) {
       if (status.replicas < 1) await this.provider.scale(name, namespace, 1);
