@@ -131,14 +131,17 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
   }
 
   /**
-   * Safe to send again elsewhere: nothing was written (the connect failed), or the connection broke
-   * before an answer and before any byte of the body was taken from the client. A timeout is never safe:
-   * the function had the request. undici itself resends nothing that was written (pipelining 1).
+   * Safe to send again elsewhere (issue #12's contract with provider/invoke.ts): nothing was written (the
+   * connect failed); a request without a body that got no answer (a reset, or no answer in time: as with
+   * node:http's client before, a replica that vanished mid-request is retried on another); or a break
+   * before any byte of the body was taken from the client. undici itself resends nothing it wrote
+   * (pipelining 1), so each request reaches a function at most once per attempt here.
    */
   private beforeRequest(code: string): boolean {
     if (this.status) return false;
     if (!this.connected) return CONNECT.has(code) || BROKEN.has(code);
-    return !this.body?.taken && BROKEN.has(code);
+    if (!this.body) return BROKEN.has(code) || TIMEOUT.has(code);
+    return !this.body.taken && BROKEN.has(code);
   }
 
   private finish(err: Error | undefined): void {
