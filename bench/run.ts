@@ -1,6 +1,7 @@
 // bench/run: every benchmark, printed as a table and written to bench/results.json and results.md.
 // Root only (containerd, CNI). Bounded: fixed rounds, loopback and our own netns only.
-// Usage: bench/run [pull|network|stack ...]   (default: all of them)
+// Usage: bench/run [pull|network|stack|invoke ...]   (default: pull, network, stack; `invoke` is the
+// stack's throughput rows alone: wrk via provider and gateway, for issue #12's invoke-path goal)
 import { stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ const benches = [
   ['pull', () => benchPull()],
   ['network', () => benchNetwork()],
   ['stack', () => benchStack()],
+  ['invoke', () => benchStack({ invokeOnly: true })],
 ] as const;
 const only = process.argv.slice(2);
 const unknown = only.filter((n) => !benches.some(([name]) => name === n));
@@ -30,7 +32,7 @@ if (unknown.length) {
 const loadBefore = loadavg();
 const results: BenchResult[] = [];
 for (const [name, fn] of benches) {
-  if (only.length && !only.includes(name)) continue;
+  if (only.length ? !only.includes(name) : name === 'invoke') continue;
   process.stderr.write(`bench: ${name}…\n`);
   results.push(...(await fn()));
 }

@@ -225,7 +225,8 @@ async function benchDeploys(st: TestStack): Promise<BenchResult[]> {
   ];
 }
 
-export async function benchStack(): Promise<BenchResult[]> {
+/** `invokeOnly`: the stack and the wrk throughput rows only (bench/run invoke), no deploy, async or memory rows. */
+export async function benchStack(o: { invokeOnly?: boolean } = {}): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   let ctd: TestContainerd | undefined;
   let s: TestStack | undefined;
@@ -237,8 +238,9 @@ export async function benchStack(): Promise<BenchResult[]> {
     await packNodeFunction(fnCtd, NODE_IMAGE);
     await packCompiledFunction(fnCtd, COMPILED_IMAGE);
     await st.startProvider();
-    out.push(...(await benchUp(st)));
-    out.push(...(await benchDeploys(st)));
+    if (o.invokeOnly) await st.startUp();
+    else out.push(...(await benchUp(st)));
+    if (!o.invokeOnly) out.push(...(await benchDeploys(st)));
 
     const fns: FunctionUnderTest[] = [];
     for (const [label, name, image, goal] of [
@@ -261,16 +263,18 @@ export async function benchStack(): Promise<BenchResult[]> {
     }
 
     const core = ctd.client.inNamespace(st.config.namespace);
-    const idle = await snapshot(st, core);
+    const idle = o.invokeOnly ? [] : await snapshot(st, core);
     out.push(...(await benchInvoke(st, fns)));
-    out.push(...(await benchAsync(st, 'fn-c')));
-    out.push(...memoryRows(idle, await snapshot(st, core)));
-    out.push({
-      name: 'log collector per container (PSS)',
-      value: await loggerPssMb(),
-      unit: 'MB',
-      reference: 'reference 17.6 MB RSS',
-    });
+    if (!o.invokeOnly) {
+      out.push(...(await benchAsync(st, 'fn-c')));
+      out.push(...memoryRows(idle, await snapshot(st, core)));
+      out.push({
+        name: 'log collector per container (PSS)',
+        value: await loggerPssMb(),
+        unit: 'MB',
+        reference: 'reference 17.6 MB RSS',
+      });
+    }
     for (const f of fns) await remove(st, f.name);
     await st.stop(st.up);
     await st.stop(st.providerProc);

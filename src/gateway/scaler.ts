@@ -34,6 +34,8 @@ export interface ScalerOptions {
 export class Scaler {
   private readonly readyUntil = new Map<string, number>();
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Checks under way: callers that find the cache expired at once share one describe (single flight). */
+  private readonly checking = new Map<string, Promise<void>>();
 
   constructor(
     private readonly provider: Pick<FunctionBackend, 'describe' | 'scale'>,
@@ -47,9 +49,24 @@ export class Scaler {
     else for (const k of this.readyUntil.keys()) if (k.endsWith(`/${name}`)) this.readyUntil.delete(k);
   }
 
+  /** Known ready (checked in the last few seconds): the invoke hot path skips ensureReady and its promise. */
+  isReady(name: string, namespace: string): boolean {
+    return (this.readyUntil.get(`${namespace}/${name}`) ?? 0) > Date.now();
+  }
+
   async ensureReady(name: string, namespace: string): Promise<void> {
+    if (this.isReady(name, namespace)) return;
+    // Every connection of a busy function finds the cache expired in the same moment: one describe (a
+    // containerd round trip) for all of them, not one each.
     const key = `${namespace}/${name}`;
-    if ((this.readyUntil.get(key) ?? 0) > Date.now()) return;
+    const running = this.checking.get(key);
+    if (running) return running;
+    const check = this.check(name, namespace, key).finally(() => this.checking.delete(key));
+    this.checking.set(key, check);
+    return check;
+  }
+
+  private async check(name: string, namespace: string, key: string): Promise<void> {
     const t0 = performance.now();
     const status = await this.provider.describe(name, namespace);
     if (status.availableReplicas < 1) {

@@ -16,32 +16,43 @@ interface Series {
  * series, kept forever); the bound is the backstop for many real functions times many status codes.
  */
 export class Metrics {
-  private readonly series = new Map<string, Series>();
+  // function → status code → series: no key string built per observation (it runs on every invocation).
+  private readonly series = new Map<string, Map<number | string, Series>>();
+  private count = 0;
 
   constructor(readonly maxSeries = DEFAULT_MAX_SERIES) {}
 
+  private find(fn: string, code: number | string): Series | undefined {
+    return this.series.get(fn)?.get(code);
+  }
+
+  private add(fn: string, code: number | string): Series {
+    const s: Series = { count: 0, sum: 0, buckets: new Array<number>(BUCKETS.length).fill(0) };
+    let codes = this.series.get(fn);
+    if (!codes) this.series.set(fn, (codes = new Map<number | string, Series>()));
+    codes.set(code, s);
+    this.count++;
+    return s;
+  }
+
   observe(fn: string, code: number, seconds: number): void {
-    let key = `${fn}\u0000${code}`;
-    let s = this.series.get(key);
-    if (!s && this.series.size >= this.maxSeries) {
-      // One overflow series for everything past the bound (its code too: codes are many as well).
-      key = `${OVERFLOW_LABEL}\u0000${OVERFLOW_LABEL}`;
-      s = this.series.get(key);
-    }
+    let s = this.find(fn, code);
     if (!s) {
-      s = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-      this.series.set(key, s);
+      // One overflow series for everything past the bound (its code too: codes are many as well).
+      s =
+        this.count < this.maxSeries
+          ? this.add(fn, code)
+          : (this.find(OVERFLOW_LABEL, OVERFLOW_LABEL) ?? this.add(OVERFLOW_LABEL, OVERFLOW_LABEL));
     }
     s.count++;
     s.sum += seconds;
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) s.buckets[i] = (s.buckets[i] ?? 0) + 1;
-    });
+    for (let i = 0; i < BUCKETS.length; i++)
+      if (seconds <= (BUCKETS[i] as number)) s.buckets[i] = (s.buckets[i] ?? 0) + 1;
   }
 
   /** Series held (the overflow one included): at most maxSeries + 1. */
   get size(): number {
-    return this.series.size;
+    return this.count;
   }
 
   render(prefix = 'provider'): string {
@@ -53,19 +64,19 @@ export class Metrics {
       `# HELP ${prefix}_functions_seconds Invocation latency.`,
       `# TYPE ${prefix}_functions_seconds histogram`,
     ];
-    for (const [key, s] of this.series) {
-      const [fn, code] = key.split('\u0000');
-      const labels = `function_name="${fn}",code="${code}"`;
-      lines.push(`${prefix}_function_invocation_total{${labels}} ${s.count}`);
-      BUCKETS.forEach((b, i) =>
-        hist.push(`${prefix}_functions_seconds_bucket{${labels},le="${b}"} ${s.buckets[i]}`),
-      );
-      hist.push(`${prefix}_functions_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
-      hist.push(
-        `${prefix}_functions_seconds_sum{${labels}} ${s.sum}`,
-        `${prefix}_functions_seconds_count{${labels}} ${s.count}`,
-      );
-    }
+    for (const [fn, codes] of this.series)
+      for (const [code, s] of codes) {
+        const labels = `function_name="${fn}",code="${code}"`;
+        lines.push(`${prefix}_function_invocation_total{${labels}} ${s.count}`);
+        BUCKETS.forEach((b, i) =>
+          hist.push(`${prefix}_functions_seconds_bucket{${labels},le="${b}"} ${s.buckets[i]}`),
+        );
+        hist.push(`${prefix}_functions_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
+        hist.push(
+          `${prefix}_functions_seconds_sum{${labels}} ${s.sum}`,
+          `${prefix}_functions_seconds_count{${labels}} ${s.count}`,
+        );
+      }
     return [...lines, ...hist].join('\n') + '\n';
   }
 }

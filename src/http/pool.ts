@@ -1,77 +1,106 @@
-import { Agent } from 'node:http';
+import { Pool } from 'undici';
 
 export interface PoolOptions {
-  /** Connections one function may hold at once; more requests to it wait for one (in its own queue). */
+  /** Connections one function may hold to one address at once; more requests to it wait (in its own queue). */
   socketsPerKey: number;
-  /** Idle kept-alive connections kept per function. */
-  freeSocketsPerKey: number;
-  /** How long an idle kept-alive connection is kept. */
+  /** How long an idle kept-alive connection is kept (shorter when the server's Keep-Alive says so). */
   idleSocketMs: number;
   /** Pools kept; past it, pools with nothing in flight are dropped (oldest use first). */
   maxPools: number;
+  /** No response headers, or no body bytes, for this long: the request fails (undici's headers/body timeouts). */
+  timeoutMs: number;
 }
 
 export const POOL_DEFAULTS: PoolOptions = {
   socketsPerKey: 256,
-  freeSocketsPerKey: 16,
-  idleSocketMs: 15_000,
+  // undici's own default: below the idle timeout of the usual function servers (Node's 5 s, the Go
+  // watchdog's read timeout of 10 s), so we close an idle connection before the function does.
+  idleSocketMs: 4_000,
   maxPools: 256,
+  timeoutMs: 60_000,
 };
 
-const count = (m: NodeJS.ReadOnlyDict<unknown[]>): number =>
-  Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
+/** One undici Pool and the requests it has in flight (counted here: cheaper and exact). */
+export interface PoolEntry {
+  readonly pool: Pool;
+  inFlight: number;
+  used: number;
+}
 
 /**
- * One connection pool (an http.Agent) per function, so a slow function fills only its own pool and never
- * delays another's calls (issue #17 item 2: one shared Agent of 256 sockets did). Keyed by namespace/name,
- * not by address: an update gives the function a new address, and its pool stays its own.
+ * One connection pool per function and address, so a slow function fills only its own pool and never
+ * delays another's calls (issue #17 item 2: one shared pool of 256 sockets did). Keyed by namespace/name
+ * first: an update gives the function a new address, and its traffic stays in pools of its own.
  */
-export class AgentPool {
-  private readonly agents = new Map<string, Agent>();
+export class ProxyPools {
+  private readonly byKey = new Map<string, Map<string, PoolEntry>>();
+  private count = 0;
+  private tick = 0;
 
   constructor(private readonly opts: PoolOptions = POOL_DEFAULTS) {}
 
-  get(key: string): Agent {
-    const found = this.agents.get(key);
-    if (found) {
-      // Map order is use order: the least recently used pool is first.
-      this.agents.delete(key);
-      this.agents.set(key, found);
-      return found;
+  get(key: string, origin: string): PoolEntry {
+    let origins = this.byKey.get(key);
+    let entry = origins?.get(origin);
+    if (!entry) {
+      entry = {
+        pool: new Pool(origin, {
+          connections: this.opts.socketsPerKey,
+          pipelining: 1,
+          keepAliveTimeout: this.opts.idleSocketMs,
+          keepAliveMaxTimeout: this.opts.idleSocketMs,
+          headersTimeout: this.opts.timeoutMs,
+          bodyTimeout: this.opts.timeoutMs,
+        }),
+        inFlight: 0,
+        used: 0,
+      };
+      if (!origins) this.byKey.set(key, (origins = new Map<string, PoolEntry>()));
+      origins.set(origin, entry);
+      this.count++;
+      this.trim(entry);
     }
-    const agent = new Agent({
-      keepAlive: true,
-      maxSockets: this.opts.socketsPerKey,
-      maxFreeSockets: this.opts.freeSocketsPerKey,
-      timeout: this.opts.idleSocketMs,
-    });
-    this.agents.set(key, agent);
-    this.trim(key);
-    return agent;
+    // A counter, not a reorder of the map on every request: only trim() needs the order.
+    entry.used = ++this.tick;
+    return entry;
   }
 
-  /** Connections in use plus requests waiting for one, for `key`. */
+  /** Requests in flight (or waiting for a connection) for `key`, over all its addresses. */
   inFlight(key: string): number {
-    const a = this.agents.get(key);
-    return a ? count(a.sockets) + count(a.requests) : 0;
+    let n = 0;
+    for (const e of this.byKey.get(key)?.values() ?? []) n += e.inFlight;
+    return n;
   }
 
   get size(): number {
-    return this.agents.size;
+    return this.count;
   }
 
-  /** Drops idle pools past the bound; a pool with a request in flight is kept (those are bounded by the server's connection cap). */
-  private trim(keep: string): void {
-    for (const [key, agent] of this.agents) {
-      if (this.agents.size <= this.opts.maxPools) return;
-      if (key === keep || count(agent.sockets) + count(agent.requests) > 0) continue;
-      agent.destroy();
-      this.agents.delete(key);
+  /** Drops idle pools past the bound, least recently used first; a busy pool is kept (those are bounded by the server's connection cap). */
+  private trim(keep: PoolEntry): void {
+    while (this.count > this.opts.maxPools) {
+      let oldest: { key: string; origin: string; entry: PoolEntry } | undefined;
+      for (const [key, origins] of this.byKey)
+        for (const [origin, entry] of origins)
+          if (entry !== keep && entry.inFlight === 0 && (!oldest || entry.used < oldest.entry.used))
+            oldest = { key, origin, entry };
+      if (!oldest) return;
+      this.drop(oldest.key, oldest.origin, oldest.entry);
     }
   }
 
+  private drop(key: string, origin: string, entry: PoolEntry): void {
+    const origins = this.byKey.get(key);
+    origins?.delete(origin);
+    if (origins?.size === 0) this.byKey.delete(key);
+    this.count--;
+    entry.pool.destroy().catch(() => undefined); // idle: nothing in flight to fail
+  }
+
   close(): void {
-    for (const a of this.agents.values()) a.destroy();
-    this.agents.clear();
+    for (const origins of this.byKey.values())
+      for (const e of origins.values()) e.pool.destroy().catch(() => undefined);
+    this.byKey.clear();
+    this.count = 0;
   }
 }

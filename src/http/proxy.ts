@@ -1,31 +1,8 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { FaasdError } from '../errors.js';
-import { AgentPool, POOL_DEFAULTS, type PoolOptions } from './pool.js';
-
-export class UpstreamError extends FaasdError {
-  constructor(
-    readonly fn: string,
-    reason: string,
-    /** Failed before the function could have acted on it (nothing of the body read, or no body and no answer): safe to send again. */
-    readonly beforeRequest = false,
-    options?: ErrorOptions,
-  ) {
-    super('integrity', `function ${fn} could not be reached: ${reason}`, options);
-  }
-}
-
-export class NoReadyReplicaError extends FaasdError {
-  constructor(readonly fn: string) {
-    super('unavailable', `function ${fn} has no ready replica (scaled to zero?)`);
-  }
-}
-
-/** The client went away before its answer was complete; the upstream request was aborted with it. */
-export class ClientClosedError extends FaasdError {
-  constructor(readonly fn: string) {
-    super('client-closed', `the client of ${fn} closed the connection before the answer`);
-  }
-}
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { ForwardHandler, requestHeaders } from './forward-handler.js';
+import { ProxyPools, POOL_DEFAULTS, type PoolOptions } from './pool.js';
+import { RequestBody } from './request-body.js';
 
 export interface ProxyTarget {
   host: string;
@@ -36,18 +13,6 @@ export interface ProxyTarget {
   /** Which connection pool: namespace/name for a function (never its address, which an update changes). */
   pool: string;
 }
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
 
 /** `/function/NAME[.NS][/rest]` → name, namespace and the path to forward. */
 export function parseFunctionPath(
@@ -64,72 +29,49 @@ export function parseFunctionPath(
     : { name: target, namespace: undefined, rest };
 }
 
-export function forwardHeaders(h: IncomingMessage['headers']): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-  return out;
+function originOf(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}
+
+/** No body to send: undici then needs no stream (and the request can be sent again after a reset). */
+function bodiless(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 /**
  * Streams a request to a function and its response back, over kept-alive connections from that
- * function's own pool. A client that goes away aborts the upstream request, so its connection is freed.
+ * function's own pool (undici's dispatcher: about twice the throughput of node:http's client here,
+ * issue #12). A client that goes away aborts the upstream request, so its connection is freed.
  */
 export class FunctionProxy {
-  readonly pools: AgentPool;
+  readonly pools: ProxyPools;
 
   constructor(
     private readonly timeoutMs: number,
-    pool: Partial<PoolOptions> = {},
+    pool: Partial<Omit<PoolOptions, 'timeoutMs'>> = {},
   ) {
-    this.pools = new AgentPool({ ...POOL_DEFAULTS, ...pool });
+    this.pools = new ProxyPools({ ...POOL_DEFAULTS, ...pool, timeoutMs });
   }
 
   forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<number> {
+    const entry = this.pools.get(target.pool, originOf(target.host, target.port));
+    const body = bodiless(req) ? null : new RequestBody(req);
     return new Promise<number>((resolve, reject) => {
-      const up = httpRequest(
+      entry.inFlight++;
+      const handler = new ForwardHandler(req, res, target.fn, body, this.timeoutMs, (err, status) => {
+        entry.inFlight--;
+        if (err) reject(err);
+        else resolve(status);
+      });
+      entry.pool.dispatch(
         {
-          host: target.host,
-          port: target.port,
-          method: req.method,
           path: target.path,
-          headers: { ...forwardHeaders(req.headers), 'x-forwarded-host': req.headers.host ?? '' },
-          agent: this.pools.get(target.pool),
-          timeout: this.timeoutMs,
+          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+          headers: requestHeaders(req),
+          body,
         },
-        (upRes) => {
-          answered = true;
-          res.writeHead(upRes.statusCode ?? 502, forwardHeaders(upRes.headers));
-          upRes.pipe(res);
-          upRes.on('end', () => resolve(upRes.statusCode ?? 502));
-          upRes.on('error', (e) => fail(new UpstreamError(target.fn, e.message, false, { cause: e })));
-        },
-      );
-      // The body is read only once the connection stands, so a refused connect leaves it unread. A request
-      // without a body that got no answer (a reset from a dying process) can be sent again as well.
-      let piped = false;
-      let answered = false;
-      let clientGone = false;
-      const fail = (err: Error) => reject(clientGone ? new ClientClosedError(target.fn) : err);
-      const bodiless =
-        req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
-      const pipeBody = () => {
-        piped = true;
-        req.pipe(up);
-      };
-      // 'close' before the response finished: the client hung up. Without this the upstream request (and
-      // its pooled connection) would live on until the function answered.
-      const onClientClose = () => {
-        if (res.writableFinished) return;
-        clientGone = true;
-        up.destroy();
-        reject(new ClientClosedError(target.fn));
-      };
-      res.once('close', onClientClose);
-      up.once('close', () => res.off('close', onClientClose));
-      up.on('socket', (sock) => (sock.connecting ? sock.once('connect', pipeBody) : pipeBody()));
-      up.on('timeout', () => up.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
-      up.on('error', (e) =>
-        fail(new UpstreamError(target.fn, e.message, !piped || (bodiless && !answered), { cause: e })),
+        handler,
       );
     });
   }

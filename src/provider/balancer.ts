@@ -64,11 +64,32 @@ export class LoadTracker {
     return this.draining.has(address);
   }
 
-  /** The least loaded of `addresses` that is not being drained. */
+  /**
+   * The least loaded of `addresses` that is not being drained; ties go to the first from a starting
+   * point that turns with each call. Walks the list in place (it runs on every invocation).
+   */
   choose(addresses: readonly string[]): string | undefined {
-    const open = addresses.filter((a) => !this.draining.has(a));
-    const start = open.length ? this.turn++ % open.length : 0;
-    return leastLoaded([...open.slice(start), ...open.slice(0, start)], (a) => this.inflight(a));
+    const open = (a: string) => this.draining.size === 0 || !this.draining.has(a);
+    let count = 0;
+    for (const a of addresses) if (open(a)) count++;
+    if (count === 0) return undefined;
+    const start = this.turn++ % count;
+    let best: string | undefined;
+    let bestLoad = Infinity;
+    // The open addresses from `start` to the end, then those before it.
+    for (const fromStart of [true, false]) {
+      let i = 0;
+      for (const a of addresses) {
+        if (!open(a)) continue;
+        if (i++ >= start !== fromStart) continue;
+        const n = this.inflight(a);
+        if (n < bestLoad) {
+          best = a;
+          bestLoad = n;
+        }
+      }
+    }
+    return best;
   }
 
   /** Someone asked for the function: it is not idle. */
@@ -108,13 +129,17 @@ export class LoadTracker {
   }
 
   /** Runs one request against `address`, counted in flight while it runs. */
-  async track<T>(namespace: string, name: string, address: string, run: () => Promise<T>): Promise<T> {
+  track<T>(namespace: string, name: string, address: string, run: () => Promise<T>): Promise<T> {
     this.begin(namespace, name, address);
+    const end = () => this.end(namespace, name, address);
+    let running: Promise<T>;
     try {
-      return await run();
-    } finally {
-      this.end(namespace, name, address);
+      running = run();
+    } catch (err) {
+      end();
+      throw err;
     }
+    return running.finally(end);
   }
 
   load(namespace: string, name: string): FunctionLoad {

@@ -6,7 +6,7 @@ import type { Functions, Namespaces } from './routes.js';
 export interface InvokerDeps {
   functions: Pick<Functions, 'endpoint'>;
   namespaces: Pick<Namespaces, 'assertUsable'>;
-  resolver: Pick<Resolver, 'resolve' | 'invalidate'> & Partial<Pick<Resolver, 'track'>>;
+  resolver: Pick<Resolver, 'resolve' | 'invalidate'> & Partial<Pick<Resolver, 'track' | 'resolveCached'>>;
   upstreamTimeoutMs?: number;
   /** The port functions' watchdogs listen on. */
   functionPort?: number;
@@ -52,38 +52,40 @@ export class FunctionInvoker {
    * `/function/gateway.openfaas/...` reached a core container (issue #17 item 9). A 400.
    */
   async assertFunctionNamespace(ns: string): Promise<void> {
-    if ((this.usable.get(ns) ?? 0) > Date.now()) return;
+    if (this.knownUsable(ns)) return;
     await this.deps.namespaces.assertUsable(ns);
     this.usable.set(ns, Date.now() + USABLE_NAMESPACE_MS);
   }
 
+  private knownUsable(ns: string): boolean {
+    return (this.usable.get(ns) ?? 0) > Date.now();
+  }
+
   /** Forwards the request and streams the answer back; resolves with the function's status code. */
   async invoke(req: IncomingMessage, res: ServerResponse, t: InvokeTarget): Promise<number> {
-    await this.assertFunctionNamespace(t.namespace);
-    const target = (host: string) => ({
-      host,
-      port: this.port,
-      path: t.path,
-      fn: t.name,
-      pool: `${t.namespace}/${t.name}`,
-    });
-    // Counted in flight per replica: the balancer's and the autoscaler's input (balancer.ts).
-    const forward = (host: string) => {
-      const run = () => this.proxy.forward(req, res, target(host));
-      const { resolver } = this.deps;
-      return resolver.track ? resolver.track(t.namespace, t.name, host, run) : run();
-    };
-    const cached = await this.deps.resolver.resolve(t.namespace, t.name);
+    // The checks answer from memory on the hot path: no promise unless one must ask containerd.
+    if (!this.knownUsable(t.namespace)) await this.assertFunctionNamespace(t.namespace);
+    const { resolver } = this.deps;
+    const cached =
+      resolver.resolveCached?.(t.namespace, t.name) ?? (await resolver.resolve(t.namespace, t.name));
     const first = cached ?? (await this.endpoint(t.name, t.namespace)); // throws for an unknown function
     try {
-      return await forward(first);
+      return await this.forward(req, res, t, first);
     } catch (err) {
       // The replica behind the address just died or refused (containerd may not know yet): look again
       // (another ready replica, or one started again) and send once more.
       if (!(err instanceof UpstreamError && err.beforeRequest)) throw err;
-      this.deps.resolver.invalidate(t.namespace, t.name);
-      return forward(await this.endpoint(t.name, t.namespace, true));
+      resolver.invalidate(t.namespace, t.name);
+      return this.forward(req, res, t, await this.endpoint(t.name, t.namespace, true));
     }
+  }
+
+  /** Counted in flight per replica: the balancer's and the autoscaler's input (balancer.ts). */
+  private forward(req: IncomingMessage, res: ServerResponse, t: InvokeTarget, host: string): Promise<number> {
+    const target = { host, port: this.port, path: t.path, fn: t.name, pool: `${t.namespace}/${t.name}` };
+    const { resolver } = this.deps;
+    const run = () => this.proxy.forward(req, res, target);
+    return resolver.track ? resolver.track(t.namespace, t.name, host, run) : run();
   }
 
   close(): void {

@@ -25,7 +25,7 @@ describe('serveGateway when its port is taken', () => {
           scaleFromZeroTimeoutMs: 1000,
           listen: [{ host: '127.0.0.1', port }],
           limits: SERVER_LIMIT_DEFAULTS,
-          log: quietLogger,
+          log: quietLogger(),
         }),
         /EADDRINUSE/,
       );
