@@ -1,7 +1,6 @@
 // The stack benches: faasd up (cold, warm, SIGTERM), deploys (first 200, 20 concurrent), invocation
 // throughput with wrk (bench/invoke.ts) for a compiled and a Node function, and the memory of every
 // faasd-ts process (bench/memory.ts), idle and after the loads.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startContainerd, type TestContainerd } from '../test/helpers/containerd.js';
 import { testStack, type TestStack } from '../test/helpers/stack.js';
@@ -17,20 +16,6 @@ import { median, timed, type BenchResult } from './stats.js';
 
 const NODE_IMAGE = 'bench.local/node-fn:1';
 const COMPILED_IMAGE = 'bench.local/c-fn:1';
-
-/** Mean proportional set size of the running faasd-logger processes (one per container). */
-async function loggerPssMb(): Promise<number> {
-  const { execa } = await import('execa');
-  const pids = (await execa('pgrep', ['-f', 'faasd-logger'], { reject: false })).stdout
-    .split('\n')
-    .filter(Boolean);
-  let total = 0;
-  for (const pid of pids) {
-    const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
-    total += Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? '0');
-  }
-  return pids.length ? Number((total / pids.length / 1024).toFixed(1)) : 0;
-}
 
 /** Every faasd-ts process of the stack and its memory now. */
 async function snapshot(s: TestStack, core: Containerd): Promise<ProcMemory[]> {
@@ -268,12 +253,6 @@ export async function benchStack(o: { invokeOnly?: boolean } = {}): Promise<Benc
     if (!o.invokeOnly) {
       out.push(...(await benchAsync(st, 'fn-c')));
       out.push(...memoryRows(idle, await snapshot(st, core)));
-      out.push({
-        name: 'log collector per container (PSS)',
-        value: await loggerPssMb(),
-        unit: 'MB',
-        reference: 'reference 17.6 MB RSS',
-      });
     }
     for (const f of fns) await remove(st, f.name);
     await st.stop(st.up);

@@ -92,8 +92,6 @@ export async function startContainerd(name: string): Promise<TestContainerd> {
       await halt();
       // Shims outlive containerd by design; end the ones this instance started.
       await execa('pkill', ['-9', '-f', `containerd-shim-runc-v2 .*-address ${address}`], { reject: false });
-      // Loggers (binary:// log drivers) are the shims' children and outlive them too.
-      await execa('pkill', ['-9', '-f', `faasd-logger ${dir}`], { reject: false });
       await unmountBelow(dir);
       await rm(dir, { recursive: true, force: true });
     },
