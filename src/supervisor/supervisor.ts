@@ -29,11 +29,12 @@ export interface SupervisorDeps {
   /** First restart delay; doubles per quick failure up to `maxRestartDelayMs`. */
   restartDelayMs?: number;
   maxRestartDelayMs?: number;
-  stopGraceMs?: number;
+  /** SIGTERM to SIGKILL when `faasd up` stops (config's stopGraceMs, which holds the default). */
+  stopGraceMs: number;
   /**
    * How often to look at every task besides following exit events. containerd does not promise an
    * event: one can fall between a reconnect and the new subscription, and a shim restored after a
-   * containerd restart retries its publish only a few times. Default 5 s.
+   * containerd restart retries its publish only a few times. Default: TaskWatcher's (5 s).
    */
   recheckIntervalMs?: number;
   /** A service that ran this long before it died restarts after `restartDelayMs` again. Default 10 s. */
@@ -139,7 +140,7 @@ export class Supervisor {
       recheck: () => this.notRunning(),
       onDead: (dead, signal) => this.onDead(dead, signal),
       log: this.d.log,
-      recheckIntervalMs: this.d.recheckIntervalMs ?? 5_000,
+      ...(this.d.recheckIntervalMs !== undefined ? { recheckIntervalMs: this.d.recheckIntervalMs } : {}),
     });
     this.watcher.start();
     const waits = {
@@ -298,7 +299,7 @@ export class Supervisor {
       try {
         await this.d.runtime.remove(this.d.namespace, s.name, {
           keepLog: true,
-          graceMs: this.d.stopGraceMs ?? 5_000,
+          graceMs: this.d.stopGraceMs,
         });
         this.d.log.info('removed service', { service: s.name });
       } catch (err) {
