@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Containerd } from '../src/containerd/index.js';
-import type { FaasdConfig } from '../src/config/index.js';
+import { ipamStoreFile, cniIpamDataDir, type FaasdConfig } from '../src/config/index.js';
+import { NETNS_DIR } from '../src/network/netns.js';
 import { iptablesLeaks } from './chaos-iptables.js';
 import {
   addressesIn,
@@ -96,20 +97,17 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
     }
   }
 
-  const records = await storeRecords(join(config.stateDir, 'network', 'ipam.json'));
-  const reservations = await hostLocalReservations(join(config.stateDir, 'cni', 'networks'), config.subnet);
-  const netnsDirs = [...new Set([config.netnsDir, '/var/run/netns'])];
+  const records = await storeRecords(ipamStoreFile(config));
+  const reservations = await hostLocalReservations(cniIpamDataDir(config), config.subnet);
   const netnsLeaks: string[] = [];
-  for (const dir of netnsDirs) {
-    for (const name of await listDir(dir)) {
-      const path = join(dir, name);
-      // Ours: named after one of our namespaces, or an address on our subnet (naming may change).
-      const named = namespaces.some((ns) => name.includes(ns));
-      if (!named && !liveNetnsPaths.has(path) && (await addressesIn(path, config.subnet)).length === 0)
-        continue;
-      const ino = await netnsInode(path);
-      if (ino === undefined || !liveInodes.has(ino)) netnsLeaks.push(path);
-    }
+  for (const name of await listDir(NETNS_DIR)) {
+    const path = join(NETNS_DIR, name);
+    // Ours: named after one of our namespaces, or an address on our subnet (naming may change).
+    const named = namespaces.some((ns) => name.includes(ns));
+    if (!named && !liveNetnsPaths.has(path) && (await addressesIn(path, config.subnet)).length === 0)
+      continue;
+    const ino = await netnsInode(path);
+    if (ino === undefined || !liveInodes.has(ino)) netnsLeaks.push(path);
   }
 
   const existing = (ns: string, id: string) =>

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { exportStack } from '../export/index.js';
 import { loadCredentials } from '../http/index.js';
 import { configFrom, type GlobalFlags } from './context.js';
 import { runAction } from './run.js';
+import { coreSecretsDir } from '../config/index.js';
 
 export function registerExportCommand(program: Command): void {
   const globals = (): GlobalFlags => program.opts<GlobalFlags>();
@@ -25,7 +25,7 @@ export function registerExportCommand(program: Command): void {
       }) =>
         runAction(async () => {
           const cfg = configFrom({ ...globals(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
-          const c = await loadCredentials(join(cfg.stateDir, 'secrets'));
+          const c = await loadCredentials(coreSecretsDir(cfg));
           const text = await exportStack({
             apiUrl: opts.providerUrl.replace(/\/$/, ''),
             authorization: `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`,

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../errors.js';
 import { POOL_DEFAULTS } from '../http/pool.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits } from '../http/limits.js';
+import { createLogger } from '../log.js';
+import { RETIRED_KEYS, retiredSettings } from './retired.js';
 
 /**
  * V8 flags for every long-running faasd process (provider, up, gateway, queue-worker): a 4 MB cap on
@@ -28,7 +30,6 @@ export interface FaasdConfig {
   subnet: string;
   cniBinDirs: string[];
   cniConfDir: string;
-  netnsDir: string;
   /** Plain-HTTP registries besides loopback. */
   insecureRegistries: string[];
   dockerConfig: string;
@@ -83,7 +84,6 @@ export const DEFAULTS: FaasdConfig = {
   subnet: '10.62.0.0/16',
   cniBinDirs: ['/opt/cni/bin', '/usr/lib/cni', '/usr/libexec/cni'],
   cniConfDir: '/etc/cni/net.d',
-  netnsDir: '/var/run/netns',
   insecureRegistries: [],
   dockerConfig: '/var/lib/faasd/.docker/config.json',
   httpHeadersTimeoutMs: SERVER_LIMIT_DEFAULTS.headersTimeoutMs,
@@ -121,7 +121,6 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   subnet: ['FAASD_SUBNET'],
   cniBinDirs: ['FAASD_CNI_PATH', 'CNI_PATH'],
   cniConfDir: ['FAASD_CNI_CONF_DIR'],
-  netnsDir: ['FAASD_NETNS_DIR'],
   insecureRegistries: ['FAASD_INSECURE_REGISTRIES'],
   dockerConfig: ['FAASD_DOCKER_CONFIG'],
   httpHeadersTimeoutMs: ['FAASD_HTTP_HEADERS_TIMEOUT_MS'],
@@ -211,6 +210,7 @@ export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
   if (typeof parsed !== 'object' || parsed === null)
     throw new InvalidArgumentError('config', `config file ${path} is not a JSON object`);
   for (const key of Object.keys(parsed)) {
+    if (RETIRED_KEYS.has(key)) continue; // resolveConfig warns about it
     if (!(key in DEFAULTS))
       throw new InvalidArgumentError('config', `config file ${path}: unknown setting ${JSON.stringify(key)}`);
     const k = key as keyof FaasdConfig;
@@ -219,12 +219,18 @@ export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
   return parsed;
 }
 
-/** Resolves the configuration: flags over environment over the config file over defaults. */
+/**
+ * Resolves the configuration: flags over environment over the config file over defaults. Settings no
+ * longer read (retired.ts) are left out, each with a warning.
+ */
 export function resolveConfig(
   flags: Partial<FaasdConfig> = {},
   env: NodeJS.ProcessEnv = process.env,
   file: Partial<FaasdConfig> = readConfigFile(env.FAASD_CONFIG),
+  warn: (message: string) => void = (m) => createLogger('faasd').warn(m),
 ): FaasdConfig {
+  for (const message of retiredSettings(env, file)) warn(message);
+  const read = Object.fromEntries(Object.entries(file).filter(([k]) => !RETIRED_KEYS.has(k)));
   const fromEnv: Record<string, unknown> = {};
   for (const [key, names] of Object.entries(ENV) as [keyof FaasdConfig, string[]][]) {
     const name = names.find((n) => env[n] !== undefined && env[n] !== '');
@@ -232,7 +238,12 @@ export function resolveConfig(
   }
   const defined = <T extends object>(o: T): Partial<T> =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return { ...DEFAULTS, ...defined(file), ...(fromEnv as Partial<FaasdConfig>), ...defined(flags) };
+  return {
+    ...DEFAULTS,
+    ...defined(read as Partial<FaasdConfig>),
+    ...(fromEnv as Partial<FaasdConfig>),
+    ...defined(flags),
+  };
 }
 
 /** The HTTP server bounds a configuration sets, as createLimitedServer takes them. */

@@ -8,3 +8,20 @@ export {
   type FaasdConfig,
 } from './config.js';
 export { VERSION, COMMIT } from './version.js';
+export {
+  coreSecretsDir,
+  coreLogDir,
+  defaultComposeFile,
+  prometheusConfigFile,
+  natsDataDir,
+  prometheusDataDir,
+  hostsFile,
+  resolvConfFile,
+  networkStateDir,
+  ipamStoreFile,
+  cniStateDir,
+  cniIpamDataDir,
+  conflistFile,
+  functionSecretsDir,
+  functionLogDir,
+} from './paths.js';

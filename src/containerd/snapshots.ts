@@ -11,31 +11,37 @@ export class Snapshots {
     readonly snapshotter = DEFAULT_SNAPSHOTTER,
   ) {}
 
-  async prepare(
+  /** An active (writable) snapshot on `parent`: a container's rootfs, or a layer being unpacked. */
+  prepare(
     key: string,
     parent: string,
     labels: Record<string, string> = {},
     opts?: CallOptions,
   ): Promise<Mount[]> {
-    const res = await this.scope.call(
-      'snapshots',
-      'Prepare',
-      { snapshotter: this.snapshotter, key, parent, labels },
-      opts,
-    );
-    return res.mounts;
+    return this.open('Prepare', key, parent, labels, opts);
   }
 
   /** A read-only view of a committed snapshot (e.g. to read an image's files without changing them). */
-  async view(
+  view(
     key: string,
     parent: string,
     labels: Record<string, string> = {},
     opts?: CallOptions,
   ): Promise<Mount[]> {
+    return this.open('View', key, parent, labels, opts);
+  }
+
+  /** Prepare and View take the same request and answer the same mounts. */
+  private async open(
+    method: 'Prepare' | 'View',
+    key: string,
+    parent: string,
+    labels: Record<string, string>,
+    opts: CallOptions | undefined,
+  ): Promise<Mount[]> {
     const res = await this.scope.call(
       'snapshots',
-      'View',
+      method,
       { snapshotter: this.snapshotter, key, parent, labels },
       opts,
     );

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   POOL_DEFAULTS,
   SERVER_LIMIT_DEFAULTS,
@@ -7,7 +6,7 @@ import {
   type Credentials,
   type ServerLimits,
 } from '../http/index.js';
-import { serverLimitsOf, urlSetting, type FaasdConfig } from '../config/index.js';
+import { coreSecretsDir, serverLimitsOf, urlSetting, type FaasdConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import {
@@ -207,5 +206,5 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
 
 /** The daemon's basic-auth directory: FAASD_SECRETS_DIR, else `<stateDir>/secrets`. */
 export function authSecretsDir(cfg: FaasdConfig): string {
-  return cfg.authSecretsDir || join(cfg.stateDir, 'secrets');
+  return cfg.authSecretsDir || coreSecretsDir(cfg);
 }

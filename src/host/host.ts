@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { Containerd } from '../containerd/index.js';
-import type { FaasdConfig } from '../config/index.js';
+import { coreLogDir, functionLogDir, type FaasdConfig } from '../config/index.js';
 import { RegistryClient } from '../image/index.js';
 import { ContainerRuntime } from '../runtime/index.js';
 import { networkFromConfig, type CniNetwork } from '../network/index.js';
@@ -29,14 +28,6 @@ export interface OpenHostOptions {
    */
   waitMs?: number;
   signal?: AbortSignal;
-}
-
-export function coreLogDir(config: FaasdConfig): string {
-  return join(config.stateDir, 'logs');
-}
-
-export function functionLogDir(config: FaasdConfig): string {
-  return join(config.providerDir, 'logs');
 }
 
 /** Connects to containerd (waiting as told) and builds the clients on top; rejects when `signal` aborts. */

@@ -1,1 +1,3 @@
-export { openHost, withHost, coreLogDir, functionLogDir, type Host, type OpenHostOptions } from './host.js';
+export { openHost, withHost, type Host, type OpenHostOptions } from './host.js';
+// provider/serve.ts still imports it from here; its home is config/paths.ts.
+export { functionLogDir } from '../config/index.js';

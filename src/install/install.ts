@@ -1,9 +1,25 @@
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { NODE_DAEMON_FLAGS, type FaasdConfig } from '../config/index.js';
-import { networkFromConfig, parseDnsServers, renderConflist } from '../network/index.js';
+import {
+  NODE_DAEMON_FLAGS,
+  cniStateDir,
+  conflistFile,
+  coreLogDir,
+  coreSecretsDir,
+  defaultComposeFile,
+  functionLogDir,
+  functionSecretsDir,
+  hostsFile,
+  natsDataDir,
+  networkStateDir,
+  prometheusConfigFile,
+  prometheusDataDir,
+  resolvConfFile,
+  type FaasdConfig,
+} from '../config/index.js';
+import { networkFromConfig, parseDnsServers } from '../network/index.js';
 import { writeFileAtomic } from '../fs.js';
 import { DEFAULT_COMPOSE, OLD_PROVIDER_UNIT, PROMETHEUS_YML, faasdUnit } from './files.js';
 import { ensureComposeSecrets, SECRETS_DIR_MODE } from './secrets.js';
@@ -39,14 +55,22 @@ export function selfCommand(): string {
   return [process.execPath, ...NODE_DAEMON_FLAGS, realpathSync(script)].join(' ');
 }
 
+/** What install writes and uninstall removes (config/paths.ts), under the install root. */
 function paths(o: InstallOptions) {
   const at = (p: string) => join(o.root, p);
+  const c = o.config;
   return {
-    state: at(o.config.stateDir),
-    provider: at(o.config.providerDir),
-    secrets: at(join(o.config.stateDir, 'secrets')),
-    providerSecrets: at(join(o.config.providerDir, 'secrets')),
-    conflist: at(join(o.config.cniConfDir, '10-openfaas.conflist')),
+    state: at(c.stateDir),
+    provider: at(c.providerDir),
+    secrets: at(coreSecretsDir(c)),
+    providerSecrets: at(functionSecretsDir(c)),
+    conflist: at(conflistFile(c)),
+    composeFile: at(defaultComposeFile(c)),
+    prometheusConfig: at(prometheusConfigFile(c)),
+    /** Folders faasd makes or fills as it runs; uninstall removes them, secrets aside. */
+    dataDirs: [natsDataDir(c), prometheusDataDir(c), coreLogDir(c), functionLogDir(c)].map(at),
+    runtimeDirs: [networkStateDir(c), cniStateDir(c)].map(at),
+    runtimeFiles: [hostsFile(c), resolvConfFile(c)].map(at),
     units: at('/etc/systemd/system'),
   };
 }
@@ -70,34 +94,21 @@ export async function install(o: InstallOptions): Promise<void> {
   const p = paths(o);
   const dns = parseDnsServers('--dns', o.dns ?? []);
   const env: Record<string, string> = dns.length ? { FAASD_DNS: dns.join(',') } : {};
-  for (const d of [
-    p.state,
-    join(p.state, 'nats'),
-    join(p.state, 'prometheus'),
-    join(p.state, 'logs'),
-    p.provider,
-    join(p.provider, 'logs'),
-    p.units,
-  ]) {
+  for (const d of [p.state, p.provider, ...p.dataDirs, p.units]) {
     await mkdir(d, { recursive: true, mode: 0o755 });
   }
   await mkdir(p.providerSecrets, { recursive: true, mode: SECRETS_DIR_MODE });
   await chmod(p.providerSecrets, SECRETS_DIR_MODE);
-  await writeFileAtomic(join(p.state, 'docker-compose.yaml'), DEFAULT_COMPOSE);
-  await writeFileAtomic(join(p.state, 'prometheus.yml'), PROMETHEUS_YML);
+  await writeFileAtomic(p.composeFile, DEFAULT_COMPOSE);
+  await writeFileAtomic(p.prometheusConfig, PROMETHEUS_YML);
   const password = join(p.secrets, 'basic-auth-password');
   const secrets = await ensureComposeSecrets(p.secrets);
   const made = secrets.created.includes(password);
   if (secrets.fixed.length > 0)
     out.write(`faasd: fixed secret modes (files 0644, directory 0700): ${secrets.fixed.join(', ')}\n`);
-  await mkdir(join(p.conflist, '..'), { recursive: true });
-  const list = renderConflist({
-    name: 'openfaas-cni-bridge',
-    bridge: o.config.bridge,
-    subnet: o.config.subnet,
-    ipamDataDir: join(o.config.stateDir, 'cni', 'networks'),
-  });
-  await writeFileAtomic(p.conflist, JSON.stringify(list, null, 2) + '\n');
+  await mkdir(dirname(p.conflist), { recursive: true });
+  // The conflist faasd itself renders in memory, for CNI tools on the host.
+  await writeFileAtomic(p.conflist, JSON.stringify(networkFromConfig(o.config).list, null, 2) + '\n');
   const faasd = o.faasdCommand ?? selfCommand();
   const systemd = o.root === '/' && (await systemdIsInit());
   // An upgraded host: the provider now runs inside `faasd up`; its old unit would hold port 8081.
@@ -143,11 +154,8 @@ export async function uninstall(o: UninstallOptions): Promise<void> {
   // On the host itself: the bridge and its localnet guard too (faasd up made them; a test root has none).
   if (o.root === '/') await networkFromConfig(o.config).removeBridge();
   await rm(p.conflist, { force: true });
-  for (const f of ['docker-compose.yaml', 'prometheus.yml']) await rm(join(p.state, f), { force: true });
-  for (const d of ['nats', 'prometheus', 'logs', 'network', 'cni'])
-    await rm(join(p.state, d), { recursive: true, force: true });
-  await rm(join(p.provider, 'logs'), { recursive: true, force: true });
-  for (const f of ['hosts', 'resolv.conf']) await rm(join(p.state, f), { force: true });
+  for (const f of [p.composeFile, p.prometheusConfig, ...p.runtimeFiles]) await rm(f, { force: true });
+  for (const d of [...p.dataDirs, ...p.runtimeDirs]) await rm(d, { recursive: true, force: true });
   if (o.purgeSecrets) {
     await rm(p.state, { recursive: true, force: true });
     await rm(p.provider, { recursive: true, force: true });

@@ -1,5 +1,4 @@
 export { CniNetwork, gatewayOf } from './network.js';
-export { renderConflist } from './conflist.js';
 export { formatNetTable } from './format.js';
 export { networkFromConfig } from './from-config.js';
 export { ensureBridge } from './bridge.js';

@@ -231,11 +231,17 @@ export class CniNetwork implements NetworkAttacher {
   /**
    * Removes attachments whose containers no longer exist, pending ones (a crash mid-ADD), netns of
    * owned namespaces that no record names, and plugin rules on this network no attachment owns.
-   * Returns what it removed.
+   * Returns what it removed. `namespaces`: judge only these namespaces' attachments — another process
+   * (or part of this one) may be creating a container in the others, its record pending or attached and
+   * its container not made yet.
    */
-  async reconcile(exists: (namespace: string, id: string) => Promise<boolean>): Promise<string[]> {
+  async reconcile(
+    exists: (namespace: string, id: string) => Promise<boolean>,
+    namespaces?: string[],
+  ): Promise<string[]> {
     const removed: string[] = [];
     for (const r of await this.store.read()) {
+      if (namespaces && !namespaces.includes(r.namespace)) continue;
       if (r.state === 'pending' || !(await exists(r.namespace, r.id))) {
         await this.detach(r.namespace, r.id);
         removed.push(`${r.namespace}/${r.id}`);

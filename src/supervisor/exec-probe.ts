@@ -3,6 +3,12 @@ import { specOf, type Containerd } from '../containerd/index.js';
 import { NotFoundError } from '../errors.js';
 
 const SIGKILL = 9;
+/**
+ * Where a check's output goes. Without any, the exec's stdout and stderr are closed and a check that
+ * prints fails on its first write (`cat` of a non-empty file, `wget -O -`: exit status 1), which a
+ * docker health check does not. The shim copies a `file://` stream into the file.
+ */
+const DISCARD = 'file:///dev/null';
 
 /** Runs a command inside a service's running container and gives its exit status; tests give a fake. */
 export interface ProbeRunner {
@@ -23,7 +29,7 @@ export class ExecProbe implements ProbeRunner {
     if (!spec) throw new NotFoundError('container', id);
     const process = { ...(spec.process as Record<string, unknown>), args, terminal: false };
     const execId = `health-${randomBytes(6).toString('hex')}`;
-    await this.c.tasks.exec({ containerId: id, execId, process });
+    await this.c.tasks.exec({ containerId: id, execId, process, stdout: DISCARD, stderr: DISCARD });
     try {
       const ctl = new AbortController();
       const exited = this.c.tasks.wait(id, ctl.signal, execId);

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { coreLogDir } from '../config/index.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { logPath, readLog, type LogLine } from '../runtime/index.js';
 
@@ -52,7 +52,7 @@ export function parseLines(text: string): number {
  * through the same reader as the provider's /system/logs.
  */
 export async function serviceLogs(o: ServiceLogOptions, onLine: (l: LogLine) => void): Promise<void> {
-  const path = logPath(join(o.stateDir, 'logs'), o.namespace, o.name);
+  const path = logPath(coreLogDir(o), o.namespace, o.name);
   const exists = async (p: string) =>
     access(p).then(
       () => true,

@@ -29,11 +29,12 @@ export interface SupervisorDeps {
   /** First restart delay; doubles per quick failure up to `maxRestartDelayMs`. */
   restartDelayMs?: number;
   maxRestartDelayMs?: number;
-  stopGraceMs?: number;
+  /** SIGTERM to SIGKILL when `faasd up` stops (config's stopGraceMs, which holds the default). */
+  stopGraceMs: number;
   /**
    * How often to look at every task besides following exit events. containerd does not promise an
    * event: one can fall between a reconnect and the new subscription, and a shim restored after a
-   * containerd restart retries its publish only a few times. Default 5 s.
+   * containerd restart retries its publish only a few times. Default: TaskWatcher's (5 s).
    */
   recheckIntervalMs?: number;
   /** A service that ran this long before it died restarts after `restartDelayMs` again. Default 10 s. */
@@ -117,8 +118,10 @@ export class Supervisor {
     for (const s of this.order)
       if (!this.adopted.has(s.name))
         await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
-    const removed = await this.d.network.reconcile(async (ns, id) =>
-      Boolean(await this.d.ctd.inNamespace(ns).containers.get(id)),
+    // Only the core namespace's: the provider (in this process or apart) may be creating functions.
+    const removed = await this.d.network.reconcile(
+      async (_ns, id) => Boolean(await this.c.containers.get(id)),
+      [this.d.namespace],
     );
     for (const r of removed) this.d.log.info('reconciled network attachment', { attachment: r });
   }
@@ -137,7 +140,7 @@ export class Supervisor {
       recheck: () => this.notRunning(),
       onDead: (dead, signal) => this.onDead(dead, signal),
       log: this.d.log,
-      recheckIntervalMs: this.d.recheckIntervalMs ?? 5_000,
+      ...(this.d.recheckIntervalMs !== undefined ? { recheckIntervalMs: this.d.recheckIntervalMs } : {}),
     });
     this.watcher.start();
     const waits = {
@@ -174,8 +177,9 @@ export class Supervisor {
   }
 
   private async start(name: string, restart = false): Promise<void> {
-    const running = await this.d.runtime.start(this.d.namespace, name);
     const st = this.states.get(name);
+    if (st) await this.ensureAttached(st.spec);
+    const running = await this.d.runtime.start(this.d.namespace, name);
     if (st) {
       st.phase = 'running';
       st.backoff.started();
@@ -187,6 +191,20 @@ export class Supervisor {
       );
     }
     this.d.log.info('started service', { service: name, pid: running.pid, restarts: st?.restarts });
+  }
+
+  /**
+   * A container whose network record is gone cannot start: the runtime restores a missing netns only
+   * from its record, and runc refuses a netns path that does not exist. It is made again instead. The
+   * record goes when another process's reconcile judges it between attach and container create (seen
+   * with the split provider), or by hand; `faasd up` then exited 1 at its start, and a restart of the
+   * service failed at every attempt.
+   */
+  private async ensureAttached(s: ServiceSpec): Promise<void> {
+    if ((await this.d.network.address(this.d.namespace, s.name)) !== undefined) return;
+    this.d.log.warn('service lost its network attachment; creating it again', { service: s.name });
+    await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
+    await this.create(s);
   }
 
   /** An adopted service (adopt.ts) runs already: watch it as if this run had started it. */
@@ -281,7 +299,7 @@ export class Supervisor {
       try {
         await this.d.runtime.remove(this.d.namespace, s.name, {
           keepLog: true,
-          graceMs: this.d.stopGraceMs ?? 5_000,
+          graceMs: this.d.stopGraceMs,
         });
         this.d.log.info('removed service', { service: s.name });
       } catch (err) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import type { FaasdConfig } from '../config/index.js';
+import { dirname, resolve } from 'node:path';
+import { coreSecretsDir, type FaasdConfig } from '../config/index.js';
 import type { Host } from '../host/index.js';
 import type { Logger } from '../log.js';
 import { ensureComposeSecrets, upgradeDefaultCompose } from '../install/index.js';
@@ -64,10 +64,10 @@ export async function loadCompose(file: string): Promise<ServiceSpec[]> {
  * expected the entrypoint prepended, and secret files only root could read. Like faasd's up, this also
  * writes the basic-auth files when they are missing.
  */
-async function migrate(stateDir: string, composeFile: string, log: Logger): Promise<void> {
+async function migrate(config: FaasdConfig, composeFile: string, log: Logger): Promise<void> {
   if (await upgradeDefaultCompose(composeFile))
     log.info('replaced an older default compose file', { compose: composeFile });
-  const secrets = await ensureComposeSecrets(join(stateDir, 'secrets'));
+  const secrets = await ensureComposeSecrets(coreSecretsDir(config));
   for (const path of secrets.created) log.info('created secret file', { path });
   for (const path of secrets.fixed) log.info('fixed secret mode', { path });
 }
@@ -88,9 +88,9 @@ export interface LoadedCore {
 export async function loadCore(config: FaasdConfig, o: CoreOptions): Promise<LoadedCore> {
   const log = o.log;
   const composeFile = composePath(config.stateDir, o.composeFile);
-  await migrate(config.stateDir, composeFile, log);
+  await migrate(config, composeFile, log);
   const services = await loadCompose(composeFile);
-  await prepareMountSources(services, join(config.stateDir, 'secrets'), log);
+  await prepareMountSources(services, coreSecretsDir(config), log);
   return {
     services,
     composeFile,

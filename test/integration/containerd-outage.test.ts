@@ -1,44 +1,25 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { needsRoot } from '../helpers/root.js';
-import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { packBusybox } from '../helpers/busybox.js';
 import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
-import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
-import { removeTestStack } from '../helpers/host-cleanup.js';
-import { resolveConfig } from '../../src/config/index.js';
+import { upTestStack, type UpTestStack } from '../helpers/up-stack.js';
 
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
 describe('faasd up through containerd outages (#17 item 11)', { skip: needsRoot }, () => {
-  let ctd: TestContainerd;
-  let dir: string;
-  let env: Record<string, string>;
-  let ns: string;
-  let up: FaasdProcess | undefined;
+  let stack: UpTestStack;
 
   before(async () => {
-    ctd = await startContainerd('outage');
-    dir = await mkdtemp('/tmp/faasd-test-outage-');
-    const tag = randomBytes(2).toString('hex');
-    ns = `out${tag}`;
-    env = {
-      FAASD_CONTAINERD_ADDRESS: ctd.address,
-      FAASD_NAMESPACE: ns,
-      FAASD_STATE_DIR: join(dir, 'state'),
-      FAASD_BRIDGE: `fout${tag}`,
-      FAASD_SUBNET: `10.204.${randomBytes(1)[0] ?? 1}.0/24`,
-      FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
-    };
-    await packBusybox(ctd.client.inNamespace(ns), 'faasd.test/busybox:1');
+    stack = await upTestStack('outage', { bridgePrefix: 'fout', subnetBase: '10.204' });
+    await packBusybox(stack.core, 'faasd.test/busybox:1');
     await writeFile(
-      join(dir, 'docker-compose.yaml'),
+      join(stack.dir, 'docker-compose.yaml'),
       `version: "3.7"
 services:
   idle:
@@ -52,22 +33,13 @@ services:
     );
   });
 
-  after(async () => {
-    if (up?.proc.exitCode === null) up.proc.kill('SIGKILL');
-    await ctd?.resume();
-    if (env) await removeTestStack(ctd, resolveConfig({}, env, {}), dir).catch(() => undefined);
-    await ctd?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(async () => stack?.dispose());
 
   it('waits for containerd at start, outlives an outage of seconds, and still restarts a killed service', async () => {
+    const { ctd } = stack;
     await ctd.halt();
-    const p = runFaasd(['up', '--compose', join(dir, 'docker-compose.yaml'), '--no-provider'], env);
-    up = p;
-    const early = p.exited.then((code) => {
-      throw new Error(`faasd up exited (${code}): ${p.output().slice(-3000)}`);
-    });
-    early.catch(() => undefined);
+    const p = stack.launch(join(stack.dir, 'docker-compose.yaml'));
+    const early = p.early;
 
     // Down at start: it retries, logging each attempt, until containerd is there.
     await pollUntil(
@@ -76,14 +48,7 @@ services:
       { timeoutMs: 60_000, early },
     );
     await ctd.resume();
-    await pollUntil(
-      'the stack to be up',
-      async () => (p.output().includes('stack is up') ? true : undefined),
-      {
-        timeoutMs: 120_000,
-        early,
-      },
-    );
+    await stack.waitUp(p, 120_000);
 
     // Down for as long as the backoff takes to reach 3.2 s: 0.2 + 0.4 + 0.8 + 1.6 s of retries first.
     const before = p.output().length;
@@ -101,7 +66,7 @@ services:
     assert.equal(p.proc.exitCode, null, 'faasd up is still running');
     await ctd.resume();
 
-    const c = ctd.client.inNamespace(ns);
+    const c = stack.core;
     const { before: was, after: now } = await killTaskAndAwaitRestart(c, 'idle', 60_000);
     assert.notEqual(now.pid, was?.pid);
     assert.equal(p.proc.exitCode, null);

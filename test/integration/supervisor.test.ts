@@ -1,53 +1,40 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { natChainsFor } from '../helpers/host-cleanup.js';
 import { needsRoot } from '../helpers/root.js';
-import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { packBusybox } from '../helpers/busybox.js';
 import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
-import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
-import { networkFromConfig } from '../../src/network/index.js';
+import { runFaasd } from '../helpers/faasd-process.js';
+import { upTestStack, type LaunchedUp, type UpTestStack } from '../helpers/up-stack.js';
 import { IpamStore } from '../../src/network/ipam-store.js';
 import { listNetns } from '../../src/network/netns.js';
-import { resolveConfig } from '../../src/config/index.js';
-import { ContainerRuntime } from '../../src/runtime/index.js';
+import { cniIpamDataDir, hostsFile, ipamStoreFile } from '../../src/config/index.js';
 
 describe('faasd up', { skip: needsRoot }, () => {
-  let ctd: TestContainerd;
+  let stack: UpTestStack;
   let dir: string;
   let env: Record<string, string>;
   let ns: string;
-  let bridge: string;
+  let store: IpamStore;
   let port: number;
   let chainsBefore: string[];
   let reg: TestRegistry | undefined;
   let relayImage: string;
-  const running: FaasdProcess[] = [];
 
   before(async () => {
-    ctd = await startContainerd('up');
-    dir = await mkdtemp('/tmp/faasd-test-up-');
-    const tag = randomBytes(2).toString('hex');
-    ns = `up${tag}`;
-    bridge = `fup${tag}`;
-    env = {
-      FAASD_CONTAINERD_ADDRESS: ctd.address,
-      FAASD_NAMESPACE: ns,
-      FAASD_STATE_DIR: join(dir, 'state'),
-      FAASD_BRIDGE: bridge,
-      FAASD_SUBNET: `10.201.${randomBytes(1)[0] ?? 1}.0/24`,
-      FAASD_CNI_PATH: '/usr/lib/cni:/opt/cni/bin',
-    };
-    await packBusybox(ctd.client.inNamespace(ns), 'faasd.test/busybox:1');
+    stack = await upTestStack('up', { bridgePrefix: 'fup', subnetBase: '10.201' });
+    ({ dir, env } = stack);
+    ns = stack.config.namespace;
+    store = new IpamStore(ipamStoreFile(stack.config));
+    await packBusybox(stack.core, 'faasd.test/busybox:1');
     // One service names an image containerd has no record of, in a registry: faasd up pulls it.
     reg = await startRegistry();
-    relayImage = await reg.push(ctd.client.inNamespace(ns), 'faasd.test/busybox:1', 'core/busybox:1');
+    relayImage = await reg.push(stack.core, 'faasd.test/busybox:1', 'core/busybox:1');
     port = await freePort();
     chainsBefore = await natChainsFor(ns);
     await writeFile(
@@ -72,44 +59,16 @@ services:
     );
   });
 
+  afterEach(async () => stack?.killAll());
   after(async () => {
-    for (const p of running) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-    // Whatever a failed test left: containers, attachments, netns.
-    if (env) {
-      const cfg = resolveConfig({}, env, {});
-      const network = networkFromConfig(cfg);
-      const runtime = new ContainerRuntime(ctd.client, {
-        logDir: join(dir, 'logs'),
-        network,
-        stopGraceMs: 500,
-      });
-      for (const c of await ctd.client.inNamespace(ns).containers.list()) {
-        await runtime.remove(ns, c.id).catch(() => undefined);
-      }
-      await network.reconcile(async () => false).catch(() => undefined);
-      await network.removeBridge(); // and its localnet guard
-    }
-    await execa('ip', ['link', 'del', bridge], { reject: false });
-    await ctd?.stop();
+    await stack?.dispose();
     await reg?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const startUp = async (): Promise<FaasdProcess> => {
-    const p = runFaasd(['up', '--compose', join(dir, 'docker-compose.yaml'), '--no-provider'], env);
-    running.push(p);
-    const early = p.exited.then((code) => {
-      throw new Error(`faasd up exited (${code}): ${p.output()}`);
-    });
-    early.catch(() => undefined);
-    await pollUntil(
-      'faasd up to say the stack is up',
-      async () => (p.output().includes('stack is up') ? true : undefined),
-      {
-        timeoutMs: 60_000,
-        early,
-      },
-    );
+  const startUp = async (): Promise<LaunchedUp> => {
+    const p = stack.launch(join(dir, 'docker-compose.yaml'));
+    const early = p.early;
+    await stack.waitUp(p, 60_000);
     await pollUntil(
       'the relay page on the published port',
       async () => {
@@ -122,7 +81,7 @@ services:
   };
 
   const assertNothingLeft = async () => {
-    const c = ctd.client.inNamespace(ns);
+    const c = stack.core;
     assert.deepEqual(await c.containers.list(), []);
     assert.deepEqual(await c.tasks.list(), []);
     assert.deepEqual(
@@ -133,7 +92,7 @@ services:
       (await listNetns()).filter((n) => n.startsWith(`${ns}-`)),
       [],
     );
-    assert.deepEqual(await new IpamStore(join(env.FAASD_STATE_DIR ?? '', 'network', 'ipam.json')).read(), []);
+    assert.deepEqual(await store.read(), []);
     assert.deepEqual(await natChainsFor(ns), chainsBefore);
   };
 
@@ -142,9 +101,9 @@ services:
     const page = await (await fetch(`http://127.0.0.1:${port}/from-web`)).text();
     assert.equal(page, 'hello-from-web\n');
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'relay\n');
-    assert.ok(await ctd.client.inNamespace(ns).images.get(relayImage), 'faasd up pulled the relay image');
+    assert.ok(await stack.core.images.get(relayImage), 'faasd up pulled the relay image');
 
-    const hosts = await readFile(join(env.FAASD_STATE_DIR ?? '', 'hosts'), 'utf8');
+    const hosts = await readFile(hostsFile(stack.config), 'utf8');
     for (const name of ['web', 'relay', 'idle']) assert.match(hosts, new RegExp(`\\t${name}\\n`));
 
     const ls = await execa(
@@ -158,7 +117,7 @@ services:
       'web',
     ]);
 
-    const c = ctd.client.inNamespace(ns);
+    const c = stack.core;
     assert.equal((await c.tasks.get('idle'))?.status, 'RUNNING');
     const { before, after } = await killTaskAndAwaitRestart(c, 'idle');
     assert.notEqual(after.pid, before?.pid);
@@ -174,8 +133,8 @@ services:
 
   it('survives a containerd restart: reconnects and still restarts a killed task', async () => {
     const p = await startUp();
-    await ctd.restart();
-    const c = ctd.client.inNamespace(ns);
+    await stack.ctd.restart();
+    const c = stack.core;
     await pollUntil('idle to be seen after the restart', async () =>
       (await c.tasks.get('idle'))?.status === 'RUNNING' ? true : undefined,
     );
@@ -193,11 +152,11 @@ services:
     first.proc.kill('SIGKILL');
     await first.exited;
     const second = await startUp();
-    const store = await new IpamStore(join(env.FAASD_STATE_DIR ?? '', 'network', 'ipam.json')).read();
-    assert.deepEqual(store.map((r) => r.id).sort(), ['idle', 'relay', 'web']);
-    const hostLocal = join(env.FAASD_STATE_DIR ?? '', 'cni', 'networks', 'openfaas-cni-bridge');
+    const records = await store.read();
+    assert.deepEqual(records.map((r) => r.id).sort(), ['idle', 'relay', 'web']);
+    const hostLocal = join(cniIpamDataDir(stack.config), 'openfaas-cni-bridge');
     const allocated = (await readdir(hostLocal)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).sort();
-    assert.deepEqual(allocated, store.map((r) => r.ip).sort());
+    assert.deepEqual(allocated, records.map((r) => r.ip).sort());
     second.proc.kill('SIGTERM');
     assert.equal(await second.exited, 0, second.output());
     await assertNothingLeft();
@@ -240,7 +199,7 @@ services:
       const lines = p.output().trim().split('\n');
       assert.equal(lines.length, 1, p.output());
       assert.match(lines[0] ?? '', b.want);
-      assert.deepEqual(await ctd.client.inNamespace(ns).containers.list(), []);
+      assert.deepEqual(await stack.core.containers.list(), []);
     });
   }
 });

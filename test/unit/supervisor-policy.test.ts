@@ -51,6 +51,8 @@ class FakeProbe implements ProbeRunner {
 function fakes() {
   const tasks = new Map<string, { status: string; pid: number; exitStatus: number }>();
   const calls: string[] = [];
+  /** Containers with a network record (create makes one, remove drops it). */
+  const attached = new Set<string>();
   const counts = { lists: 0 };
   let pid = 100;
   const c = {
@@ -77,15 +79,23 @@ function fakes() {
   const deps = {
     ctd: { inNamespace: () => c, events: { subscribe: silentEvents } },
     runtime: {
-      create: (s: { id: string }) => (calls.push(`create ${s.id}`), Promise.resolve({ ip: '10.0.0.2' })),
+      create: (s: { id: string }) => (
+        calls.push(`create ${s.id}`),
+        attached.add(s.id),
+        Promise.resolve({ ip: '10.0.0.2' })
+      ),
       start: (_ns: string, id: string) => {
         calls.push(`start ${id}`);
         tasks.set(id, { status: 'RUNNING', pid: ++pid, exitStatus: 0 });
         return Promise.resolve({ pid });
       },
-      remove: (_ns: string, id: string) => (tasks.delete(id), Promise.resolve()),
+      remove: (_ns: string, id: string) => (tasks.delete(id), attached.delete(id), Promise.resolve()),
     },
-    network: { prepareFiles: () => Promise.resolve(), reconcile: () => Promise.resolve([]) },
+    network: {
+      prepareFiles: () => Promise.resolve(),
+      reconcile: () => Promise.resolve([]),
+      address: (_ns: string, id: string) => Promise.resolve(attached.has(id) ? '10.0.0.2' : undefined),
+    },
     registry: {},
     log: createLogger('test', new PassThrough()),
     namespace: 'test',

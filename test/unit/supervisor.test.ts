@@ -27,6 +27,8 @@ function service(name: string, dependsOn: string[] = []): ServiceSpec {
 function fakes() {
   const tasks = new Map<string, { status: string; pid: number }>();
   const calls: string[] = [];
+  /** Containers with a network record (create makes one, remove drops it). */
+  const attached = new Set<string>();
   const failures = { starts: 0 };
   let pid = 100;
   const c = {
@@ -50,7 +52,11 @@ function fakes() {
   const deps = {
     ctd: { inNamespace: () => c, events: { subscribe: silentEvents } },
     runtime: {
-      create: (s: { id: string }) => (calls.push(`create ${s.id}`), Promise.resolve({ ip: '10.0.0.2' })),
+      create: (s: { id: string }) => (
+        calls.push(`create ${s.id}`),
+        attached.add(s.id),
+        Promise.resolve({ ip: '10.0.0.2' })
+      ),
       start: (_ns: string, id: string) => {
         calls.push(`start ${id}`);
         if (failures.starts > 0) {
@@ -63,17 +69,22 @@ function fakes() {
       remove: (_ns: string, id: string) => {
         calls.push(`remove ${id}`);
         tasks.delete(id);
+        attached.delete(id);
         return Promise.resolve();
       },
     },
-    network: { prepareFiles: () => Promise.resolve(), reconcile: () => Promise.resolve([]) },
+    network: {
+      prepareFiles: () => Promise.resolve(),
+      reconcile: () => Promise.resolve([]),
+      address: (_ns: string, id: string) => Promise.resolve(attached.has(id) ? '10.0.0.2' : undefined),
+    },
     registry: {},
     log: createLogger('test', log),
     namespace: 'test',
     restartDelayMs: 10,
     recheckIntervalMs: 20,
   } as unknown as SupervisorDeps;
-  return { tasks, calls, deps, failures };
+  return { tasks, calls, deps, failures, attached };
 }
 
 describe('Supervisor (fake containerd)', () => {
@@ -106,6 +117,24 @@ describe('Supervisor (fake containerd)', () => {
         Promise.resolve(f.tasks.get('nats')?.status === 'RUNNING' ? true : undefined),
       );
       assert.equal(f.calls.filter((c) => c === 'start nats').length, 4); // up, 2 failures, success
+    } finally {
+      await sup.down();
+    }
+  });
+
+  it('makes a service whose network record vanished again before restarting it', async () => {
+    const f = fakes();
+    const sup = new Supervisor([service('nats')], f.deps);
+    await sup.up();
+    try {
+      f.calls.length = 0;
+      f.attached.delete('nats');
+      f.tasks.set('nats', { status: 'STOPPED', pid: 101 });
+      await pollUntil('nats to run again', () =>
+        Promise.resolve(f.tasks.get('nats')?.status === 'RUNNING' ? true : undefined),
+      );
+      assert.deepEqual(f.calls, ['remove nats', 'create nats', 'start nats']);
+      assert.ok(f.attached.has('nats'));
     } finally {
       await sup.down();
     }
