@@ -1,3 +1,2 @@
 export { openHost, withHost, type Host, type OpenHostOptions } from './host.js';
 // provider/serve.ts still imports it from here; its home is config/paths.ts.
-export { functionLogDir } from '../config/index.js';

@@ -1,5 +1,10 @@
-import { serverLimitsOf, type FaasdConfig } from '../config/index.js';
-import { coreSecretsDir, functionLogDir, functionSecretsDir } from '../config/paths.js';
+import {
+  coreSecretsDir,
+  functionLogDir,
+  functionSecretsDir,
+  serverLimitsOf,
+  type FaasdConfig,
+} from '../config/index.js';
 import { listenAll, loadCredentials } from '../http/index.js';
 import { ensureBridge } from '../network/index.js';
 import { openHost, type Host } from '../host/index.js';
