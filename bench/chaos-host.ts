@@ -87,24 +87,6 @@ export async function storeRecords(
   }));
 }
 
-/** Running faasd-logger processes, with the container they log for (from the shim-given environment). */
-export async function loggers(): Promise<{ pid: number; namespace: string; id: string }[]> {
-  const out: { pid: number; namespace: string; id: string }[] = [];
-  for (const entry of await listDir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes('faasd-logger')) continue;
-    const env = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-    const get = (k: string) =>
-      env
-        .split('\0')
-        .find((e) => e.startsWith(`${k}=`))
-        ?.slice(k.length + 1) ?? '';
-    out.push({ pid: Number(entry), namespace: get('CONTAINER_NAMESPACE'), id: get('CONTAINER_ID') });
-  }
-  return out;
-}
-
 export async function iptablesSave(table: 'nat' | 'filter'): Promise<string> {
   const r = await execa('iptables-save', ['-t', table], { reject: false, timeout: 10_000 });
   return r.exitCode === 0 ? r.stdout : '';

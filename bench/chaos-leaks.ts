@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import type { Containerd } from '../src/containerd/index.js';
-import { ipamStoreFile, cniIpamDataDir, type FaasdConfig } from '../src/config/index.js';
+import {
+  coreLogDir,
+  functionLogDir,
+  ipamStoreFile,
+  cniIpamDataDir,
+  type FaasdConfig,
+} from '../src/config/index.js';
 import { NETNS_DIR } from '../src/network/netns.js';
 import { iptablesLeaks } from './chaos-iptables.js';
 import {
@@ -8,7 +14,6 @@ import {
   hostLocalReservations,
   iptablesSave,
   listDir,
-  loggers,
   namespaceState,
   netnsInode,
   storeRecords,
@@ -26,7 +31,7 @@ export const LEAK_KINDS = [
   'tasks',
   'snapshots',
   'leases',
-  'loggers',
+  'fifos',
 ] as const;
 export type LeakKind = (typeof LEAK_KINDS)[number];
 
@@ -113,18 +118,16 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
   const existing = (ns: string, id: string) =>
     states.some((st) => st.namespace === ns && st.containers.some((c) => c.id === id));
   const ipt = iptablesLeaks(await iptablesSave('nat'), await iptablesSave('filter'), config.subnet, liveIps);
-  const running = (ns: string, id: string) =>
-    states.some((st) => st.namespace === ns && st.tasks.some((t) => t.id === id && t.status === 'RUNNING'));
-  const ourLoggers = (await loggers()).filter((l) => namespaces.includes(l.namespace));
-  const logged = new Set<string>();
-  const loggerLeaks = ourLoggers
-    .filter((l) => {
-      const key = `${l.namespace}/${l.id}`;
-      const dup = logged.has(key);
-      logged.add(key);
-      return dup || !running(l.namespace, l.id);
-    })
-    .map((l) => `pid ${l.pid} for ${l.namespace}/${l.id}`);
+  // Log FIFOs (<logDir>/<ns>/.fifo/<id>.out|.err) of containers that no longer exist.
+  const fifoLeaks: string[] = [];
+  let fifoCount = 0;
+  for (const logDir of [coreLogDir(config), functionLogDir(config)])
+    for (const ns of namespaces)
+      for (const f of await listDir(join(logDir, ns, '.fifo'))) {
+        fifoCount++;
+        const id = f.replace(/\.(out|err)$/, '');
+        if (!existing(ns, id)) fifoLeaks.push(`${ns}/${f}`);
+      }
 
   const counts: Record<LeakKind, number> = {
     netns: count('netns', netnsLeaks),
@@ -177,12 +180,12 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
           .map((l) => `${st.namespace}/${l}`),
       ),
     ),
-    loggers: count('loggers', loggerLeaks),
+    fifos: count('fifos', fifoLeaks),
   };
   const seen =
     `${states.reduce((n, st) => n + st.containers.length, 0)} containers, ` +
     `${states.reduce((n, st) => n + st.tasks.length, 0)} tasks, ${liveIps.size} live IPs, ` +
-    `${records.length} store records, ${reservations.length} host-local files, ${ourLoggers.length} loggers`;
+    `${records.length} store records, ${reservations.length} host-local files, ${fifoCount} log FIFOs`;
   return { counts, details, seen };
 }
 

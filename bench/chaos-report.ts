@@ -20,7 +20,7 @@ const SHORT: Record<LeakKind, string> = {
   tasks: 'tasks',
   snapshots: 'snaps',
   leases: 'leases',
-  loggers: 'loggers',
+  fifos: 'fifos',
 };
 
 const HEAD = [
