@@ -1,5 +1,5 @@
 // The build: tsc to dist/ (for `node dist/cli/main.js`), assets beside it, and one ESM bundle in
-// dist/bundle/ (faasd.mjs + proto/ + bin/) for the packed gateway/queue-worker image and the
+// dist/bundle/ (faasd.mjs + proto/ + ui/) for the packed gateway/queue-worker image and the
 // single-file executable. Records version + commit for `faasd version`.
 import { cpSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -8,7 +8,6 @@ import { buildUi } from './build-ui.mjs';
 
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 cpSync('src/containerd/proto', 'dist/containerd/proto', { recursive: true });
-cpSync('src/runtime/bin', 'dist/runtime/bin', { recursive: true });
 cpSync('cni-conf', 'dist/cni-conf', { recursive: true });
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -43,6 +42,5 @@ await build({
   logLevel: 'warning',
 });
 cpSync('src/containerd/proto', 'dist/bundle/proto', { recursive: true });
-cpSync('src/runtime/bin', 'dist/bundle/bin', { recursive: true });
 // The portal (#14): served from memory by the gateway, which finds it beside the bundle.
 await buildUi('dist/bundle/ui');
