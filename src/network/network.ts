@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hostsFile, ipamStoreFile, resolvConfFile } from '../config/paths.js';
 import { Address4 } from 'ip-address';
@@ -89,8 +89,15 @@ export class CniNetwork implements NetworkAttacher {
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
   }
 
+  /**
+   * Under the store's lock after every change of it. Functions are not in the hosts file, so most
+   * changes leave it as it is: it is written only when its text changes (a write per deploy rewrote a
+   * file bind-mounted into every container, issue #16).
+   */
   private writeHosts = async (records: AttachmentRecord[]): Promise<void> => {
-    await writeInPlace(this.hostsPath, renderHosts(records, this.options.coreNamespace, this.gateway));
+    const text = renderHosts(records, this.options.coreNamespace, this.gateway);
+    if ((await readFile(this.hostsPath, 'utf8').catch(() => undefined)) === text) return;
+    await writeInPlace(this.hostsPath, text);
   };
 
   /**
