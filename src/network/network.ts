@@ -57,6 +57,8 @@ export class CniNetwork implements NetworkAttacher {
   readonly hostsPath: string;
   readonly resolvPath: string;
   readonly gateway: string;
+  /** How long each recent attach took (CNI ADD with its netns), taken once by the deploy's log line. */
+  private readonly attachMs = new Map<string, number>();
 
   constructor(private readonly options: NetworkOptions) {
     this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
@@ -135,6 +137,7 @@ export class CniNetwork implements NetworkAttacher {
       ...rs.filter((r) => !(r.namespace === namespace && r.id === id)),
       pending,
     ]);
+    const t0 = performance.now();
     try {
       // Rules a lost record left for this container ID: a stale DNAT would sit ahead of the new one.
       await dropPortMappings(this.list.name, name);
@@ -158,6 +161,9 @@ export class CniNetwork implements NetworkAttacher {
         (rs) => rs.map((r) => (r.namespace === namespace && r.id === id ? done : r)),
         this.writeHosts,
       );
+      // Bounded: an entry nobody takes (a start by the supervisor) leaves when the map is full.
+      if (this.attachMs.size >= 256) this.attachMs.delete(this.attachMs.keys().next().value ?? '');
+      this.attachMs.set(`${namespace}/${id}`, Math.round(performance.now() - t0));
       return { netnsPath: att.netns, ip: addr.ip };
     } catch (err) {
       await this.detach(namespace, id).catch(() => undefined);
@@ -177,6 +183,13 @@ export class CniNetwork implements NetworkAttacher {
     if (await netnsExists(name)) return false;
     await this.attachAs(namespace, id, name, record.portMappings ?? []);
     return true;
+  }
+
+  /** How long the container's last attach took (ms), once; undefined when not known. */
+  takeAttachMs(namespace: string, id: string): number | undefined {
+    const ms = this.attachMs.get(`${namespace}/${id}`);
+    this.attachMs.delete(`${namespace}/${id}`);
+    return ms;
   }
 
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */

@@ -171,9 +171,13 @@ export class FunctionService {
     const dep = await this.validate(body);
     const ns = dep.namespace;
     const replicas = parseScaleLabels(dep.labels).min;
+    // Where a deploy's time goes, on its log line (the first replica's): bench/density prints the split.
+    const timing: Record<string, number> = {};
     await this.guard.change(ns, dep.service, 'deploy', async () => {
       if (await this.group(ns, dep.service)) throw new AlreadyExistsError('function', dep.service);
+      const t0 = performance.now();
       await ensureImage(this.in(ns), this.registry, dep.image, this.log);
+      timing.registry_ms = Math.round(performance.now() - t0);
       const taken = new Set((await this.in(ns).containers.list(slotsFilter(dep.service))).map((c) => c.id));
       const ids = Array.from({ length: replicas }, () => {
         const id = freeSlot(dep.service, taken);
@@ -187,10 +191,12 @@ export class FunctionService {
             dep,
             { id, labels: instanceLabels(dep.service, replicas, 1, false) },
             replicas,
-            { waitReady: false, detail: '' },
+            { waitReady: false, detail: '', ...(id === dep.service ? { timing } : {}) },
           ),
         ),
       );
+      const cni = this.options.network.takeAttachMs(ns, dep.service);
+      if (cni !== undefined) timing.cni_ms = cni;
       this.resolver.invalidate(ns, dep.service);
       const failed = started.find((r) => r.status === 'rejected');
       if (failed) {
@@ -204,6 +210,7 @@ export class FunctionService {
       function: dep.service,
       image: dep.image,
       replicas,
+      ...timing,
     });
   }
 
