@@ -1,0 +1,193 @@
+// bench/density (issue #16): deploys N functions (the compiled test function, USER app) in batches of
+// 50 and prints, for each N: deploy time and per-deploy latency, GET /system/functions p50/p99, invoke
+// of a random function, platform PSS and its growth per function, the daemon's start with N functions
+// present until all answer, the host's available memory; first, deploy -> first 200 at N = 1 with its
+// split. Root only. It removes what it made (its own containerd, state dir, bridge and netns).
+import { randomInt } from 'node:crypto';
+import { startContainerd, type TestContainerd } from '../test/helpers/containerd.js';
+import { testStack, type TestStack } from '../test/helpers/stack.js';
+import { packCompiledFunction } from './compiled-function.js';
+import {
+  BATCH,
+  deployLikeFaasCli,
+  deployPhases,
+  firstOk,
+  fnName,
+  IMAGE,
+  inBatches,
+  removeFunction,
+} from './density-fns.js';
+import { hostAvailableMb, latency, platformMemory, type PlatformMemory } from './density-measure.js';
+import { median, timed } from './stats.js';
+
+interface Options {
+  levels: number[];
+  /** The share of functions deployed with com.openfaas.scale.zero=true (5 m idle). */
+  zero: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { levels: [1, 100, 500, 1000], zero: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1] ?? '';
+    if (argv[i] === '--n') {
+      o.levels = v.split(',').map(Number);
+      if (!o.levels.every((n) => Number.isInteger(n) && n >= 1 && n <= 1000))
+        throw new Error(`--n ${v}: give counts from 1 to 1000, e.g. 1,100,500,1000`);
+      o.levels.sort((a, b) => a - b);
+      i++;
+    } else if (argv[i] === '--zero') {
+      o.zero = Number(v);
+      if (!(o.zero >= 0 && o.zero <= 1)) throw new Error(`--zero ${v}: give a share from 0 to 1`);
+      i++;
+    } else throw new Error(`unknown argument ${argv[i]} (use --n 1,100,500,1000 and --zero 0.5)`);
+  }
+  return o;
+}
+
+/** Deploy -> first 200 as faas-cli does it, median of `runs`, with the provider's split. */
+async function firstDeploys(s: TestStack, runs: number): Promise<string[]> {
+  const rows: { total: number; post: number; accept: number; phases: Record<string, number> }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const name = `first${i}`;
+    const t0 = performance.now();
+    await deployLikeFaasCli(s, name, false);
+    const posted = performance.now();
+    await firstOk(s, name);
+    const done = performance.now();
+    rows.push({
+      total: done - t0,
+      post: posted - t0,
+      accept: done - posted,
+      phases: deployPhases(s.up?.output() ?? '', name),
+    });
+    await removeFunction(s, name);
+  }
+  const med = (f: (r: (typeof rows)[number]) => number | undefined) =>
+    Math.round(median(rows.map((r) => f(r) ?? NaN)));
+  return [
+    `deploy -> first 200 (PUT, 404, POST, poll) at N = 1, median of ${runs}: ${med((r) => r.total)} ms ` +
+      `(runs: ${rows.map((r) => Math.round(r.total)).join(' ')}; goal <= 150 ms, faas-cli on Go faasd 232 ms)`,
+    `  split (medians, ms): PUT+404+POST ${med((r) => r.post)}; in the POST: registry check ${med((r) => r.phases.registry)}, ` +
+      `create ${med((r) => r.phases.create)} (of which CNI ${med((r) => r.phases.cni)}), task start ${med((r) => r.phases.start)}; ` +
+      `POST answered -> first 200 (first accept) ${med((r) => r.accept)}`,
+  ];
+}
+
+interface Level {
+  n: number;
+  deployMs: number;
+  postP50: number;
+  list: { p50: number; p99: number };
+  invoke: { p50: number; p99: number };
+  mem: PlatformMemory;
+  perFnMb: number;
+  restartMs: number;
+  availableMb: number;
+}
+
+async function level(
+  s: TestStack,
+  ctd: TestContainerd,
+  o: Options,
+  from: number,
+  n: number,
+  base: PlatformMemory,
+): Promise<Level> {
+  const names = Array.from({ length: n - from }, (_, i) => fnName(from + i));
+  const posts: number[] = [];
+  const [deployMs] = await timed(() =>
+    inBatches(names, async (name) => {
+      posts.push(await deployLikeFaasCli(s, name, Math.random() < o.zero));
+      await firstOk(s, name);
+    }),
+  );
+  const last = posts.slice(-BATCH);
+  const list = await latency(Math.min(50, 20 + n), () => `${s.gateway}/system/functions`, s.auth);
+  const invoke = await latency(200, () => `${s.gateway}/function/${fnName(randomInt(n))}`);
+  const core = ctd.client.inNamespace(s.config.namespace);
+  const mem = await platformMemory(s, ctd.address, core);
+  const all = Array.from({ length: n }, (_, i) => fnName(i));
+  await s.stop(s.up);
+  const [restartMs] = await timed(async () => {
+    await s.startUp();
+    await inBatches(all, (name) => firstOk(s, name));
+  });
+  return {
+    n,
+    deployMs,
+    postP50: median(last),
+    list,
+    invoke,
+    mem,
+    perFnMb: (mem.pssMb - base.pssMb) / n,
+    restartMs,
+    availableMb: await hostAvailableMb(),
+  };
+}
+
+function table(levels: Level[], base: PlatformMemory): string[] {
+  const r = (x: number) => Math.round(x);
+  const f1 = (x: number) => x.toFixed(1);
+  return [
+    `platform PSS with no function: ${base.pssMb} MB (${base.processes} processes)`,
+    '',
+    '| N | deploy of the batch (50 at a time) | per-deploy POST p50 | list p50 / p99 | invoke p50 / p99 | platform PSS | per function | shims / log helpers | start with N present, until all answer | host available |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...levels.map(
+      (l) =>
+        `| ${l.n} | ${r(l.deployMs)} ms | ${r(l.postP50)} ms | ${f1(l.list.p50)} / ${f1(l.list.p99)} ms | ` +
+        `${f1(l.invoke.p50)} / ${f1(l.invoke.p99)} ms | ${l.mem.pssMb} MB | ${l.perFnMb.toFixed(2)} MB | ` +
+        `${l.mem.shims} / ${l.mem.loggers} | ${r(l.restartMs)} ms | ${l.availableMb} MB |`,
+    ),
+    '',
+    'goals: list p50 <= 50 ms and start <= 5 s at N = 1,000; <= 1 MB PSS per function; per-deploy at 1,000 within 1.5x of N = 1',
+  ];
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('bench/density needs root (it starts containerd and runs CNI plugins)\n');
+    process.exit(2);
+  }
+  const o = parseArgs(process.argv.slice(2));
+  let ctd: TestContainerd | undefined;
+  let s: TestStack | undefined;
+  try {
+    ctd = await startContainerd('bench-density');
+    // A /21 (2,046 addresses): a /24 holds only 253 functions.
+    s = await testStack(ctd, 'bench-density', {
+      bundle: true,
+      env: { FAASD_SUBNET: `10.208.${8 * randomInt(32)}.0/21` },
+    });
+    await packCompiledFunction(ctd.client.inNamespace(s.config.functionNamespace), IMAGE);
+    await s.startUp();
+    const core = ctd.client.inNamespace(s.config.namespace);
+    const base = await platformMemory(s, ctd.address, core);
+    const out = [...(await firstDeploys(s, 5)), ''];
+    process.stderr.write(`${out.join('\n')}\n`);
+    const levels: Level[] = [];
+    let have = 0;
+    for (const n of o.levels) {
+      process.stderr.write(`bench/density: N = ${n}…\n`);
+      levels.push(await level(s, ctd, o, have, n, base));
+      have = n;
+      process.stderr.write(`${table(levels, base).slice(-3, -2).join('')}\n`);
+    }
+    process.stdout.write([...out, ...table(levels, base)].join('\n') + '\n');
+    // Delete through the API too: the delete path is part of what N functions cost.
+    const [delMs] = await timed(() =>
+      inBatches(
+        Array.from({ length: have }, (_, i) => fnName(i)),
+        (n) => removeFunction(s!, n),
+      ),
+    );
+    process.stdout.write(`delete of ${have} functions (50 at a time): ${Math.round(delMs)} ms\n`);
+    await s.stop(s.up);
+  } finally {
+    await s?.cleanup();
+    await ctd?.stop();
+  }
+}
+
+await main();
