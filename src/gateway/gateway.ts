@@ -97,8 +97,11 @@ export function createGatewayHandler(d: GatewayDeps): {
   const listFunctions = async (res: ServerResponse, url: URL): Promise<void> => {
     const ns = url.searchParams.get('namespace') || d.defaultNamespace;
     validateName('namespace', ns);
-    const fns: FunctionStatus[] = await d.backend.list(ns);
-    const counts = await invocationCounts();
+    // Both at once: each takes longer with more functions, and neither needs the other.
+    const [fns, counts]: [FunctionStatus[], Map<string, number>] = await Promise.all([
+      d.backend.list(ns),
+      invocationCounts(),
+    ]);
     for (const f of fns) {
       const key = `${f.name}.${f.namespace ?? d.defaultNamespace}`;
       f.invocationCount = counts.get(key) ?? 0;

@@ -5,6 +5,7 @@ import { FUNCTION_LABEL } from './deployment.js';
 import type { FunctionTasks } from './liveness.js';
 import type { Readiness } from './readiness.js';
 import type { TaskView } from './instances.js';
+import { ContainerCache } from './container-cache.js';
 
 /** What one look at a namespace saw: tasks and addresses by container ID. */
 export interface NamespaceView {
@@ -14,15 +15,23 @@ export interface NamespaceView {
 
 /** Function containers in containerd, their tasks and addresses; every task it starts is probed. */
 export class FunctionHost implements FunctionTasks {
+  /** The namespace's function containers (see ContainerCache for when it lists again). */
+  readonly cache: ContainerCache;
+
   constructor(
     private readonly ctd: Containerd,
     private readonly runtime: ContainerRuntime,
     private readonly network: CniNetwork,
     private readonly readiness: Readiness,
-  ) {}
+    cache?: ContainerCache,
+  ) {
+    this.cache =
+      cache ?? new ContainerCache((ns) => ctd.inNamespace(ns).containers.list(`labels."${FUNCTION_LABEL}"`));
+  }
 
-  containers(namespace: string): Promise<ContainerRecord[]> {
-    return this.ctd.inNamespace(namespace).containers.list(`labels."${FUNCTION_LABEL}"`);
+  /** Every function container of the namespace; callers do not change the records. */
+  async containers(namespace: string): Promise<ContainerRecord[]> {
+    return [...(await this.cache.list(namespace))];
   }
 
   /**

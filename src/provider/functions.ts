@@ -9,7 +9,7 @@ import type { NamespaceService } from './namespaces.js';
 import type { SecretStore } from './secrets.js';
 import type { Resolver } from './resolver.js';
 import type { FunctionStatus } from './types.js';
-import { parseDeployment } from './deployment.js';
+import { FUNCTION_LABEL, parseDeployment } from './deployment.js';
 import { validateName } from './validate.js';
 import { Liveness } from './liveness.js';
 import { ChangeGuard } from './changes.js';
@@ -34,6 +34,7 @@ import {
 import { functionDeployment, type Fn, type StoredDeployment } from './function-records.js';
 import { FunctionStatuses, type ScaleTarget } from './function-status.js';
 import { Endpoints } from './endpoints.js';
+import { ContainerCache } from './container-cache.js';
 
 export type { ScaleTarget } from './function-status.js';
 
@@ -60,7 +61,9 @@ export interface FunctionServiceDeps {
 /** Functions as containerd containers: deploy, update, delete, list, describe, scale, invoke address. */
 export class FunctionService {
   /** One API change at a time per function name. */
-  readonly guard = new ChangeGuard();
+  /** Kept lists of function containers; every change through the guard drops them. */
+  private readonly cache: ContainerCache;
+  readonly guard: ChangeGuard;
   readonly readiness: Readiness;
   readonly host: FunctionHost;
   /** Restarts of functions that died. */
@@ -81,6 +84,11 @@ export class FunctionService {
 
   constructor(private readonly options: FunctionServiceDeps) {
     this.containerd = options.ctd;
+    const containerd = options.ctd;
+    this.cache = new ContainerCache((ns) =>
+      containerd.inNamespace(ns).containers.list(`labels."${FUNCTION_LABEL}"`),
+    );
+    this.guard = new ChangeGuard(this.cache);
     this.registry = options.registry;
     this.secrets = options.secrets;
     this.namespaces = options.namespaces;
@@ -94,7 +102,13 @@ export class FunctionService {
       port,
       log: this.log,
     });
-    this.host = new FunctionHost(this.containerd, options.runtime, options.network, this.readiness);
+    this.host = new FunctionHost(
+      this.containerd,
+      options.runtime,
+      options.network,
+      this.readiness,
+      this.cache,
+    );
     this.live = new Liveness({
       fns: this.host,
       guard: this.guard,
@@ -344,13 +358,18 @@ export class FunctionService {
   }
 
   /** After a provider restart or crash: finish or undo half-done changes, start what should run. */
-  reconcile(): Promise<void> {
-    return reconcileFunctions({
-      ctd: this.containerd,
-      host: this.host,
-      network: this.options.network,
-      namespaces: this.namespaces,
-      log: this.log,
-    });
+  async reconcile(): Promise<void> {
+    // It removes and relabels containers outside the guard: what was kept before or during it goes.
+    try {
+      await reconcileFunctions({
+        ctd: this.containerd,
+        host: this.host,
+        network: this.options.network,
+        namespaces: this.namespaces,
+        log: this.log,
+      });
+    } finally {
+      this.cache.invalidate();
+    }
   }
 }

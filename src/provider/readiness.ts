@@ -87,6 +87,15 @@ export class Readiness {
     return w !== undefined && w.pid === pid && w.ready && !w.ended;
   }
 
+  /**
+   * The container's task is watched and answered ready, whatever its pid: what a list reports without
+   * asking containerd (an exit ends the watch through forget, or the 5 s sweep when no event came).
+   */
+  readyNow(namespace: string, id: string): boolean {
+    const w = this.watches.get(this.key(namespace, id));
+    return w !== undefined && w.ready && !w.ended;
+  }
+
   /** Starts probing the task unless it already is (a new pid replaces the old task's watch). */
   watch(namespace: string, id: string, ip: string, pid: number): void {
     const k = this.key(namespace, id);
