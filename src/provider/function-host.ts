@@ -55,12 +55,18 @@ export class FunctionHost implements FunctionTasks {
       for (const [i, t] of (await Promise.all(ids.map((id) => this.task(namespace, id)))).entries())
         if (t) tasks.set(ids[i] ?? '', t);
     } else {
-      for (const t of await this.ctd.inNamespace(namespace).tasks.list())
-        tasks.set(t.containerId, { pid: t.pid, status: t.status });
+      for (const [id, t] of await this.allTasks(namespace)) tasks.set(id, t);
     }
     const ips = new Map<string, string>();
     for (const r of await records) if (r.ip && r.state === 'attached') ips.set(r.id, r.ip);
     return { tasks, ips };
+  }
+
+  async allTasks(namespace: string): Promise<Map<string, TaskView>> {
+    const out = new Map<string, TaskView>();
+    for (const t of await this.ctd.inNamespace(namespace).tasks.list())
+      out.set(t.containerId, { pid: t.pid, status: t.status });
+    return out;
   }
 
   async task(namespace: string, id: string): Promise<TaskView | undefined> {

@@ -15,6 +15,8 @@ export interface FunctionTasks {
   /** Every function container of the namespace. */
   containers(namespace: string): Promise<ContainerView[]>;
   task(namespace: string, id: string): Promise<TaskView | undefined>;
+  /** Every task of the namespace in one call, when the host can (the sweep's one look, issue #16). */
+  allTasks?(namespace: string): Promise<Map<string, TaskView>>;
   /** Starts the container's task and begins probing its readiness. */
   start(namespace: string, id: string): Promise<void>;
   /** The container's task is gone: stop probing it. */
@@ -93,13 +95,16 @@ export class Liveness {
   async notRunning(): Promise<{ namespace: string; name: string }[]> {
     const dead: { namespace: string; name: string }[] = [];
     for (const ns of await this.d.namespaces.list()) {
-      for (const g of groupFunctions(await this.d.fns.containers(ns)).values()) {
+      // Containers first: a task listed after them is seen even when it started in between.
+      const groups = groupFunctions(await this.d.fns.containers(ns));
+      const tasks = await this.d.fns.allTasks?.(ns);
+      for (const g of groups.values()) {
         const head = primaryOf(g);
         if (!head || replicasOf(head) === 0 || this.d.guard.busy(ns, g.name)) continue;
         for (const c of g.serving) {
           if (this.restarting.has(`${ns}/${c.id}`)) continue;
-          if ((await this.d.fns.task(ns, c.id))?.status !== 'RUNNING')
-            dead.push({ namespace: ns, name: c.id });
+          const task = tasks ? tasks.get(c.id) : await this.d.fns.task(ns, c.id);
+          if (task?.status !== 'RUNNING') dead.push({ namespace: ns, name: c.id });
         }
       }
     }
