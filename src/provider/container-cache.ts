@@ -20,13 +20,19 @@ export class ContainerCache {
   ) {}
 
   async list(namespace: string): Promise<readonly ContainerRecord[]> {
-    const hit = this.kept.get(namespace);
-    if (hit && this.now() - hit.at < this.maxAgeMs) return hit.records;
+    const hit = this.peek(namespace);
+    if (hit) return hit;
     const epoch = this.epoch;
     const at = this.now();
     const records = await this.fetch(namespace);
     if (epoch === this.epoch && !this.changing.has(namespace)) this.kept.set(namespace, { records, at });
     return records;
+  }
+
+  /** What is kept of the namespace and still fresh, without listing. */
+  peek(namespace: string): readonly ContainerRecord[] | undefined {
+    const hit = this.kept.get(namespace);
+    return hit && this.now() - hit.at < this.maxAgeMs ? hit.records : undefined;
   }
 
   /** Drops what is kept of `namespace` (every namespace without one). */

@@ -3,7 +3,7 @@ import { specOf } from '../containerd/index.js';
 import { NotFoundError } from '../errors.js';
 import type { FunctionDeployment } from './types.js';
 import { DEPLOYMENT_ANNOTATION } from './deployment.js';
-import { primaryOf, type FunctionContainers } from './instances.js';
+import { groupFunctions, primaryOf, type FunctionContainers } from './instances.js';
 
 /** A deployment as stored on each of its containers (the annotation), with its namespace. */
 export type StoredDeployment = FunctionDeployment & { namespace: string };
@@ -23,6 +23,18 @@ export function deploymentOf(c: ContainerRecord): StoredDeployment | undefined {
   const dep = raw ? (JSON.parse(raw) as StoredDeployment) : undefined;
   parsed.set(c, dep ?? null);
   return dep;
+}
+
+/** Grouped once per kept list (the ContainerCache's array): lookups by name are then O(1). */
+const grouped = new WeakMap<readonly ContainerRecord[], Map<string, Fn>>();
+
+export function groupsOf(records: readonly ContainerRecord[]): Map<string, Fn> {
+  let g = grouped.get(records);
+  if (!g) {
+    g = groupFunctions(records);
+    grouped.set(records, g);
+  }
+  return g;
 }
 
 /** The container that speaks for the function: its primary, else a pending or stale one. */

@@ -15,23 +15,15 @@ import { Liveness } from './liveness.js';
 import { ChangeGuard } from './changes.js';
 import { Readiness, probeHealth } from './readiness.js';
 import { FunctionHost } from './function-host.js';
-import { rollout, startInstance, type RolloutDeps } from './rollout.js';
+import { rollout, type RolloutDeps } from './rollout.js';
+import { startFirstReplicas } from './first-deploy.js';
 import { setReplicas, writeLabel, type ReplicaDeps } from './replicas.js';
 import { parseScaleLabels } from './scale-labels.js';
 import { ScaleMetrics } from './scale-metrics.js';
 import { reconcileFunctions } from './reconcile.js';
 import { unlinkFunctionLog } from './function-logs.js';
-import {
-  checkReplicas,
-  freeSlot,
-  groupFunctions,
-  instanceLabels,
-  slotsFilter,
-  primaryOf,
-  replicasOf,
-  UPDATE_ERROR_LABEL,
-} from './instances.js';
-import { functionDeployment, type Fn, type StoredDeployment } from './function-records.js';
+import { checkReplicas, groupFunctions, primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
+import { functionDeployment, groupsOf, type Fn, type StoredDeployment } from './function-records.js';
 import { FunctionStatuses, type ScaleTarget } from './function-status.js';
 import { Endpoints } from './endpoints.js';
 import { ContainerCache } from './container-cache.js';
@@ -157,8 +149,13 @@ export class FunctionService {
     return this.containerd.inNamespace(namespace);
   }
 
-  /** One function's containers: a lookup by label value, not a list of the whole namespace. */
+  /**
+   * One function's containers: from the namespace's kept list when there is one (invoke routing and
+   * describe then make no containerd call), else a List filtered by the label's value.
+   */
   private async group(namespace: string, name: string): Promise<Fn | undefined> {
+    const kept = this.cache.peek(namespace);
+    if (kept) return groupsOf(kept).get(name);
     return groupFunctions(await this.host.functionContainers(namespace, name)).get(name);
   }
 
@@ -192,31 +189,15 @@ export class FunctionService {
       const t0 = performance.now();
       await ensureImage(this.in(ns), this.registry, dep.image, this.log);
       timing.registry_ms = Math.round(performance.now() - t0);
-      const taken = new Set((await this.in(ns).containers.list(slotsFilter(dep.service))).map((c) => c.id));
-      const ids = Array.from({ length: replicas }, () => {
-        const id = freeSlot(dep.service, taken);
-        taken.add(id);
-        return id;
-      });
-      const started = await Promise.allSettled(
-        ids.map((id) =>
-          startInstance(
-            this.rolloutDeps,
-            dep,
-            { id, labels: instanceLabels(dep.service, replicas, 1, false) },
-            replicas,
-            { waitReady: false, detail: '', ...(id === dep.service ? { timing } : {}) },
-          ),
-        ),
-      );
-      const cni = this.options.network.takeAttachMs(ns, dep.service);
-      if (cni !== undefined) timing.cni_ms = cni;
-      this.resolver.invalidate(ns, dep.service);
-      const failed = started.find((r) => r.status === 'rejected');
-      if (failed) {
-        for (const [i, r] of started.entries())
-          if (r.status === 'fulfilled') await this.host.remove(ns, ids[i] ?? '', 0).catch(() => undefined);
-        throw failed.reason;
+      try {
+        await startFirstReplicas(
+          { ...this.rolloutDeps, network: this.options.network },
+          dep,
+          replicas,
+          timing,
+        );
+      } finally {
+        this.resolver.invalidate(ns, dep.service);
       }
     });
     this.log.info('deployed function', {

@@ -81,4 +81,21 @@ describe('ContainerCache: the function containers listed once per change', () =>
     assert.deepEqual(ids(await early), ['a']);
     assert.deepEqual(ids(await c.list('fn')), ['a', 'b']);
   });
+
+  it('peek answers only what is kept and fresh, never during a change', async () => {
+    const l = new FakeLister();
+    const clock = new ManualClock();
+    const c = cache(l, clock);
+    assert.equal(c.peek('fn'), undefined);
+    await c.list('fn');
+    assert.deepEqual(ids(c.peek('fn') ?? []), ['a']);
+    c.begin('fn');
+    assert.equal(c.peek('fn'), undefined);
+    await c.list('fn');
+    assert.equal(c.peek('fn'), undefined, 'a List during a change is not kept');
+    c.end('fn');
+    await c.list('fn');
+    clock.advance(1000);
+    assert.equal(c.peek('fn'), undefined, 'older than maxAgeMs');
+  });
 });
