@@ -119,3 +119,10 @@ export async function hostAvailableMb(): Promise<number> {
   const kb = Number(/^MemAvailable:\s+(\d+)/m.exec(text)?.[1] ?? NaN);
   return Math.round(Number.isNaN(kb) ? freemem() / 1048576 : kb / 1024);
 }
+
+/** CPU time (ms) the process has used so far, from /proc/PID/stat (utime + stime, in clock ticks of 10 ms). */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11] ?? 0) + Number(f[12] ?? 0)) * 10;
+}

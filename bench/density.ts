@@ -17,7 +17,7 @@ import {
   inBatches,
   removeFunction,
 } from './density-fns.js';
-import { hostAvailableMb, latency, platformMemory, type PlatformMemory } from './density-measure.js';
+import { cpuMs, hostAvailableMb, latency, platformMemory, type PlatformMemory } from './density-measure.js';
 import { median, timed } from './stats.js';
 
 interface Options {
@@ -80,6 +80,9 @@ interface Level {
   postP50: number;
   list: { p50: number; p99: number };
   invoke: { p50: number; p99: number };
+  describe: { p50: number; p99: number };
+  /** The daemon's CPU while idle (exit sweep and autoscaler every 5 s, probes): ms per second. */
+  idleCpu: number;
   mem: PlatformMemory;
   perFnMb: number;
   restartMs: number;
@@ -117,6 +120,11 @@ async function level(
   }
   const list = await latency(Math.min(50, 20 + n), () => `${s.gateway}/system/functions`, s.auth);
   const invoke = await latency(200, () => `${s.gateway}/function/${fnName(randomInt(n))}`);
+  const describe = await latency(50, () => `${s.gateway}/system/function/${fnName(randomInt(n))}`, s.auth);
+  const pid = s.up?.proc.pid ?? 0;
+  const cpu0 = await cpuMs(pid);
+  const [idleMs] = await timed(() => new Promise((r) => setTimeout(r, 10_000)));
+  const idleCpu = ((await cpuMs(pid)) - cpu0) / (idleMs / 1000);
   const core = ctd.client.inNamespace(s.config.namespace);
   const mem = await platformMemory(s, ctd.address, core);
   const all = Array.from({ length: n }, (_, i) => fnName(i));
@@ -132,6 +140,8 @@ async function level(
     postP50: median(last),
     list,
     invoke,
+    describe,
+    idleCpu,
     mem,
     perFnMb: (mem.pssMb - base.pssMb) / n,
     restartMs,
@@ -147,12 +157,12 @@ function table(levels: Level[], base: PlatformMemory): string[] {
   return [
     `platform PSS with no function: ${base.pssMb} MB (${base.processes} processes)`,
     '',
-    '| N | deploy of the batch (50 at a time) | POST p50 in the batch / one deploy alone | list p50 / p99 | invoke p50 / p99 | platform PSS | per function | shims / log helpers | start with N present: up / all answer | host available |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| N | deploy of the batch (50 at a time) | POST p50 in the batch / one deploy alone | list p50 / p99 | describe p50 / p99 | invoke p50 / p99 | idle daemon CPU | platform PSS | per function | shims / log helpers | start with N present: up / all answer | host available |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...levels.map(
       (l) =>
         `| ${l.n} | ${r(l.deployMs)} ms | ${r(l.postP50)} / ${r(l.aloneMs)} ms | ${f1(l.list.p50)} / ${f1(l.list.p99)} ms | ` +
-        `${f1(l.invoke.p50)} / ${f1(l.invoke.p99)} ms | ${l.mem.pssMb} MB | ${l.perFnMb.toFixed(2)} MB | ` +
+        `${f1(l.describe.p50)} / ${f1(l.describe.p99)} ms | ${f1(l.invoke.p50)} / ${f1(l.invoke.p99)} ms | ${r(l.idleCpu)} ms/s | ${l.mem.pssMb} MB | ${l.perFnMb.toFixed(2)} MB | ` +
         `${l.mem.shims} / ${l.mem.loggers} | ${r(l.upMs)} / ${r(l.restartMs)} ms | ${l.availableMb} MB |`,
     ),
     '',
