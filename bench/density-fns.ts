@@ -10,15 +10,25 @@ export const BATCH = 50;
 
 export const fnName = (i: number) => `d${i}`;
 
-async function call(s: TestStack, method: string, path: string, body?: unknown): Promise<number> {
+/** A refused deploy, with what the API said: the bench reports it and goes on. */
+export class DeployError extends Error {
+  constructor(
+    readonly fn: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`deploy ${fn}: ${status} ${body.slice(0, 300)}`);
+  }
+}
+
+async function call(s: TestStack, method: string, path: string, body?: unknown): Promise<[number, string]> {
   const res = await fetch(`${s.gateway}${path}`, {
     method,
     headers: { Authorization: s.auth, 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(120_000),
   });
-  await res.arrayBuffer();
-  return res.status;
+  return [res.status, await res.text()];
 }
 
 /** faas-cli deploy: PUT (an update), 404 for a new function, then POST; the POST's ms. */
@@ -30,10 +40,10 @@ export async function deployLikeFaasCli(s: TestStack, name: string, zero: boolea
       ? { labels: { 'com.openfaas.scale.zero': 'true', 'com.openfaas.scale.zero-duration': '5m' } }
       : {}),
   };
-  const put = await call(s, 'PUT', '/system/functions', body);
-  if (put !== 404) throw new Error(`deploy ${name}: PUT answered ${put}, not 404`);
-  const [ms, status] = await timed(() => call(s, 'POST', '/system/functions', body));
-  if (status !== 202) throw new Error(`deploy ${name}: POST answered ${status}`);
+  const [put, putText] = await call(s, 'PUT', '/system/functions', body);
+  if (put !== 404) throw new DeployError(name, put, `PUT (not 404): ${putText}`);
+  const [ms, [status, text]] = await timed(() => call(s, 'POST', '/system/functions', body));
+  if (status !== 202) throw new DeployError(name, status, text);
   return ms;
 }
 

@@ -9,6 +9,7 @@ import { testStack, type TestStack } from '../test/helpers/stack.js';
 import { packCompiledFunction } from './compiled-function.js';
 import {
   BATCH,
+  DeployError,
   deployLikeFaasCli,
   deployPhases,
   firstOk,
@@ -93,6 +94,9 @@ interface Level {
   availableMb: number;
 }
 
+/** Deploys the API refused, over the whole run. */
+const failed: DeployError[] = [];
+
 async function level(
   s: TestStack,
   ctd: TestContainerd,
@@ -105,7 +109,15 @@ async function level(
   const posts: number[] = [];
   const [deployMs] = await timed(() =>
     inBatches(names, async (name) => {
-      posts.push(await deployLikeFaasCli(s, name, Math.random() < o.zero));
+      try {
+        posts.push(await deployLikeFaasCli(s, name, Math.random() < o.zero));
+      } catch (err) {
+        // Reported, and the bench goes on without it (the table counts them).
+        if (!(err instanceof DeployError)) throw err;
+        failed.push(err);
+        process.stderr.write(`${err.message}\n`);
+        return;
+      }
       await firstOk(s, name);
     }),
   );
@@ -119,15 +131,22 @@ async function level(
     await removeFunction(s, name);
   }
   const list = await latency(Math.min(50, 20 + n), () => `${s.gateway}/system/functions`, s.auth);
-  const invoke = await latency(200, () => `${s.gateway}/function/${fnName(randomInt(n))}`);
-  const describe = await latency(50, () => `${s.gateway}/system/function/${fnName(randomInt(n))}`, s.auth);
+  const up = () => {
+    for (;;) {
+      const f = fnName(randomInt(n));
+      if (!failed.some((e) => e.fn === f)) return f;
+    }
+  };
+  const invoke = await latency(200, () => `${s.gateway}/function/${up()}`);
+  const describe = await latency(50, () => `${s.gateway}/system/function/${up()}`, s.auth);
   const pid = s.up?.proc.pid ?? 0;
   const cpu0 = await cpuMs(pid);
   const [idleMs] = await timed(() => new Promise((r) => setTimeout(r, 10_000)));
   const idleCpu = ((await cpuMs(pid)) - cpu0) / (idleMs / 1000);
   const core = ctd.client.inNamespace(s.config.namespace);
   const mem = await platformMemory(s, ctd.address, core);
-  const all = Array.from({ length: n }, (_, i) => fnName(i));
+  const gone = new Set(failed.map((f) => f.fn));
+  const all = Array.from({ length: n }, (_, i) => fnName(i)).filter((f) => !gone.has(f));
   await s.stop(s.up);
   let upMs = 0;
   const [restartMs] = await timed(async () => {
@@ -207,8 +226,20 @@ async function main(): Promise<void> {
         (n) => removeFunction(s!, n),
       ),
     );
+    if (failed.length)
+      process.stdout.write(
+        `deploys refused: ${failed.length} (${failed.map((f) => f.message).join('; ')})\n`,
+      );
     process.stdout.write(`delete of ${have} functions (50 at a time): ${Math.round(delMs)} ms\n`);
+    const said = (s.up?.output() ?? '').split('\n').filter((l) => / error /.test(l));
+    if (said.length)
+      process.stdout.write(`faasd up logged ${said.length} errors; the last: ${said.at(-1)}\n`);
     await s.stop(s.up);
+  } catch (err) {
+    // What the daemon said last about errors: the bench's own message rarely says why.
+    const said = (s?.up?.output() ?? '').split('\n').filter((l) => / (error|warn) /.test(l));
+    process.stderr.write(`faasd up's last errors and warnings:\n${said.slice(-20).join('\n')}\n`);
+    throw err;
   } finally {
     await s?.cleanup();
     await ctd?.stop();
