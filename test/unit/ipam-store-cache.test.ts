@@ -61,4 +61,17 @@ describe('IPAM store: the parse kept while the file is unchanged', () => {
       ['a'],
     );
   });
+
+  // Fifty deploys at once polled the file lock; some gave up after ~30 s at a few hundred records.
+  it('holders in one process queue for the lock in call order instead of polling it', async () => {
+    const path = join(dir, 'queue.json');
+    const store = new IpamStore(path);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.update((rs) => [...rs, record(`c${i}`, `10.0.1.${i + 2}`)])),
+    );
+    assert.deepEqual(
+      (await store.read()).map((r) => r.id),
+      Array.from({ length: 20 }, (_, i) => `c${i}`),
+    );
+  });
 });
