@@ -101,8 +101,11 @@ export function createGatewayHandler(deps: GatewayDeps): {
   const listFunctions = async (res: ServerResponse, url: URL): Promise<void> => {
     const ns = url.searchParams.get('namespace') || deps.defaultNamespace;
     validateName('namespace', ns);
-    const fns: FunctionStatus[] = await deps.backend.list(ns);
-    const counts = await invocationCounts();
+    // Both at once: each takes longer with more functions, and neither needs the other.
+    const [fns, counts]: [FunctionStatus[], Map<string, number>] = await Promise.all([
+      deps.backend.list(ns),
+      invocationCounts(),
+    ]);
     for (const f of fns) {
       const key = `${f.name}.${f.namespace ?? deps.defaultNamespace}`;
       f.invocationCount = counts.get(key) ?? 0;

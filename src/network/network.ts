@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hostsFile, ipamStoreFile, resolvConfFile } from '../config/paths.js';
 import { Address4 } from 'ip-address';
@@ -39,6 +39,8 @@ export interface NetworkOptions extends NetworkSettings {
 }
 
 const IFNAME = 'eth0';
+/** How long the localnet guard, once checked, is taken as still there (a flush by hand is repaired after). */
+const GUARD_RECHECK_MS = 10_000;
 
 /** The first host address of the subnet: the bridge's own address with `isGateway`. */
 export function gatewayOf(subnet: string): string {
@@ -57,6 +59,9 @@ export class CniNetwork implements NetworkAttacher {
   readonly hostsPath: string;
   readonly resolvPath: string;
   readonly gateway: string;
+  /** How long each recent attach took (CNI ADD with its netns), taken once by the deploy's log line. */
+  private readonly attachMs = new Map<string, number>();
+  private guardedAt = -Infinity;
 
   constructor(private readonly options: NetworkOptions) {
     this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
@@ -89,8 +94,15 @@ export class CniNetwork implements NetworkAttacher {
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
   }
 
+  /**
+   * Under the store's lock after every change of it. Functions are not in the hosts file, so most
+   * changes leave it as it is: it is written only when its text changes (a write per deploy rewrote a
+   * file bind-mounted into every container, issue #16).
+   */
   private writeHosts = async (records: AttachmentRecord[]): Promise<void> => {
-    await writeInPlace(this.hostsPath, renderHosts(records, this.options.coreNamespace, this.gateway));
+    const text = renderHosts(records, this.options.coreNamespace, this.gateway);
+    if ((await readFile(this.hostsPath, 'utf8').catch(() => undefined)) === text) return;
+    await writeInPlace(this.hostsPath, text);
   };
 
   /**
@@ -128,6 +140,7 @@ export class CniNetwork implements NetworkAttacher {
       ...rs.filter((r) => !(r.namespace === namespace && r.id === id)),
       pending,
     ]);
+    const t0 = performance.now();
     try {
       // Rules a lost record left for this container ID: a stale DNAT would sit ahead of the new one.
       await dropPortMappings(this.list.name, name);
@@ -135,8 +148,12 @@ export class CniNetwork implements NetworkAttacher {
       await createNetns(name);
       await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
       const result = await this.runner.add(this.list, att, { portMappings });
-      // Under the store's lock, so processes attaching at once add it once.
-      await this.store.withLock(() => guardLocalnet(this.options.bridge));
+      // Under the store's lock, so processes attaching at once add it once. Checked again at most every
+      // 10 s: three iptables calls under the lock per attach serialised batches of deploys (issue #16).
+      if (performance.now() - this.guardedAt > GUARD_RECHECK_MS) {
+        await this.store.withLock(() => guardLocalnet(this.options.bridge));
+        this.guardedAt = performance.now();
+      }
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
         ...pending,
@@ -151,6 +168,9 @@ export class CniNetwork implements NetworkAttacher {
         (rs) => rs.map((r) => (r.namespace === namespace && r.id === id ? done : r)),
         this.writeHosts,
       );
+      // Bounded: an entry nobody takes (a start by the supervisor) leaves when the map is full.
+      if (this.attachMs.size >= 256) this.attachMs.delete(this.attachMs.keys().next().value ?? '');
+      this.attachMs.set(`${namespace}/${id}`, Math.round(performance.now() - t0));
       return { netnsPath: att.netns, ip: addr.ip };
     } catch (err) {
       await this.detach(namespace, id).catch(() => undefined);
@@ -170,6 +190,13 @@ export class CniNetwork implements NetworkAttacher {
     if (await netnsExists(name)) return false;
     await this.attachAs(namespace, id, name, record.portMappings ?? []);
     return true;
+  }
+
+  /** How long the container's last attach took (ms), once; undefined when not known. */
+  takeAttachMs(namespace: string, id: string): number | undefined {
+    const ms = this.attachMs.get(`${namespace}/${id}`);
+    this.attachMs.delete(`${namespace}/${id}`);
+    return ms;
   }
 
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */

@@ -15,6 +15,14 @@ interface ApiChange {
  * for an invocation) never gets one: it queues behind whatever runs and then looks again.
  */
 export class ChangeGuard {
+  /** `changes`: told when work on a function of a namespace begins and ends (the container cache). */
+  constructor(
+    private readonly changes: { begin(namespace: string): void; end(namespace: string): void } = {
+      begin: () => {},
+      end: () => {},
+    },
+  ) {}
+
   private readonly api = new Map<string, ApiChange>();
   /** The end of each name's queue: held while anything (API or internal) changes it. */
   private readonly tails = new Map<string, Promise<void>>();
@@ -68,15 +76,18 @@ export class ChangeGuard {
   }
 
   private async exclusive<T>(k: string, fn: () => Promise<T>): Promise<T> {
+    const namespace = k.slice(0, k.indexOf('/'));
     const before = this.tails.get(k) ?? Promise.resolve();
     let release = () => {};
     const mine = new Promise<void>((r) => (release = r));
     const tail = before.then(() => mine);
     this.tails.set(k, tail);
     await before;
+    this.changes.begin(namespace);
     try {
       return await fn();
     } finally {
+      this.changes.end(namespace);
       release();
       if (this.tails.get(k) === tail) this.tails.delete(k);
     }

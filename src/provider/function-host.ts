@@ -5,18 +5,68 @@ import { FUNCTION_LABEL } from './deployment.js';
 import type { FunctionTasks } from './liveness.js';
 import type { Readiness } from './readiness.js';
 import type { TaskView } from './instances.js';
+import { ContainerCache } from './container-cache.js';
+
+/** What one look at a namespace saw: tasks and addresses by container ID. */
+export interface NamespaceView {
+  tasks: Map<string, TaskView>;
+  ips: Map<string, string>;
+}
 
 /** Function containers in containerd, their tasks and addresses; every task it starts is probed. */
 export class FunctionHost implements FunctionTasks {
+  /** The namespace's function containers (see ContainerCache for when it lists again). */
+  readonly cache: ContainerCache;
+
   constructor(
     private readonly ctd: Containerd,
     private readonly runtime: ContainerRuntime,
     private readonly network: CniNetwork,
     private readonly readiness: Readiness,
-  ) {}
+    cache?: ContainerCache,
+  ) {
+    this.cache =
+      cache ?? new ContainerCache((ns) => ctd.inNamespace(ns).containers.list(`labels."${FUNCTION_LABEL}"`));
+  }
 
-  containers(namespace: string): Promise<ContainerRecord[]> {
-    return this.ctd.inNamespace(namespace).containers.list(`labels."${FUNCTION_LABEL}"`);
+  /** Every function container of the namespace; callers do not change the records. */
+  async containers(namespace: string): Promise<ContainerRecord[]> {
+    return [...(await this.cache.list(namespace))];
+  }
+
+  /**
+   * One function's containers: containerd filters by the label's value, so the answer (and its decode)
+   * does not grow with the number of other functions in the namespace.
+   */
+  functionContainers(namespace: string, name: string): Promise<ContainerRecord[]> {
+    return this.ctd
+      .inNamespace(namespace)
+      .containers.list(`labels."${FUNCTION_LABEL}"==${JSON.stringify(name)}`);
+  }
+
+  /**
+   * Tasks and addresses: of `ids` (a task lookup each), or of the whole namespace (one Tasks.List and one
+   * store read, whatever the number of containers).
+   */
+  async view(namespace: string, ids?: string[]): Promise<NamespaceView> {
+    const records = this.network.records(namespace);
+    const tasks = new Map<string, TaskView>();
+    if (ids) {
+      for (const [i, t] of (await Promise.all(ids.map((id) => this.task(namespace, id)))).entries())
+        if (t) tasks.set(ids[i] ?? '', t);
+    } else {
+      for (const [id, t] of await this.allTasks(namespace)) tasks.set(id, t);
+    }
+    const ips = new Map<string, string>();
+    for (const r of await records) if (r.ip && r.state === 'attached') ips.set(r.id, r.ip);
+    return { tasks, ips };
+  }
+
+  async allTasks(namespace: string): Promise<Map<string, TaskView>> {
+    const out = new Map<string, TaskView>();
+    for (const t of await this.ctd.inNamespace(namespace).tasks.list())
+      out.set(t.containerId, { pid: t.pid, status: t.status });
+    return out;
   }
 
   async task(namespace: string, id: string): Promise<TaskView | undefined> {
@@ -48,6 +98,11 @@ export class FunctionHost implements FunctionTasks {
     const ip = await this.ip(namespace, id);
     if (ip) this.readiness.watch(namespace, id, ip, t.pid);
     return t;
+  }
+
+  /** Begins probing a task seen running (by a view), as observe does. */
+  watchRunning(namespace: string, id: string, task: TaskView, ip: string | undefined): void {
+    if (task.status === 'RUNNING' && ip) this.readiness.watch(namespace, id, ip, task.pid);
   }
 
   exited(namespace: string, id: string): void {

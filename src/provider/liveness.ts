@@ -18,6 +18,8 @@ export interface FunctionTasks {
   /** Every function container of the namespace. */
   containers(namespace: string): Promise<ContainerView[]>;
   task(namespace: string, id: string): Promise<TaskView | undefined>;
+  /** Every task of the namespace in one call, when the host can (the sweep's one look, issue #16). */
+  allTasks?(namespace: string): Promise<Map<string, TaskView>>;
   /** Starts the container's task and begins probing its readiness. */
   start(namespace: string, id: string): Promise<void>;
   /** The container's task is gone: stop probing it. */
@@ -164,13 +166,16 @@ export class Liveness {
     const dead: DeadTask[] = [];
     const kept = new Set<string>();
     for (const ns of await this.d.namespaces.list()) {
-      for (const g of groupFunctions(await this.d.fns.containers(ns)).values()) {
+      // Containers first: a task listed after them is seen even when it started in between.
+      const groups = groupFunctions(await this.d.fns.containers(ns));
+      const tasks = await this.d.fns.allTasks?.(ns);
+      for (const g of groups.values()) {
         const head = primaryOf(g);
         if (!head || replicasOf(head) === 0) continue;
         for (const c of g.serving) kept.add(`${ns}/${c.id}`);
         if (this.d.guard.busy(ns, g.name)) continue;
         for (const c of g.serving) {
-          const task = await this.d.fns.task(ns, c.id);
+          const task = tasks ? tasks.get(c.id) : await this.d.fns.task(ns, c.id);
           if (task?.status === 'RUNNING') continue;
           const reason = task ? `task ${task.status.toLowerCase()}` : 'no task';
           dead.push({ namespace: ns, id: c.id, exitStatus: undefined, reason });

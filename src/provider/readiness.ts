@@ -91,6 +91,15 @@ export class Readiness {
   }
 
   /**
+   * The container's task is watched and answered ready, whatever its pid: what a list reports without
+   * asking containerd (an exit ends the watch through forget, or the 5 s sweep when no event came).
+   */
+  readyNow(namespace: string, id: string): boolean {
+    const w = this.watches.get(this.key(namespace, id));
+    return w !== undefined && w.ready && !w.ended;
+  }
+
+  /**
    * Starts probing the task unless it already is (a new pid replaces the old task's watch). `startMs`:
    * how long its start took, logged with the time to ready (where a scale from zero spends its time).
    */

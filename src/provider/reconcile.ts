@@ -25,6 +25,8 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
     // A create killed half-way (a lease, a prepared snapshot, no container): nothing else creates yet.
     for (const r of await sweepCreateLeftovers(d.ctd, ns))
       d.log.info('removed what an interrupted create left', { namespace: ns, removed: r });
+    // One Tasks.List and one store read for the namespace, not a lookup per container (issue #16).
+    const view = await d.host.view(ns);
     for (const g of groupFunctions(await d.host.containers(ns)).values()) {
       let serving = g.serving;
       if (serving.length === 0 && g.pending.length > 0) {
@@ -58,12 +60,13 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
         });
       }
       for (const s of serving) {
-        if (!(await d.network.store.find(ns, s.id))) {
+        if (!view.ips.has(s.id) && !(await d.network.store.find(ns, s.id))) {
           await d.host.remove(ns, s.id, 0);
           d.log.info('removed half-deployed function', { namespace: ns, function: g.name, container: s.id });
           continue;
         }
-        const task = await d.host.observe(ns, s.id);
+        const task = view.tasks.get(s.id);
+        if (task) d.host.watchRunning(ns, s.id, task, view.ips.get(s.id));
         if (replicasOf(s) > 0 && task?.status !== 'RUNNING') {
           await d.host.start(ns, s.id);
           d.log.info('started function that should run', {
@@ -75,8 +78,22 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
       }
     }
   }
-  const removed = await d.network.reconcile(async (ns, id) =>
-    Boolean(await d.ctd.inNamespace(ns).containers.get(id)),
+  // Which containers exist: one list per namespace, not a Get per attachment.
+  const ids = new Map<string, Promise<Set<string>>>();
+  const idsOf = (ns: string) => {
+    let p = ids.get(ns);
+    if (!p) {
+      p = d.ctd
+        .inNamespace(ns)
+        .containers.list()
+        .then((cs) => new Set(cs.map((c) => c.id)));
+      ids.set(ns, p);
+    }
+    return p;
+  };
+  // A container made since the list is asked about on its own, so none is taken for gone.
+  const removed = await d.network.reconcile(
+    async (ns, id) => (await idsOf(ns)).has(id) || Boolean(await d.ctd.inNamespace(ns).containers.get(id)),
   );
   for (const r of removed) d.log.info('reconciled network attachment', { attachment: r });
 }

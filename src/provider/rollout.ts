@@ -44,17 +44,21 @@ export async function startInstance(
   dep: FunctionDeployment & { namespace: string },
   instance: { id: string; labels: Record<string, string> },
   replicas: number,
-  opts: { waitReady: boolean; detail: string },
+  opts: { waitReady: boolean; detail: string; timing?: Record<string, number> },
 ): Promise<void> {
   const ns = dep.namespace;
+  const t0 = performance.now();
   const spec = containerSpecOf(dep, (s) => d.secretPath(ns, s), replicas, instance);
   // The new container's logger must open a file of its own, not the link to the serving one's.
   if (d.logDir && instance.id === dep.service) await unlinkFunctionLog(d.logDir, ns, dep.service);
   await d.runtime.create(spec);
+  const t1 = performance.now();
+  if (opts.timing) opts.timing.create_ms = Math.round(t1 - t0);
   try {
     if (replicas === 0) return;
     try {
       await d.host.start(ns, instance.id);
+      if (opts.timing) opts.timing.start_ms = Math.round(performance.now() - t1);
     } catch (err) {
       throw new StartFailedError(dep.service, instance.id, errorMessage(err), opts.detail, { cause: err });
     }

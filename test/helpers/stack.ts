@@ -44,7 +44,13 @@ export interface TestStack {
 export async function testStack(
   ctd: TestContainerd,
   tag: string,
-  opts: { scrapeSeconds?: number; bundle?: boolean; variant?: StackVariant } = {},
+  opts: {
+    scrapeSeconds?: number;
+    bundle?: boolean;
+    variant?: StackVariant;
+    /** Settings over the test ones (bench/density: a subnet with room for a thousand functions). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestStack> {
   const variant = opts.variant ?? 'daemon';
   const root = await mkdtemp(`/tmp/faasd-test-${tag}-`);
@@ -60,6 +66,7 @@ export async function testStack(
     FAASD_PROMETHEUS_PORT: String(await freePort()),
     // The daemon's provider API on loopback (the bridge has its own 8081): not a port other tests use.
     FAASD_PROVIDER_PORT: String(await freePort()),
+    ...opts.env,
   };
   const config = resolveConfig({}, env, {});
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });

@@ -1,0 +1,83 @@
+// bench/density: deploying, reaching and removing the bench's functions through the gateway, as
+// faas-cli does (PUT, 404, POST), in bounded batches.
+import type { TestStack } from '../test/helpers/stack.js';
+import { pollUntil } from '../test/helpers/wait.js';
+import { timed } from './stats.js';
+
+export const IMAGE = 'bench.local/density-fn:1';
+/** Deploys and polls at once, as the issue asks (and far below the fds and the agents' limits). */
+export const BATCH = 50;
+
+export const fnName = (i: number) => `d${i}`;
+
+/** A refused deploy, with what the API said: the bench reports it and goes on. */
+export class DeployError extends Error {
+  constructor(
+    readonly fn: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`deploy ${fn}: ${status} ${body.slice(0, 300)}`);
+  }
+}
+
+async function call(s: TestStack, method: string, path: string, body?: unknown): Promise<[number, string]> {
+  const res = await fetch(`${s.gateway}${path}`, {
+    method,
+    headers: { Authorization: s.auth, 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  return [res.status, await res.text()];
+}
+
+/** faas-cli deploy: PUT (an update), 404 for a new function, then POST; the POST's ms. */
+export async function deployLikeFaasCli(s: TestStack, name: string, zero: boolean): Promise<number> {
+  const body = {
+    service: name,
+    image: IMAGE,
+    ...(zero
+      ? { labels: { 'com.openfaas.scale.zero': 'true', 'com.openfaas.scale.zero-duration': '5m' } }
+      : {}),
+  };
+  const [put, putText] = await call(s, 'PUT', '/system/functions', body);
+  if (put !== 404) throw new DeployError(name, put, `PUT (not 404): ${putText}`);
+  const [ms, [status, text]] = await timed(() => call(s, 'POST', '/system/functions', body));
+  if (status !== 202) throw new DeployError(name, status, text);
+  return ms;
+}
+
+/** Polls the function through the gateway until it answers 200 (bounded). */
+export async function firstOk(s: TestStack, name: string, timeoutMs = 120_000): Promise<void> {
+  await pollUntil(
+    `${name} to answer 200`,
+    async () => {
+      const res = await fetch(`${s.gateway}/function/${name}`, { signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      return res.status === 200 ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 5 },
+  );
+}
+
+/** Runs `fn` on each item, at most BATCH at a time. */
+export async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += BATCH)
+    out.push(...(await Promise.all(items.slice(i, i + BATCH).map(fn))));
+  return out;
+}
+
+export async function removeFunction(s: TestStack, name: string): Promise<void> {
+  await call(s, 'DELETE', '/system/functions', { functionName: name });
+}
+
+/** The ms fields of the provider's `deployed function` line for `name` (registry_ms, create_ms, ...). */
+export function deployPhases(output: string, name: string): Record<string, number> {
+  const line = output
+    .split('\n')
+    .find((l) => l.includes('deployed function') && l.includes(` function=${name} `));
+  const out: Record<string, number> = {};
+  for (const m of line?.matchAll(/ (\w+)_ms=(\d+)/g) ?? []) out[m[1] ?? ''] = Number(m[2]);
+  return out;
+}

@@ -1,0 +1,57 @@
+import type { ContainerRecord } from '../containerd/index.js';
+
+/**
+ * Each namespace's function containers, listed once and kept (issue #16): GET /system/functions, the
+ * autoscaler's tick and the exit sweep read them, and at a thousand functions one List carries ~3 MB
+ * of specs. Kept at most `maxAgeMs`, and not at all while a change of any function of the namespace runs
+ * (ChangeGuard tells begin and end, both of which drop what was kept): every change the provider makes
+ * is seen at once, a change made outside it (ctr by hand) within `maxAgeMs`. A List that began before a
+ * change is not kept.
+ */
+export class ContainerCache {
+  private readonly kept = new Map<string, { records: readonly ContainerRecord[]; at: number }>();
+  private readonly changing = new Map<string, number>();
+  private epoch = 0;
+
+  constructor(
+    private readonly fetch: (namespace: string) => Promise<ContainerRecord[]>,
+    private readonly maxAgeMs = 1000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  async list(namespace: string): Promise<readonly ContainerRecord[]> {
+    const hit = this.peek(namespace);
+    if (hit) return hit;
+    const epoch = this.epoch;
+    const at = this.now();
+    const records = await this.fetch(namespace);
+    if (epoch === this.epoch && !this.changing.has(namespace)) this.kept.set(namespace, { records, at });
+    return records;
+  }
+
+  /** What is kept of the namespace and still fresh, without listing. */
+  peek(namespace: string): readonly ContainerRecord[] | undefined {
+    const hit = this.kept.get(namespace);
+    return hit && this.now() - hit.at < this.maxAgeMs ? hit.records : undefined;
+  }
+
+  /** Drops what is kept of `namespace` (every namespace without one). */
+  invalidate(namespace?: string): void {
+    this.epoch++;
+    if (namespace === undefined) this.kept.clear();
+    else this.kept.delete(namespace);
+  }
+
+  /** A change of one of the namespace's functions begins: nothing is kept until every one has ended. */
+  begin(namespace: string): void {
+    this.changing.set(namespace, (this.changing.get(namespace) ?? 0) + 1);
+    this.invalidate(namespace);
+  }
+
+  end(namespace: string): void {
+    const n = (this.changing.get(namespace) ?? 1) - 1;
+    if (n > 0) this.changing.set(namespace, n);
+    else this.changing.delete(namespace);
+    this.invalidate(namespace);
+  }
+}

@@ -1,0 +1,131 @@
+import { toDate } from '../containerd/index.js';
+import { memoryUsageBytes } from '../runtime/index.js';
+import { NotFoundError } from '../errors.js';
+import type { LoadTracker } from './balancer.js';
+import type { FunctionHost } from './function-host.js';
+import type { FunctionStatus } from './types.js';
+import type { Readiness } from './readiness.js';
+import type { ScalePolicy } from './scale-labels.js';
+import { parseScaleLabels } from './scale-labels.js';
+import { groupFunctions, primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
+import { deploymentOf, functionDeployment, headOf, type Fn } from './function-records.js';
+
+/** One function as the autoscaler sees it. */
+export interface ScaleTarget {
+  namespace: string;
+  name: string;
+  policy: ScalePolicy;
+  /** The desired count (0: scaled to zero). */
+  replicas: number;
+  /** Its serving containers' IDs (for cpu). */
+  containers: string[];
+}
+
+export interface FunctionStatusDeps {
+  host: FunctionHost;
+  readiness: Readiness;
+  load: LoadTracker;
+  /** A container's memory in bytes (runtime's memoryUsageBytes; tests give their own). */
+  memoryOf?: (namespace: string, id: string) => Promise<number | undefined>;
+}
+
+/** How long a replica's memory reading is shown again before the cgroup is read anew. */
+const MEMORY_MAX_AGE_MS = 2000;
+
+/**
+ * Status of functions for list and describe (issue #16). A list of N functions makes no containerd call
+ * per replica: the containers come from the ContainerCache, readiness from Readiness (which follows
+ * every task it started or saw), addresses from the store's kept parse, memory from a reading at most
+ * 2 s old. At N = 1,000 a Tasks.List alone (containerd asks each shim) took longer than the goal.
+ */
+export class FunctionStatuses {
+  private readonly memoryOf: (namespace: string, id: string) => Promise<number | undefined>;
+  /** Memory readings by container, dropped when not read again for a minute (a removed container). */
+  private readonly memory = new Map<string, { bytes: number | undefined; at: number }>();
+
+  constructor(private readonly deps: FunctionStatusDeps) {
+    this.memoryOf = deps.memoryOf ?? memoryUsageBytes;
+  }
+
+  async list(namespace: string): Promise<FunctionStatus[]> {
+    const groups = groupFunctions(await this.deps.host.containers(namespace));
+    const out = await Promise.all([...groups.values()].map((g) => this.status(g, namespace)));
+    const now = performance.now();
+    for (const [k, m] of this.memory) if (now - m.at > 60_000) this.memory.delete(k);
+    return out;
+  }
+
+  private async memoryNow(namespace: string, id: string): Promise<number | undefined> {
+    const k = `${namespace}/${id}`;
+    const kept = this.memory.get(k);
+    if (kept && performance.now() - kept.at < MEMORY_MAX_AGE_MS) return kept.bytes;
+    const bytes = await this.memoryOf(namespace, id);
+    this.memory.set(k, { bytes, at: performance.now() });
+    return bytes;
+  }
+
+  /** One function, from its own containers only. */
+  describe(g: Fn, namespace: string): Promise<FunctionStatus> {
+    return this.status(g, namespace);
+  }
+
+  /**
+   * Whether a replica is ready now: a task that Readiness watches and saw ready (no containerd call, so
+   * a list does not ask each shim for its task); one it does not watch is looked up, which starts its
+   * probing when it runs (a task started before this provider). Not while it is drained.
+   */
+  private async ready(namespace: string, id: string): Promise<boolean> {
+    const { host, readiness, load } = this.deps;
+    if (!readiness.readyNow(namespace, id)) {
+      const task = await host.observe(namespace, id);
+      if (task?.status !== 'RUNNING' || !readiness.isReady(namespace, id, task.pid)) return false;
+    }
+    const ip = await host.ip(namespace, id);
+    return ip !== undefined && !load.isDraining(ip);
+  }
+
+  private async status(g: Fn, namespace: string): Promise<FunctionStatus> {
+    const head = headOf(g);
+    if (!head) throw new NotFoundError('function', g.name);
+    const { service, ...rest } = functionDeployment(g, namespace);
+    // Scaled to zero: no task should run, none is asked about.
+    const serving = replicasOf(head) === 0 ? [] : g.serving;
+    const ready = (await Promise.all(serving.map((c) => this.ready(namespace, c.id)))).filter(Boolean);
+    const used = await Promise.all(serving.map((c) => this.memoryNow(namespace, c.id)));
+    const memory = used.some((m) => m !== undefined)
+      ? used.reduce<number>((a, m) => a + (m ?? 0), 0)
+      : undefined;
+    const created = toDate(head.createdAt);
+    const failure = head.labels[UPDATE_ERROR_LABEL];
+    return {
+      ...rest,
+      ...(failure ? { annotations: { ...rest.annotations, [UPDATE_ERROR_LABEL]: failure } } : {}),
+      name: service,
+      namespace,
+      invocationCount: this.deps.load.load(namespace, g.name).requests,
+      replicas: replicasOf(head),
+      availableReplicas: ready.length,
+      ...(created ? { createdAt: created.toISOString() } : {}),
+      ...(memory !== undefined ? { usage: { totalMemoryBytes: memory } } : {}),
+    };
+  }
+
+  /** Every function with its policy and desired count, for the autoscaler: one list per namespace. */
+  async scaleTargets(namespaces: string[]): Promise<ScaleTarget[]> {
+    const out: ScaleTarget[] = [];
+    for (const namespace of namespaces) {
+      for (const g of groupFunctions(await this.deps.host.containers(namespace)).values()) {
+        const head = primaryOf(g);
+        if (!head) continue;
+        out.push({
+          namespace,
+          name: g.name,
+          policy: parseScaleLabels(deploymentOf(head)?.labels),
+          replicas: replicasOf(head),
+          containers: g.serving.map((c) => c.id),
+        });
+      }
+    }
+    return out;
+  }
+}
