@@ -3,21 +3,7 @@ import type { Dispatcher } from 'undici';
 import { ClientClosedError, UpstreamError } from './proxy-errors.js';
 import type { RequestBody } from './request-body.js';
 
-/** Sent per hop, not end to end (RFC 9110 7.6.1), or set by the proxy itself (host, x-forwarded-host). */
-const REQUEST_SKIP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  // Node's server has answered "100 Continue" already; undici refuses the header.
-  'expect',
-  'x-forwarded-host',
-]);
+/** Sent per hop, not end to end (RFC 9110 7.6.1): never forwarded either way. */
 const RESPONSE_SKIP = new Set([
   'connection',
   'keep-alive',
@@ -27,6 +13,14 @@ const RESPONSE_SKIP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+]);
+/** Hop-by-hop, or set by the proxy itself (host, x-forwarded-host). */
+const REQUEST_SKIP = new Set([
+  ...RESPONSE_SKIP,
+  'host',
+  // Node's server has answered "100 Continue" already; undici refuses the header.
+  'expect',
+  'x-forwarded-host',
 ]);
 
 /** The client's headers (raw: order, case and repeats kept) less hop-by-hop ones, plus X-Forwarded-Host. */
