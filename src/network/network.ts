@@ -23,6 +23,7 @@ import { deriveResolvConf, renderHosts } from './hosts-file.js';
 import { writeInPlace } from '../fs.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
 import { guardLocalnet, unguardLocalnet } from './localnet.js';
+import { ensureNeighbourRoom } from './neighbours.js';
 import { withNameservers } from './dns.js';
 
 export interface NetworkOptions extends NetworkSettings {
@@ -83,8 +84,12 @@ export class CniNetwork implements NetworkAttacher {
     return Number(this.options.subnet.split('/')[1] ?? '16');
   }
 
-  /** Writes hosts and resolv.conf before any container that mounts them is created. */
-  async prepareFiles(): Promise<void> {
+  /**
+   * Writes hosts and resolv.conf before any container that mounts them is created, and makes room in
+   * the host's neighbour table for every address of the subnet. Returns what it changed on the host.
+   */
+  async prepareFiles(): Promise<string[]> {
+    const changed = await ensureNeighbourRoom(this.prefix).catch(() => []);
     await mkdir(dirname(this.hostsPath), { recursive: true });
     const host = await deriveResolvConf();
     await writeInPlace(
@@ -92,6 +97,7 @@ export class CniNetwork implements NetworkAttacher {
       this.options.dns?.length ? withNameservers(host, this.options.dns) : host,
     );
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
+    return changed;
   }
 
   /**

@@ -129,7 +129,8 @@ export class Supervisor {
   async up(): Promise<void> {
     await this.c.namespaces.ensure(this.d.namespace);
     await this.reconcile();
-    await this.d.network.prepareFiles();
+    for (const change of await this.d.network.prepareFiles())
+      this.d.log.info('raised the host neighbour table limit (a neighbour per function)', { change });
     for (const s of this.order) await ensureImage(this.c, this.d.registry, s.image, this.d.log);
     // Every network first, so the hosts file names every service before any task reads it.
     const fresh = this.order.filter((s) => !this.adopted.has(s.name));

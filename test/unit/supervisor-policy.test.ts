@@ -92,7 +92,7 @@ function fakes() {
       remove: (_ns: string, id: string) => (tasks.delete(id), attached.delete(id), Promise.resolve()),
     },
     network: {
-      prepareFiles: () => Promise.resolve(),
+      prepareFiles: () => Promise.resolve([]),
       reconcile: () => Promise.resolve([]),
       address: (_ns: string, id: string) => Promise.resolve(attached.has(id) ? '10.0.0.2' : undefined),
     },

@@ -74,7 +74,7 @@ function fakes() {
       },
     },
     network: {
-      prepareFiles: () => Promise.resolve(),
+      prepareFiles: () => Promise.resolve([]),
       reconcile: () => Promise.resolve([]),
       address: (_ns: string, id: string) => Promise.resolve(attached.has(id) ? '10.0.0.2' : undefined),
     },
