@@ -15,21 +15,31 @@ export async function compileFnServer(out: string): Promise<void> {
   await execa('gcc', ['-static', '-O2', '-Wall', '-o', out, FN_SERVER_SOURCE], { timeout: 120_000 });
 }
 
-export async function packCompiledFunction(ctd: Containerd, name: string): Promise<PackedImage> {
+/** Compiles a C source (static, -O2) and packs it as `/usr/bin/<binName>`, run as USER app. */
+export async function packCompiledSource(
+  ctd: Containerd,
+  name: string,
+  source: string,
+  binName: string,
+): Promise<PackedImage> {
   const dir = await mkdtemp(join(tmpdir(), 'faasd-bench-fn-'));
   try {
-    const bin = join(dir, 'fn-server');
-    await compileFnServer(bin);
+    const bin = join(dir, binName);
+    await execa('gcc', ['-static', '-O2', '-Wall', '-o', bin, source], { timeout: 120_000 });
     return await packImage(ctd, {
       name,
-      binaries: [{ hostPath: bin, imagePath: '/usr/bin/fn-server' }],
+      binaries: [{ hostPath: bin, imagePath: `/usr/bin/${binName}` }],
       files: appUserFiles(),
       dirs: [{ imagePath: '/tmp' }, { imagePath: APP_USER.home }],
       user: APP_USER.name,
-      entrypoint: ['/usr/bin/fn-server'],
+      entrypoint: [`/usr/bin/${binName}`],
       exposedPorts: ['8080/tcp'],
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+export function packCompiledFunction(ctd: Containerd, name: string): Promise<PackedImage> {
+  return packCompiledSource(ctd, name, FN_SERVER_SOURCE, 'fn-server');
 }
