@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { pinBridgeAddress } from './bridge-mac.js';
 import { guardLocalnet } from './localnet.js';
 
 /**
@@ -17,6 +18,7 @@ export async function ensureBridge(bridge: string, gateway: string, prefix: numb
     if (addr.exitCode !== 0 && !/File exists/.test(addr.stderr))
       throw new Error(`cannot address bridge ${bridge}: ${addr.stderr}`);
   }
+  await pinBridgeAddress(bridge);
   await execa('ip', ['link', 'set', bridge, 'up']);
   await guardLocalnet(bridge);
 }

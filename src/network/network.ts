@@ -24,6 +24,7 @@ import { writeInPlace } from '../fs.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
 import { guardLocalnet, unguardLocalnet } from './localnet.js';
 import { ensureNeighbourRoom } from './neighbours.js';
+import { pinBridgeAddress } from './bridge-mac.js';
 import { withNameservers } from './dns.js';
 
 export interface NetworkOptions extends NetworkSettings {
@@ -63,6 +64,7 @@ export class CniNetwork implements NetworkAttacher {
   /** How long each recent attach took (CNI ADD with its netns), taken once by the deploy's log line. */
   private readonly attachMs = new Map<string, number>();
   private guardedAt = -Infinity;
+  private bridgePinned = false;
 
   constructor(private readonly options: NetworkOptions) {
     this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
@@ -154,6 +156,9 @@ export class CniNetwork implements NetworkAttacher {
       await createNetns(name);
       await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
       const result = await this.runner.add(this.list, att, { portMappings });
+      // The bridge plugin made the bridge on the first ADD if nothing else did: fix its MAC before more
+      // ports join (bridge-mac.ts). Once per process; a sysfs read when it is fixed already.
+      if (!this.bridgePinned) this.bridgePinned = await pinBridgeAddress(this.options.bridge);
       // Under the store's lock, so processes attaching at once add it once. Checked again at most every
       // 10 s: three iptables calls under the lock per attach serialised batches of deploys (issue #16).
       if (performance.now() - this.guardedAt > GUARD_RECHECK_MS) {
