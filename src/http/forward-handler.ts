@@ -126,15 +126,15 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
 
   /**
    * Safe to send again elsewhere (issue #12's contract with provider/invoke.ts): nothing was written (the
-   * connect failed); a request without a body that got no answer (a reset, or no answer in time: as with
-   * node:http's client before, a replica that vanished mid-request is retried on another); or a break
-   * before any byte of the body was taken from the client. undici itself resends nothing it wrote
-   * (pipelining 1), so each request reaches a function at most once per attempt here.
+   * connect failed); a request without a body whose connection broke before any answer (a replica
+   * killed mid-request); or a break before any byte of the body was taken from the client. No answer in
+   * time is never resent: the function may still be working on it (a slow GET would run twice). undici
+   * itself resends nothing it wrote (pipelining 1), so each request reaches a function at most once.
    */
   private beforeRequest(code: string): boolean {
     if (this.status) return false;
     if (!this.connected) return CONNECT.has(code) || BROKEN.has(code);
-    if (!this.body) return BROKEN.has(code) || TIMEOUT.has(code);
+    if (!this.body) return BROKEN.has(code);
     return !this.body.taken && BROKEN.has(code);
   }
 
