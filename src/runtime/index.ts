@@ -1,4 +1,5 @@
-export { ContainerRuntime, sweepCreateLeftovers } from './runtime.js';
+export { ContainerRuntime } from './runtime.js';
+export { sweepCreateLeftovers } from './create-leftovers.js';
 export { logPath, parseLogLine, type LogLine } from './logs.js';
 export type { ContainerSpec, NetworkAttacher, Attachment, PortMapping, RunningContainer } from './types.js';
 

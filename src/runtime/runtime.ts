@@ -3,12 +3,12 @@ import { buildSpec, isAlreadyExists } from '../containerd/index.js';
 import { resolveImage, type ImageConfig } from '../image/index.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { logPath, prepareLog, removeLogs } from './logs.js';
+import { logPath, prepareLog } from './logs.js';
 import { LogCollector } from './log-collector.js';
 import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOptions } from './shim-groups.js';
-import { needsUserFiles, parseUserSpec, resolveUser, type ResolvedUser } from './user.js';
-import { readImageFiles } from './image-files.js';
+import { imageUser } from './image-user.js';
 import { hostNofileLimit } from './rlimit.js';
+import { removeContainer, stopTask, type TeardownParts } from './stop-remove.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
 
 export interface RuntimeOptions {
@@ -23,8 +23,6 @@ export interface RuntimeOptions {
   log?: Logger;
 }
 
-const SIGTERM = 15;
-const SIGKILL = 9;
 export const IMAGE_LABEL = 'io.faasd.image';
 
 /** Process args from the image config and the overrides, Docker's way. */
@@ -53,6 +51,7 @@ export class ContainerRuntime {
   /** Every container's output, read by this process (log-collector.ts). */
   private readonly logs: LogCollector;
   private readonly groups: ShimGroups | undefined;
+  private readonly teardown: TeardownParts;
 
   constructor(
     private readonly ctd: Containerd,
@@ -63,6 +62,7 @@ export class ContainerRuntime {
     this.groups = opts.shimGroups
       ? new ShimGroups((ns) => this.in(ns).containers.list(), opts.shimGroups)
       : undefined;
+    this.teardown = { logs: this.logs, groups: this.groups, network: opts.network, logDir: opts.logDir };
   }
 
   private in(namespace: string): Containerd {
@@ -78,7 +78,7 @@ export class ContainerRuntime {
     const image = await resolveImage(ctd, spec.image);
     const args = processArgs(image.config, spec);
     const env = [...(image.config.config?.Env ?? []), ...(spec.env ?? [])];
-    const user = await this.resolveUser(ctd, spec, image, env);
+    const user = await imageUser(ctd, spec, image, env);
     if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
     const nofile = await (this.nofile ??= hostNofileLimit());
     let ip: string | undefined;
@@ -146,23 +146,6 @@ export class ContainerRuntime {
   }
 
   /**
-   * The user as the image defines it (issue #11): names resolved against the image's own passwd and
-   * group. Runs before anything is created, so an unknown name changes nothing.
-   */
-  private async resolveUser(
-    ctd: Containerd,
-    spec: ContainerSpec,
-    image: { name: string; chainId: string; config: ImageConfig },
-    env: string[],
-  ): Promise<ResolvedUser> {
-    const parsed = parseUserSpec(spec.user ?? image.config.config?.User, image.name);
-    const homeSet = env.some((e) => e.startsWith('HOME='));
-    if (!needsUserFiles(parsed, homeSet)) return resolveUser(parsed, { passwd: '', group: '' }, image.name);
-    const [passwd, group] = await readImageFiles(ctd, image, ['/etc/passwd', '/etc/group'], spec.id);
-    return resolveUser(parsed, { passwd, group }, image.name);
-  }
-
-  /**
    * Starts the container's task with stdout and stderr going through FIFOs that this process reads
    * into its log file (log-collector.ts).
    */
@@ -171,7 +154,7 @@ export class ContainerRuntime {
     const container = await ctd.containers.get(id);
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
     const stale = await ctd.tasks.get(id);
-    if (stale) await this.stopTask(ctd, namespace, id);
+    if (stale) await stopTask(ctd, this.logs, namespace, id, this.graceMs);
     // After a host reboot the container outlives its netns; a task cannot start without one.
     await this.opts.network?.restore(namespace, id);
     await prepareLog(this.opts.logDir, namespace);
@@ -230,40 +213,7 @@ export class ContainerRuntime {
 
   /** Stops the task (SIGTERM, grace period, SIGKILL) and deletes it; the container stays. */
   async stop(namespace: string, id: string, graceMs = this.graceMs): Promise<ExitStatus | undefined> {
-    return this.stopTask(this.in(namespace), namespace, id, graceMs);
-  }
-
-  private async stopTask(
-    ctd: Containerd,
-    namespace: string,
-    id: string,
-    graceMs = this.graceMs,
-  ): Promise<ExitStatus | undefined> {
-    const task = await ctd.tasks.get(id);
-    if (!task) {
-      await this.logs.detach(namespace, id, 0);
-      return undefined;
-    }
-    if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'CREATED') {
-      const ctl = new AbortController();
-      const exited = ctd.tasks.wait(id, ctl.signal).catch(() => undefined);
-      await ctd.tasks.kill(id, task.status === 'CREATED' ? SIGKILL : SIGTERM);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>(
-        (resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)),
-      );
-      const first = await Promise.race([exited, timedOut]);
-      clearTimeout(timer);
-      if (first === 'timeout') {
-        await ctd.tasks.kill(id, SIGKILL, true);
-        await exited;
-      }
-      ctl.abort();
-    }
-    const status = await ctd.tasks.delete(id);
-    // The shim has copied the task's last output by the time Delete answers; read it to the end.
-    await this.logs.detach(namespace, id);
-    return status;
+    return stopTask(this.in(namespace), this.logs, namespace, id, graceMs);
   }
 
   /** Removes everything of the container: task, container record, snapshot, network, and its log. */
@@ -272,38 +222,9 @@ export class ContainerRuntime {
     id: string,
     opts: { keepLog?: boolean; graceMs?: number } = {},
   ): Promise<void> {
-    const ctd = this.in(namespace);
-    await this.stopTask(ctd, namespace, id, opts.graceMs ?? this.graceMs);
-    await this.logs.forget(namespace, id);
-    await ctd.containers.delete(id);
-    await this.groups?.release(namespace, id);
-    await ctd.snapshots.remove(id);
-    await this.opts.network?.detach(namespace, id);
-    if (!opts.keepLog) await removeLogs(this.opts.logDir, namespace, id);
+    return removeContainer(this.in(namespace), this.teardown, namespace, id, {
+      keepLog: opts.keepLog ?? false,
+      graceMs: opts.graceMs ?? this.graceMs,
+    });
   }
-}
-
-/** Lease prefixes this runtime takes only while it creates a container or reads an image's files. */
-const OWN_LEASE_PREFIXES = ['faasd-create-', 'faasd-view-'];
-
-/**
- * What a create killed half-way leaves in `namespace`: its leases, and active snapshots no container
- * uses (a crash between prepare and the container record). Call it at start, before any create runs in
- * that namespace: a create in progress holds exactly these.
- */
-export async function sweepCreateLeftovers(ctd: Containerd, namespace: string): Promise<string[]> {
-  const c = ctd.inNamespace(namespace);
-  const removed: string[] = [];
-  for (const l of await c.leases.list()) {
-    if (!OWN_LEASE_PREFIXES.some((p) => l.id.startsWith(p))) continue;
-    await c.leases.delete(l.id);
-    removed.push(`lease ${l.id}`);
-  }
-  const used = new Set((await c.containers.list()).map((r) => r.snapshotKey));
-  for (const s of await c.snapshots.list()) {
-    if (s.kind === 'COMMITTED' || used.has(s.name)) continue;
-    await c.snapshots.remove(s.name);
-    removed.push(`snapshot ${s.name}`);
-  }
-  return removed;
 }

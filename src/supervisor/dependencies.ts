@@ -7,7 +7,7 @@ import type { ServiceHealth } from './health.js';
 import { DependencyFailedError } from './start-errors.js';
 
 export interface DependencyWaitDeps {
-  c: Containerd;
+  c: { tasks: Pick<Containerd['tasks'], 'wait'> };
   log: Logger;
   health(service: string): ServiceHealth | undefined;
   /** Aborts when faasd up stops. */

@@ -11,13 +11,8 @@ export { parseCompose, parsePort, type ServiceSpec } from './compose.js';
 export type { DependsCondition, Healthcheck, RestartPolicy } from './compose-health.js';
 export { startOrder } from './order.js';
 export { ComposeError } from './compose-errors.js';
-export {
-  Supervisor,
-  SERVICE_LABEL,
-  RESTARTS_LABEL,
-  STARTED_AT_LABEL,
-  type SupervisorDeps,
-} from './supervisor.js';
+export { Supervisor, SERVICE_LABEL, RESTARTS_LABEL, STARTED_AT_LABEL } from './supervisor.js';
+export type { SupervisorDeps } from './supervisor-deps.js';
 export {
   serviceStatuses,
   formatServiceTable,

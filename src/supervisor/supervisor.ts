@@ -1,49 +1,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Containerd } from '../containerd/index.js';
-import type { RegistryClient } from '../image/index.js';
-import { Backoff, TaskWatcher, type ContainerRuntime, type DeadTask } from '../runtime/index.js';
-import type { CniNetwork } from '../network/index.js';
+import { Backoff, TaskWatcher, type DeadTask } from '../runtime/index.js';
 import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
 import type { ServiceSpec } from './compose.js';
 import type { RestartPolicy } from './compose-health.js';
 import { startOrder } from './order.js';
-import { ensureImage } from './local-images.js';
 import { ServiceHealth } from './health.js';
-import { ExecProbe, type ProbeRunner } from './exec-probe.js';
 import { awaitDependencies } from './dependencies.js';
 import { SPEC_LABEL, adoptable, specHash } from './adopt.js';
+import type { ServiceContainerd, SupervisorDeps } from './supervisor-deps.js';
 
 export const SERVICE_LABEL = 'io.faasd.service';
 /** Set at every start, so `faasd service list` (another process) can show restarts and uptime. */
 export const RESTARTS_LABEL = 'io.faasd.restarts';
 export const STARTED_AT_LABEL = 'io.faasd.started-at';
-
-export interface SupervisorDeps {
-  ctd: Containerd;
-  runtime: ContainerRuntime;
-  network: CniNetwork;
-  registry: RegistryClient;
-  log: Logger;
-  namespace: string;
-  /** First restart delay; doubles per quick failure up to `maxRestartDelayMs`. */
-  restartDelayMs?: number;
-  maxRestartDelayMs?: number;
-  /** SIGTERM to SIGKILL when `faasd up` stops (config's stopGraceMs, which holds the default). */
-  stopGraceMs: number;
-  /**
-   * How often to look at every task besides following exit events. containerd does not promise an
-   * event: one can fall between a reconnect and the new subscription, and a shim restored after a
-   * containerd restart retries its publish only a few times. Default: TaskWatcher's (5 s).
-   */
-  recheckIntervalMs?: number;
-  /** A service that ran this long before it died restarts after `restartDelayMs` again. Default 10 s. */
-  stableAfterMs?: number;
-  /** Runs health checks; default `tasks exec` in the service's container. */
-  probe?: ProbeRunner;
-  /** How long `faasd up` waits for a `service_completed_successfully` dependency. Default 10 min. */
-  completionTimeoutMs?: number;
-}
 
 interface ServiceState {
   spec: ServiceSpec;
@@ -79,7 +48,6 @@ export class Supervisor {
     private readonly d: SupervisorDeps,
   ) {
     this.order = startOrder(services);
-    const probe = d.probe ?? new ExecProbe(this.c);
     for (const s of this.order) {
       this.states.set(s.name, {
         spec: s,
@@ -89,14 +57,14 @@ export class Supervisor {
           stableMs: d.stableAfterMs ?? 10_000,
         }),
         phase: 'pending',
-        health: s.healthcheck && new ServiceHealth(s.name, s.healthcheck, probe, d.log),
+        health: s.healthcheck && new ServiceHealth(s.name, s.healthcheck, d.probe, d.log),
         startedAt: 0,
         restarts: 0,
       });
     }
   }
 
-  private get c(): Containerd {
+  private get c(): ServiceContainerd {
     return this.d.ctd.inNamespace(this.d.namespace);
   }
 
@@ -131,7 +99,7 @@ export class Supervisor {
     await this.reconcile();
     for (const change of await this.d.network.prepareFiles())
       this.d.log.info('raised the host neighbour table limit (a neighbour per function)', { change });
-    for (const s of this.order) await ensureImage(this.c, this.d.registry, s.image, this.d.log);
+    for (const s of this.order) await this.d.images.ensure(s.image);
     // Every network first, so the hosts file names every service before any task reads it.
     const fresh = this.order.filter((s) => !this.adopted.has(s.name));
     for (const s of fresh) await this.create(s);

@@ -8,7 +8,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { parseCompose, type ServiceSpec } from './compose.js';
 import { startOrder } from './order.js';
 import { Supervisor } from './supervisor.js';
-import { selfImageRef } from './local-images.js';
+import { ensureImage, selfImageRef } from './local-images.js';
+import { ExecProbe } from './exec-probe.js';
 import { prepareMountSources } from './mount-sources.js';
 
 export interface CoreOptions {
@@ -95,11 +96,13 @@ export async function loadCore(config: FaasdConfig, o: CoreOptions): Promise<Loa
     services,
     composeFile,
     async start(host: Host) {
+      const core = host.containerd.inNamespace(config.namespace);
       const sup = new Supervisor(services, {
         ctd: host.containerd,
         runtime: host.coreRuntime,
         network: host.network,
-        registry: host.registry,
+        images: { ensure: (ref) => ensureImage(core, host.registry, ref, log) },
+        probe: new ExecProbe(core),
         log,
         namespace: config.namespace,
         stopGraceMs: config.stopGraceMs,
