@@ -5,6 +5,7 @@ import { cpSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { buildUi } from './build-ui.mjs';
+import { COMPACT, asciiOnly } from './bundle-compact.mjs';
 
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 cpSync('src/containerd/proto', 'dist/containerd/proto', { recursive: true });
@@ -28,6 +29,7 @@ await build({
   format: 'esm',
   target: 'node20',
   outfile: 'dist/bundle/faasd.mjs',
+  ...COMPACT,
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: [
@@ -41,6 +43,7 @@ await build({
 
   logLevel: 'warning',
 });
+asciiOnly('dist/bundle/faasd.mjs');
 cpSync('src/containerd/proto', 'dist/bundle/proto', { recursive: true });
 // The portal (#14): served from memory by the gateway, which finds it beside the bundle.
 await buildUi('dist/bundle/ui');

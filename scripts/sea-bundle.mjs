@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { NODE_DAEMON_FLAGS } from '../dist/config/index.js';
+import { COMPACT, asciiOnly } from './bundle-compact.mjs';
 
 const out = resolve(process.argv[2] ?? 'dist/sea');
 mkdirSync(out, { recursive: true });
@@ -16,6 +17,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   outfile: join(out, 'faasd.cjs'),
+  ...COMPACT,
   // import.meta is only read when not running as a SEA (src/assets.ts decides first).
   logOverride: { 'empty-import-meta': 'silent' },
   banner: {
@@ -23,6 +25,7 @@ await build({
   },
   logLevel: 'warning',
 });
+asciiOnly(join(out, 'faasd.cjs'));
 
 const files = [];
 const add = (name, path, mode) => files.push({ name, path: resolve(path), mode });
