@@ -1,8 +1,16 @@
-import { AckPolicy, DeliverPolicy, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstreamManager,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { nanos } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
+import { Backoff } from '../runtime/index.js';
 import { parseCallbackHosts } from './callback.js';
 import { DONE_BUCKET, REQUEST_STREAM, connectQueue } from '../queue/index.js';
 import { urlSetting, type FaasdConfig } from '../config/index.js';
@@ -59,9 +67,58 @@ export function workerOptionsOf(
   };
 }
 
-/** Runs until stop(): each message is invoked, its result posted to the callback, then acknowledged. */
+interface Consuming {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs until stop(): each message is invoked, its result posted to the callback, then acknowledged.
+ * Returns at once: it connects in the background, again and again (100 ms doubling to 5 s) while NATS
+ * is not there — a daemon restarted beside a NATS container that is itself restarting, or a split
+ * worker started before NATS. Once connected, the NATS client reconnects by itself.
+ */
 export async function startQueueWorker(o: WorkerOptions): Promise<{ stop(): Promise<void> }> {
+  const stopping = new AbortController();
+  const started = connectAndConsume(o, stopping.signal);
+  return {
+    async stop() {
+      stopping.abort();
+      await (await started)?.stop();
+      o.log.info('stopped');
+    },
+  };
+}
+
+async function connectAndConsume(o: WorkerOptions, signal: AbortSignal): Promise<Consuming | undefined> {
+  const backoff = new Backoff({ baseMs: 100, capMs: 5000 });
+  while (!signal.aborted) {
+    try {
+      return await consume(o);
+    } catch (err) {
+      const wait = backoff.next();
+      o.log.warn('NATS not reachable; connecting again', {
+        url: o.natsUrl,
+        error: errorMessage(err),
+        retry_ms: wait,
+      });
+      await sleep(wait, undefined, { signal }).catch(() => undefined);
+    }
+  }
+  return undefined;
+}
+
+/** Connects, makes sure of the consumer and the done bucket, and consumes; a failed set-up closes. */
+async function consume(o: WorkerOptions): Promise<Consuming> {
   const { nc, js } = await connectQueue(o.natsUrl, 'faasd-queue-worker');
+  try {
+    return await consumeOn(o, nc, js);
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function consumeOn(o: WorkerOptions, nc: NatsConnection, js: JetStreamClient): Promise<Consuming> {
   const jsm = await jetstreamManager(nc);
   const config = {
     durable_name: CONSUMER,
@@ -122,7 +179,6 @@ export async function startQueueWorker(o: WorkerOptions): Promise<{ stop(): Prom
       await bounded(Promise.allSettled(inflight), Math.min(o.ackWaitMs, 10_000));
       await bounded(loop, 500);
       await nc.close();
-      o.log.info('stopped');
     },
   };
 }

@@ -8,10 +8,10 @@ export interface TestNats {
   stop(): Promise<void>;
 }
 
-/** Debian's nats-server with JetStream on 127.0.0.1:<random>, data in a temp dir. */
-export async function startNats(): Promise<TestNats> {
+/** Debian's nats-server with JetStream on 127.0.0.1:<random> (or `port`), data in a temp dir. */
+export async function startNats(o: { port?: number } = {}): Promise<TestNats> {
   const dir = await mkdtemp('/tmp/faasd-test-nats-');
-  const [port, mon] = [await freePort(), await freePort()];
+  const [port, mon] = [o.port ?? (await freePort()), await freePort()];
   const proc = spawn(
     'nats-server',
     ['-a', '127.0.0.1', '-p', String(port), '-m', String(mon), '-js', '-sd', dir],
