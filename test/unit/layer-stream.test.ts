@@ -32,7 +32,9 @@ async function fixtureEntries(fx: PackFixture): Promise<LayerEntry[]> {
 /** The same entries with every host file read into `content`: what the layer was built from before #12. */
 async function inMemory(entries: LayerEntry[]): Promise<LayerEntry[]> {
   return Promise.all(
-    entries.map(async ({ source, ...e }) => (source ? { ...e, content: await readFile(source.hostPath) } : e)),
+    entries.map(async ({ source, ...e }) =>
+      source ? { ...e, content: await readFile(source.hostPath) } : e,
+    ),
   );
 }
 
@@ -40,7 +42,10 @@ describe('streamed tar layer', () => {
   it('makes the same bytes as the in-memory build of the same files', async () => {
     await using fx = await makePackFixture();
     const entries = await fixtureEntries(fx);
-    assert.ok(entries.some((e) => e.source && e.source.size > 0), 'the fixture must stream host files');
+    assert.ok(
+      entries.some((e) => e.source && e.source.size > 0),
+      'the fixture must stream host files',
+    );
     const streamed = await collect(tarStream(entries));
     const buffered = await buildTar(await inMemory(entries));
     assert.equal(streamed.length, buffered.length);
