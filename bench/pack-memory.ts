@@ -2,19 +2,23 @@
 // node's own accounting before, after a first pack (the layer written) and after a second pack (the
 // digest found: nothing written), with the time each took. No GC is forced: an idle daemon runs none,
 // so what a pack leaves behind is what `faasd up` keeps until its first restart.
-// Usage (root; a private containerd): node --import tsx bench/pack-memory.ts [MB=50]
+// Usage (root; a private containerd): node [--expose-gc] --import tsx bench/pack-memory.ts [MB=50]
 import { open, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
 import { startContainerd } from '../test/helpers/containerd.js';
 import { packImage } from '../src/image/index.js';
 import { parseSmapsRollup } from './memory.js';
+import { smapsByMapping } from './smaps.js';
 
 interface Sample {
   step: string;
   ms: number;
   pssMb: number;
   rssMb: number;
+  /** Anonymous memory, and of it malloc's main heap (`[heap]`): what buffers freed to malloc keep. */
+  anonMb: number;
+  mallocHeapMb: number;
   heapUsedMb: number;
   externalMb: number;
   arrayBuffersMb: number;
@@ -25,11 +29,14 @@ const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 async function sample(step: string, ms: number): Promise<Sample> {
   const { pssKb, rssKb } = parseSmapsRollup(await readFile('/proc/self/smaps_rollup', 'utf8'));
   const m = process.memoryUsage();
+  const smaps = await smapsByMapping(process.pid);
   return {
     step,
     ms: Math.round(ms),
     pssMb: Math.round(pssKb / 102.4) / 10,
     rssMb: Math.round(rssKb / 102.4) / 10,
+    anonMb: smaps.total.anonMb,
+    mallocHeapMb: smaps.rows.find((r) => r.name === '[heap]')?.anonMb ?? 0,
     heapUsedMb: mb(m.heapUsed),
     externalMb: mb(m.external),
     arrayBuffersMb: mb(m.arrayBuffers),
@@ -69,6 +76,12 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await packImage(ctd.client, spec);
       rows.push(await sample(step, performance.now() - t0));
+    }
+    // With --expose-gc: what stays once garbage is collected (what a full GC, which idle never runs, frees).
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      gc();
+      rows.push(await sample('after a full GC (--expose-gc)', 0));
     }
     console.log(`packing a ${size} MB host file, pid ${process.pid}, ${new Date().toISOString()}`);
     console.table(rows);

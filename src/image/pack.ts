@@ -6,7 +6,7 @@ import { sharedLibraries } from './ldd.js';
 import { hostPlatform, MediaType, type ImageConfig, type ImageManifest } from './oci.js';
 import { normalizeReference } from './reference.js';
 import { hostFile, hostTree, type LayerEntry } from './tar-layer.js';
-import { digestOf, HostFileChangedError, tarStream } from './layer-stream.js';
+import { digestOf, HostFileChangedError, ownedChunks, tarStream } from './layer-stream.js';
 
 export interface PackSpec {
   /** Image reference to store it under, e.g. `faasd.local/nats:2.9`. */
@@ -62,9 +62,8 @@ async function layerEntries(spec: PackSpec): Promise<LayerEntry[]> {
 async function writeLayer(ctd: Containerd, desc: Descriptor, entries: LayerEntry[], lease: string) {
   if (await ctd.content.info(desc.digest)) return;
   try {
-    await ctd.content.write(desc.digest, desc.size, (offset) => skipBytes(tarStream(entries), offset), {
-      lease,
-    });
+    const source = (offset: number) => ownedChunks(skipBytes(tarStream(entries), offset));
+    await ctd.content.write(desc.digest, desc.size, source, { lease });
   } catch (err) {
     // Bytes of a file that changed are not worth resuming: drop them, so the next pack starts clean.
     if (err instanceof HostFileChangedError) await ctd.content.abortWrite(desc.digest);

@@ -4,12 +4,13 @@ import { appendFile, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { buildTar, hostFile, hostTree, type LayerEntry } from '../../src/image/tar-layer.js';
-import { digestOf, HostFileChangedError, tarStream } from '../../src/image/layer-stream.js';
+import { digestOf, HostFileChangedError, ownedChunks, tarStream } from '../../src/image/layer-stream.js';
 import { makePackFixture, type PackFixture } from '../helpers/pack-fixture.js';
 
+/** Every byte of a stream; its chunks are copied (`ownedChunks`), as tarStream's are lent. */
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of source) parts.push(chunk);
+  for await (const chunk of ownedChunks(source, 4096)) parts.push(chunk);
   return Buffer.concat(parts);
 }
 
