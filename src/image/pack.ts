@@ -1,11 +1,12 @@
 import type { Containerd } from '../containerd/index.js';
-import { sha256Digest } from '../containerd/index.js';
+import { sha256Digest, skipBytes } from '../containerd/index.js';
 import type { Descriptor } from '../containerd/index.js';
 import { commitImage } from './commit.js';
 import { sharedLibraries } from './ldd.js';
 import { hostPlatform, MediaType, type ImageConfig, type ImageManifest } from './oci.js';
 import { normalizeReference } from './reference.js';
-import { buildTar, hostFile, hostTree, type LayerEntry } from './tar-layer.js';
+import { hostFile, hostTree, type LayerEntry } from './tar-layer.js';
+import { digestOf, HostFileChangedError, ownedChunks, tarStream } from './layer-stream.js';
 
 export interface PackSpec {
   /** Image reference to store it under, e.g. `faasd.local/nats:2.9`. */
@@ -57,15 +58,26 @@ async function layerEntries(spec: PackSpec): Promise<LayerEntry[]> {
   return entries;
 }
 
+/** Streams the layer into containerd unless it is there; a write that was cut off resumes at its offset. */
+async function writeLayer(ctd: Containerd, desc: Descriptor, entries: LayerEntry[], lease: string) {
+  if (await ctd.content.info(desc.digest)) return;
+  try {
+    const source = (offset: number) => ownedChunks(skipBytes(tarStream(entries), offset));
+    await ctd.content.write(desc.digest, desc.size, source, { lease });
+  } catch (err) {
+    // Bytes of a file that changed are not worth resuming: drop them, so the next pack starts clean.
+    if (err instanceof HostFileChangedError) await ctd.content.abortWrite(desc.digest);
+    throw err;
+  }
+}
+
 /** Makes an image in containerd straight from host files: one uncompressed layer, no registry. */
 export async function packImage(ctd: Containerd, spec: PackSpec): Promise<PackedImage> {
   const name = normalizeReference(spec.name);
-  const layer = await buildTar(await layerEntries(spec));
-  const layerDesc: Descriptor = {
-    mediaType: MediaType.ociLayer,
-    digest: sha256Digest(layer),
-    size: layer.length,
-  };
+  const entries = await layerEntries(spec);
+  // The layer is read twice, never held: once to learn its digest, once (only when containerd lacks
+  // it) into the content store, which checks the digest again at commit.
+  const layerDesc: Descriptor = { mediaType: MediaType.ociLayer, ...(await digestOf(tarStream(entries))) };
   const platform = hostPlatform();
   const config: ImageConfig = {
     architecture: platform.architecture,
@@ -103,7 +115,7 @@ export async function packImage(ctd: Containerd, spec: PackSpec): Promise<Packed
     size: manifestBody.length,
   };
   return ctd.leases.with('faasd-pack', async (lease) => {
-    await ctd.content.writeBuffer(layerDesc.digest, layer, { lease });
+    await writeLayer(ctd, layerDesc, entries, lease);
     await ctd.content.writeBuffer(configDesc.digest, configBody, { lease });
     const { chainId } = await commitImage(
       ctd,

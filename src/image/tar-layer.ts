@@ -1,12 +1,15 @@
-import { readFile, stat } from 'node:fs/promises';
-import { pack as tarPack } from 'tar-stream';
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { pack as tarPack, type Header } from 'tar-stream';
 import { posix } from 'node:path';
 
 export interface LayerEntry {
   /** Absolute path inside the image. */
   path: string;
   mode: number;
+  /** A file's bytes, for files written from memory (passwd, config). */
   content?: Buffer;
+  /** A file's bytes read from the host while the layer streams; `size` from stat, checked on read. */
+  source?: { hostPath: string; size: number };
   type: 'file' | 'directory' | 'symlink';
   linkname?: string;
   uid?: number;
@@ -16,8 +19,8 @@ export interface LayerEntry {
 /** A fixed time so the same inputs make the same layer digest (and a second pack is a no-op). */
 const EPOCH = new Date(0);
 
-/** Builds an uncompressed tar layer; parent directories are added as needed, in sorted order. */
-export async function buildTar(entries: LayerEntry[]): Promise<Buffer> {
+/** The entries with their parent directories added as needed, in sorted order (a later entry wins). */
+export function layerOrder(entries: LayerEntry[]): LayerEntry[] {
   const all = new Map<string, LayerEntry>();
   for (const e of entries) {
     let dir = posix.dirname(e.path);
@@ -27,7 +30,29 @@ export async function buildTar(entries: LayerEntry[]): Promise<Buffer> {
     }
     all.set(e.path, e);
   }
-  const sorted = [...all.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...all.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A layer entry's tar header: fixed owner (root unless set) and mtime, so the bytes depend only on the entry. */
+export function tarHeader(e: LayerEntry, size: number): Partial<Header> & { name: string } {
+  return {
+    name: e.path.replace(/^\//, '') + (e.type === 'directory' ? '/' : ''),
+    mode: e.mode,
+    mtime: EPOCH,
+    uid: e.uid ?? 0,
+    gid: e.gid ?? 0,
+    type: e.type,
+    size,
+    ...(e.linkname ? { linkname: e.linkname } : {}),
+  };
+}
+
+/**
+ * Builds an uncompressed tar layer in memory, from entries whose files carry their `content`. Kept for
+ * small layers written from memory (tests' images); host files go through `tarStream` (tar-stream.ts),
+ * which makes the same bytes for the same entries.
+ */
+export async function buildTar(entries: LayerEntry[]): Promise<Buffer> {
   const p = tarPack();
   const chunks: Buffer[] = [];
   p.on('data', (c: unknown) => {
@@ -37,19 +62,11 @@ export async function buildTar(entries: LayerEntry[]): Promise<Buffer> {
     p.on('end', resolve);
     p.on('error', reject);
   });
-  for (const e of sorted) {
-    const header = {
-      name: e.path.replace(/^\//, '') + (e.type === 'directory' ? '/' : ''),
-      mode: e.mode,
-      mtime: EPOCH,
-      uid: e.uid ?? 0,
-      gid: e.gid ?? 0,
-      type: e.type,
-      ...(e.linkname ? { linkname: e.linkname } : {}),
-    };
+  for (const e of layerOrder(entries)) {
+    if (e.source) throw new Error(`buildTar: ${e.path} names a host file; use tarStream`);
     const body = e.type === 'file' ? (e.content ?? Buffer.alloc(0)) : Buffer.alloc(0);
     await new Promise<void>((resolve, reject) =>
-      p.entry(header, body, (err) => (err ? reject(err) : resolve())),
+      p.entry(tarHeader(e, body.length), body, (err) => (err ? reject(err) : resolve())),
     );
   }
   p.finalize();
@@ -57,15 +74,14 @@ export async function buildTar(entries: LayerEntry[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A host file as a layer entry (symlinks followed: the image gets the bytes). */
+/** A host file as a layer entry: its path, mode and size (symlinks followed: the image gets the bytes). */
 export async function hostFile(hostPath: string, imagePath = hostPath): Promise<LayerEntry> {
-  const [content, st] = await Promise.all([readFile(hostPath), stat(hostPath)]);
-  return { path: imagePath, mode: st.mode & 0o7777, content, type: 'file' };
+  const st = await stat(hostPath);
+  return { path: imagePath, mode: st.mode & 0o7777, source: { hostPath, size: st.size }, type: 'file' };
 }
 
 /** Every file, directory and symlink below a host directory, placed under `imageDir`. */
 export async function hostTree(hostDir: string, imageDir: string): Promise<LayerEntry[]> {
-  const { readdir, readlink, lstat } = await import('node:fs/promises');
   const out: LayerEntry[] = [];
   const walk = async (host: string, image: string): Promise<void> => {
     const st = await lstat(host);
