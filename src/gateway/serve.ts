@@ -8,7 +8,6 @@ import {
 } from '../http/index.js';
 import { coreSecretsDir, serverLimitsOf, urlSetting, type FaasdConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
-import { errorMessage } from '../errors.js';
 import {
   CronMetrics,
   ProviderFunctionSource,
@@ -16,7 +15,8 @@ import {
   startCronTriggers,
   type CronFunctionSource,
 } from '../cron/index.js';
-import { AsyncQueue, QueueUnavailableError, type QueuedRequest } from '../queue/index.js';
+import { AsyncQueue } from '../queue/index.js';
+import { QueueConnection } from './queue-connection.js';
 import type { FunctionBackend } from './backend.js';
 import { createGatewayHandler, type GatewayDeps } from './gateway.js';
 import { HttpBackend } from './http-backend.js';
@@ -66,31 +66,6 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Connects to NATS with retries (it may start after us): bounded in time, then async is off until restart. */
-async function connectQueue(url: string, log: Logger): Promise<AsyncQueue | undefined> {
-  const deadline = Date.now() + 30_000;
-  for (let wait = 100; Date.now() < deadline; wait = Math.min(wait * 2, 2000)) {
-    try {
-      return await AsyncQueue.connect(url);
-    } catch (err) {
-      log.warn('NATS not reachable yet', { url, error: errorMessage(err), retry_ms: wait });
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  }
-  log.error('NATS unreachable; async invocations are disabled', { url });
-  return undefined;
-}
-
-/** The queue while it connects: the gateway answers at once, and an async call waits for NATS (bounded). */
-class ConnectingQueue {
-  constructor(private readonly connecting: Promise<AsyncQueue | undefined>) {}
-  async enqueue(r: QueuedRequest): Promise<void> {
-    const q = await this.connecting;
-    if (!q) throw new QueueUnavailableError('not connected');
-    await q.enqueue(r);
-  }
-}
-
 export interface ServeGatewayOptions {
   backend: FunctionBackend;
   credentials: Credentials;
@@ -118,13 +93,18 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
     log: o.log,
   });
   const cronMetrics = new CronMetrics();
-  const connecting = Promise.resolve(o.natsUrl).then((url) => (url ? connectQueue(url, o.log) : undefined));
+  const queue = new QueueConnection({
+    url: o.natsUrl,
+    connect: (url) => AsyncQueue.connect(url),
+    log: o.log,
+    waitMs: 10_000,
+  });
   const handler = createGatewayHandler({
     backend: o.backend,
     credentials: o.credentials,
     scaler,
     // A URL known to be missing: no queue, and /async-function answers 404 as without NATS.
-    queue: o.natsUrl === undefined ? undefined : new ConnectingQueue(connecting),
+    queue: o.natsUrl === undefined ? undefined : queue,
     log: o.log,
     defaultNamespace: o.defaultNamespace,
     prometheusUrl: o.prometheusUrl,
@@ -146,7 +126,7 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
     handler.close();
     // Not awaited: in the daemon NATS's address comes only once the core has started, and the core
     // starts after this gateway listens — waiting here hung `faasd up` on a port in use.
-    void connecting.then((q) => q?.close()).catch(() => undefined);
+    void queue.close().catch(() => undefined);
     throw err;
   }
   // Cron triggers call this gateway on loopback, as cron-connector calls its gateway_url.
@@ -168,7 +148,7 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
       cron?.stop();
       for (const s of servers) s.close();
       handler.close();
-      await (await connecting)?.close();
+      await queue.close();
       o.log.info('stopped');
     },
   };
