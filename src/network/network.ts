@@ -25,6 +25,7 @@ import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './pl
 import { guardLocalnet, unguardLocalnet } from './localnet.js';
 import { ensureNeighbourRoom } from './neighbours.js';
 import { withNameservers } from './dns.js';
+import { Split, type AttachSplit } from './split.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -60,8 +61,8 @@ export class CniNetwork implements NetworkAttacher {
   readonly hostsPath: string;
   readonly resolvPath: string;
   readonly gateway: string;
-  /** How long each recent attach took (CNI ADD with its netns), taken once by the deploy's log line. */
-  private readonly attachMs = new Map<string, number>();
+  /** Where each recent attach's time went (ms per phase and plugin), taken once by the deploy's log line. */
+  private readonly attachSplits = new Map<string, AttachSplit>();
   private guardedAt = -Infinity;
 
   constructor(private readonly options: NetworkOptions) {
@@ -111,6 +112,11 @@ export class CniNetwork implements NetworkAttacher {
     await writeInPlace(this.hostsPath, text);
   };
 
+  /** Only core services are in the hosts file: a function's change need not even compare it. */
+  private hostsAfter(namespace: string): ((records: AttachmentRecord[]) => Promise<void>) | undefined {
+    return namespace === this.options.coreNamespace ? this.writeHosts : undefined;
+  }
+
   /**
    * Gives the container a netns on the bridge. Idempotent: a stale attachment of the same id is
    * removed first. A pending record is stored before ADD, so a crash mid-ADD is found by reconcile.
@@ -142,23 +148,26 @@ export class CniNetwork implements NetworkAttacher {
       portMappings,
       createdAt: new Date().toISOString(),
     };
-    await this.store.update((rs) => [
-      ...rs.filter((r) => !(r.namespace === namespace && r.id === id)),
-      pending,
-    ]);
-    const t0 = performance.now();
+    const split = new Split();
+    await this.store.put(pending);
+    split.lap('store');
     try {
       // Rules a lost record left for this container ID: a stale DNAT would sit ahead of the new one.
       await dropPortMappings(this.list.name, name);
       await dropMasquerade(this.list.name, name);
+      split.lap('rules');
       await createNetns(name);
+      split.lap('netns');
       await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
-      const result = await this.runner.add(this.list, att, { portMappings });
+      split.lap('lo');
+      const result = await this.runner.add(this.list, att, { portMappings }, split.laps);
+      split.skip();
       // Under the store's lock, so processes attaching at once add it once. Checked again at most every
       // 10 s: three iptables calls under the lock per attach serialised batches of deploys (issue #16).
       if (performance.now() - this.guardedAt > GUARD_RECHECK_MS) {
         await this.store.withLock(() => guardLocalnet(this.options.bridge));
         this.guardedAt = performance.now();
+        split.lap('guard');
       }
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
@@ -170,13 +179,12 @@ export class CniNetwork implements NetworkAttacher {
         ...(addr.mac ? { mac: addr.mac } : {}),
         result,
       };
-      await this.store.update(
-        (rs) => rs.map((r) => (r.namespace === namespace && r.id === id ? done : r)),
-        this.writeHosts,
-      );
+      await this.store.put(done, this.hostsAfter(namespace));
+      split.lap('store2');
       // Bounded: an entry nobody takes (a start by the supervisor) leaves when the map is full.
-      if (this.attachMs.size >= 256) this.attachMs.delete(this.attachMs.keys().next().value ?? '');
-      this.attachMs.set(`${namespace}/${id}`, Math.round(performance.now() - t0));
+      if (this.attachSplits.size >= 256)
+        this.attachSplits.delete(this.attachSplits.keys().next().value ?? '');
+      this.attachSplits.set(`${namespace}/${id}`, split.done());
       return { netnsPath: att.netns, ip: addr.ip };
     } catch (err) {
       await this.detach(namespace, id).catch(() => undefined);
@@ -200,9 +208,14 @@ export class CniNetwork implements NetworkAttacher {
 
   /** How long the container's last attach took (ms), once; undefined when not known. */
   takeAttachMs(namespace: string, id: string): number | undefined {
-    const ms = this.attachMs.get(`${namespace}/${id}`);
-    this.attachMs.delete(`${namespace}/${id}`);
-    return ms;
+    return this.takeAttachSplit(namespace, id)?.total;
+  }
+
+  /** Where the container's last attach spent its time, once; undefined when not known. */
+  takeAttachSplit(namespace: string, id: string): AttachSplit | undefined {
+    const split = this.attachSplits.get(`${namespace}/${id}`);
+    this.attachSplits.delete(`${namespace}/${id}`);
+    return split;
   }
 
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */
@@ -225,12 +238,7 @@ export class CniNetwork implements NetworkAttacher {
     if (netnsGone) await dropMasquerade(this.list.name, containerId);
     if (delError) throw delError;
     await deleteNetns(name);
-    if (record) {
-      await this.store.update(
-        (rs) => rs.filter((r) => !(r.namespace === namespace && r.id === id)),
-        this.writeHosts,
-      );
-    }
+    if (record) await this.store.remove(namespace, id, this.hostsAfter(namespace));
   }
 
   /** A container's address on this network, once attached (the daemon reaches NATS and Prometheus by it). */
