@@ -30,6 +30,8 @@ export interface AttachmentRecord {
   gateway?: string;
   mac?: string;
   portMappings?: PortMapping[];
+  /** The conflist ADD used (conflist.ts), so DEL uses it too; absent in records made before there were several. */
+  conflist?: 'plain' | 'ports';
   /** The final CNI ADD result, given back to the plugins as prevResult on DEL. */
   result?: unknown;
   createdAt: string;

@@ -8,7 +8,8 @@ import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.
 import { InvalidArgumentError } from '../errors.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
-import { loopbackList, renderConflist, type NetworkSettings } from './conflist.js';
+import { loopbackList, renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
+import { ensureSubnetRules, removeSubnetRules } from './subnet-rules.js';
 import { IpamStore, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
 import {
   createNetns,
@@ -57,18 +58,27 @@ export function gatewayOf(subnet: string): string {
 export class CniNetwork implements NetworkAttacher {
   readonly runner: CniRunner;
   readonly store: IpamStore;
+  /** The conflist of attachments made before issue #16 (and for CNI tools on the host): DEL of those uses it. */
   readonly list: NetworkList;
+  readonly lists: Record<ConflistKind, NetworkList>;
   readonly hostsPath: string;
   readonly resolvPath: string;
   readonly gateway: string;
   /** Where each recent attach's time went (ms per phase and plugin), taken once by the deploy's log line. */
   private readonly attachSplits = new Map<string, AttachSplit>();
   private guardedAt = -Infinity;
+  /** The host rules' check under way in the background, if any (removeBridge waits for it). */
+  private recheck: Promise<void> | undefined;
 
   constructor(private readonly options: NetworkOptions) {
     this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
     this.store = new IpamStore(ipamStoreFile(options));
     this.list = renderConflist(options);
+    this.lists = {
+      legacy: this.list,
+      plain: renderConflist(options, 'plain'),
+      ports: renderConflist(options, 'ports'),
+    };
     this.hostsPath = hostsFile(options);
     this.resolvPath = resolvConfFile(options);
     this.gateway = gatewayOf(options.subnet);
@@ -98,6 +108,7 @@ export class CniNetwork implements NetworkAttacher {
       this.options.dns?.length ? withNameservers(host, this.options.dns) : host,
     );
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
+    await this.checkRules();
     return changed;
   }
 
@@ -138,6 +149,7 @@ export class CniNetwork implements NetworkAttacher {
   ): Promise<Attachment> {
     if (await this.store.find(namespace, id)) await this.detach(namespace, id);
     const att: CniAttachment = { containerId: name, netns: netnsPath(name), ifname: IFNAME };
+    const conflist = portMappings.length > 0 ? 'ports' : 'plain';
     const pending: AttachmentRecord = {
       namespace,
       id,
@@ -146,6 +158,7 @@ export class CniNetwork implements NetworkAttacher {
       ifname: IFNAME,
       state: 'pending',
       portMappings,
+      conflist,
       createdAt: new Date().toISOString(),
     };
     const split = new Split();
@@ -153,22 +166,20 @@ export class CniNetwork implements NetworkAttacher {
     split.lap('store');
     try {
       // Rules a lost record left for this container ID: a stale DNAT would sit ahead of the new one.
-      await dropPortMappings(this.list.name, name);
-      await dropMasquerade(this.list.name, name);
-      split.lap('rules');
+      // Without port mappings there is none to win over (reconcile sweeps what else a lost record left).
+      if (conflist === 'ports') {
+        await dropPortMappings(this.list.name, name);
+        await dropMasquerade(this.list.name, name);
+        split.lap('rules');
+      }
       await createNetns(name);
       split.lap('netns');
       await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
       split.lap('lo');
-      const result = await this.runner.add(this.list, att, { portMappings }, split.laps);
+      const result = await this.runner.add(this.lists[conflist], att, { portMappings }, split.laps);
       split.skip();
-      // Under the store's lock, so processes attaching at once add it once. Checked again at most every
-      // 10 s: three iptables calls under the lock per attach serialised batches of deploys (issue #16).
-      if (performance.now() - this.guardedAt > GUARD_RECHECK_MS) {
-        await this.store.withLock(() => guardLocalnet(this.options.bridge));
-        this.guardedAt = performance.now();
-        split.lap('guard');
-      }
+      await this.ensureRules();
+      split.lap('rules');
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
         ...pending,
@@ -227,15 +238,18 @@ export class CniNetwork implements NetworkAttacher {
       ? cniIdsOf(record)
       : { netnsName: fresh, containerId: fresh };
     const att: CniAttachment = { containerId, netns: netnsPath(name), ifname: IFNAME };
+    // DEL with what ADD used. Without a record nobody knows: bridge alone frees the address (legacy
+    // bridge's DEL fails on a netns whose masquerade chain was never made), the rest is found by its marks.
+    const kind = record ? (record.conflist ?? 'legacy') : 'plain';
     const netnsGone = !(await netnsExists(name));
     let delError: Error | undefined;
     await this.runner
-      .del(this.list, att, { portMappings: record?.portMappings ?? [] }, record?.result)
+      .del(this.lists[kind], att, { portMappings: record?.portMappings ?? [] }, record?.result)
       .catch((err: unknown) => (delError = err instanceof Error ? err : new Error(String(err))));
     // Without the stored mappings portmap's DEL removes nothing; without its netns bridge's DEL cannot
-    // see which masquerade rule was the container's.
-    await dropPortMappings(this.list.name, containerId);
-    if (netnsGone) await dropMasquerade(this.list.name, containerId);
+    // see which masquerade rule was the container's. A plain attachment made neither.
+    if (kind !== 'plain' || !record) await dropPortMappings(this.list.name, containerId);
+    if ((netnsGone && kind === 'legacy') || !record) await dropMasquerade(this.list.name, containerId);
     if (delError) throw delError;
     await deleteNetns(name);
     if (record) await this.store.remove(namespace, id, this.hostsAfter(namespace));
@@ -292,9 +306,10 @@ export class CniNetwork implements NetworkAttacher {
     for (const name of await listNetns()) {
       if (known.has(name) || !this.owns(name)) continue;
       await this.runner
-        .del(this.list, { containerId: name, netns: netnsPath(name), ifname: IFNAME })
+        .del(this.lists.plain, { containerId: name, netns: netnsPath(name), ifname: IFNAME })
         .catch(() => undefined);
       await dropPortMappings(this.list.name, name);
+      await dropMasquerade(this.list.name, name);
       await deleteNetns(name);
       removed.push(`netns ${name}`);
     }
@@ -309,9 +324,36 @@ export class CniNetwork implements NetworkAttacher {
     return removed;
   }
 
-  /** Removes the bridge and its localnet guard (tests do; faasd keeps its bridge). */
+  /**
+   * The host rules every attachment relies on: the localnet guard, the subnet's masquerade and forward
+   * rules. Under the store's lock, so processes attaching at once add them once.
+   */
+  private async checkRules(): Promise<void> {
+    await this.store.withLock(async () => {
+      await guardLocalnet(this.options.bridge);
+      await ensureSubnetRules(this.options.bridge, this.options.subnet);
+    });
+    this.guardedAt = performance.now();
+  }
+
+  /**
+   * Awaited only by a process's first attach (the daemons check at start, in prepareFiles). After that
+   * at most every 10 s, in the background, so a flush by hand is repaired: the ~10 iptables calls under
+   * the lock were a deploy's cost and serialised batches of deploys (issue #16).
+   */
+  private async ensureRules(): Promise<void> {
+    if (this.guardedAt === -Infinity) return this.checkRules();
+    if (this.recheck || performance.now() - this.guardedAt < GUARD_RECHECK_MS) return;
+    this.recheck = this.checkRules()
+      .catch(() => (this.guardedAt = -Infinity)) // the next attach checks again, and waits
+      .then(() => (this.recheck = undefined));
+  }
+
+  /** Removes the bridge, its localnet guard and the subnet's rules (tests do; faasd keeps its bridge). */
   async removeBridge(): Promise<void> {
+    await this.recheck;
     await execa('ip', ['link', 'del', this.options.bridge], { reject: false });
     await unguardLocalnet(this.options.bridge);
+    await removeSubnetRules(this.options.bridge, this.options.subnet);
   }
 }
