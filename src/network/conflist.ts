@@ -54,12 +54,3 @@ export function renderConflist(s: NetworkSettings, kind: ConflistKind = 'legacy'
   );
   return JSON.parse(text) as NetworkList;
 }
-
-export function loopbackList(): NetworkList {
-  const conf = JSON.parse(readFileSync(templatePath('loopback.conf.json'), 'utf8')) as {
-    cniVersion: string;
-    name: string;
-    type: string;
-  };
-  return { cniVersion: conf.cniVersion, name: conf.name, plugins: [{ type: conf.type }] };
-}

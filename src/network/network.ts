@@ -8,7 +8,7 @@ import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.
 import { InvalidArgumentError } from '../errors.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
-import { loopbackList, renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
+import { renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
 import { ensureSubnetRules, removeSubnetRules } from './subnet-rules.js';
 import { IpamStore, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
 import {
@@ -172,10 +172,9 @@ export class CniNetwork implements NetworkAttacher {
         await dropMasquerade(this.list.name, name);
         split.lap('rules');
       }
+      // With its loopback up: `ip` does what the loopback plugin's ADD did, without a Go binary's start.
       await createNetns(name);
       split.lap('netns');
-      await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
-      split.lap('lo');
       const result = await this.runner.add(this.lists[conflist], att, { portMappings }, split.laps);
       split.skip();
       await this.ensureRules();
@@ -215,11 +214,6 @@ export class CniNetwork implements NetworkAttacher {
     if (await netnsExists(name)) return false;
     await this.attachAs(namespace, id, name, record.portMappings ?? []);
     return true;
-  }
-
-  /** How long the container's last attach took (ms), once; undefined when not known. */
-  takeAttachMs(namespace: string, id: string): number | undefined {
-    return this.takeAttachSplit(namespace, id)?.total;
   }
 
   /** Where the container's last attach spent its time, once; undefined when not known. */

@@ -92,6 +92,9 @@ describe('CNI network: attach cost flat in N', { skip: needsRoot }, () => {
       const marks = [...atts.map((a) => `${a.ip}/32`), ...['f1', 'f2', 'f3'].map((id) => netnsName(ns, id))];
       assert.deepEqual(await rulesNaming(marks), []);
       for (const r of await net.network.records(ns)) assert.equal(r.conflist, 'plain');
+      // Its loopback is up, as the loopback plugin left it.
+      const lo = await execa('ip', ['-n', netnsName(ns, 'f1'), 'link', 'show', 'lo']);
+      assert.match(lo.stdout, /<LOOPBACK,UP,LOWER_UP>/);
       // The far side sees the host's address on its link, not the container's.
       const from = await pollUntil('the outside to answer', () => seenFrom(netnsName(ns, 'f1'), far.url));
       assert.equal(from, far.hostSide);
