@@ -1,9 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { specOf, type Containerd } from '../src/containerd/index.js';
 import { FUNCTION_LABEL } from '../src/provider/index.js';
 import { inSubnet } from './chaos-iptables.js';
+import { IpamStore } from '../src/network/ipam-store.js';
 
 /** What containerd holds in one namespace, with each container's netns path (from its OCI spec). */
 export interface NamespaceState {
@@ -66,25 +67,12 @@ export async function hostLocalReservations(dataDir: string, subnet: string): Pr
   return out;
 }
 
-/** The records of the network store's JSON (`<stateDir>/network/ipam.json`), read defensively. */
+/** The network store's records (`<stateDir>/network/ipam.json` names it; the journal holds them), read defensively. */
 export async function storeRecords(
   path: string,
 ): Promise<{ namespace: string; id: string; state: string; ip: string | undefined }[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return [];
-  }
-  const records = (parsed as { records?: unknown }).records;
-  if (!Array.isArray(records)) return [];
-  const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  return records.map((r: Record<string, unknown>) => ({
-    namespace: str(r.namespace),
-    id: str(r.id),
-    state: str(r.state),
-    ip: typeof r.ip === 'string' ? r.ip : undefined,
-  }));
+  const records = await new IpamStore(path).read().catch(() => []);
+  return records.map((r) => ({ namespace: r.namespace, id: r.id, state: r.state, ip: r.ip }));
 }
 
 export async function iptablesSave(table: 'nat' | 'filter'): Promise<string> {

@@ -120,15 +120,21 @@ export class CniRunner {
     return parsed;
   }
 
-  /** ADD through the list, each plugin getting the previous one's result; returns the final result. */
+  /**
+   * ADD through the list, each plugin getting the previous one's result; returns the final result.
+   * `timing` gets each plugin's milliseconds under its type (the deploy's log line shows them).
+   */
   async add(
     list: NetworkList,
     att: CniAttachment,
     runtimeConfig: Record<string, unknown> = {},
+    timing?: Record<string, number>,
   ): Promise<unknown> {
     let prev: unknown;
     for (const plugin of list.plugins) {
+      const t0 = performance.now();
       prev = await this.exec(plugin.type, 'ADD', att, pluginConfig(list, plugin, runtimeConfig, prev));
+      if (timing) timing[plugin.type] = Math.round(performance.now() - t0);
     }
     return prev;
   }

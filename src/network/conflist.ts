@@ -28,9 +28,23 @@ function templatePath(file: string): string {
   throw new Error(`CNI template ${file} is missing from this installation`);
 }
 
-/** Renders cni-conf/faasd.conflist.json with the configured bridge, subnet and names. */
-export function renderConflist(s: NetworkSettings): NetworkList {
-  const text = readFileSync(templatePath('faasd.conflist.json'), 'utf8').replace(
+/**
+ * Which conflist an attachment was made with; DEL must use the same one. `legacy` (records without the
+ * field): bridge with ipMasq, firewall and portmap, as every attach used before issue #16. `plain`
+ * (no port mappings: functions) is bridge alone; `ports` adds portmap. Masquerade and forwarding for
+ * those two are one set of subnet-wide rules (subnet-rules.ts) instead of rules per container.
+ */
+export type ConflistKind = 'legacy' | 'plain' | 'ports';
+
+const TEMPLATES: Record<ConflistKind, string> = {
+  legacy: 'faasd.conflist.json',
+  plain: 'faasd-plain.conflist.json',
+  ports: 'faasd-ports.conflist.json',
+};
+
+/** Renders a cni-conf/ template (the legacy one by default) with the configured bridge, subnet and names. */
+export function renderConflist(s: NetworkSettings, kind: ConflistKind = 'legacy'): NetworkList {
+  const text = readFileSync(templatePath(TEMPLATES[kind]), 'utf8').replace(
     /\{\{(\w+)\}\}/g,
     (_, key: string) => {
       const v = (s as unknown as Record<string, string>)[key];
@@ -39,13 +53,4 @@ export function renderConflist(s: NetworkSettings): NetworkList {
     },
   );
   return JSON.parse(text) as NetworkList;
-}
-
-export function loopbackList(): NetworkList {
-  const conf = JSON.parse(readFileSync(templatePath('loopback.conf.json'), 'utf8')) as {
-    cniVersion: string;
-    name: string;
-    type: string;
-  };
-  return { cniVersion: conf.cniVersion, name: conf.name, plugins: [{ type: conf.type }] };
 }

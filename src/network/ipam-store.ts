@@ -1,8 +1,15 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, open } from 'node:fs/promises';
 import { dirname, basename } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { InternalError } from '../errors.js';
-import { writeFileAtomic } from '../fs.js';
+import {
+  appendDurable,
+  applyLines,
+  compact,
+  delLine,
+  keyOf,
+  migrateLegacy,
+  putLine,
+} from './ipam-journal.js';
 import type { PortMapping } from '../runtime/index.js';
 
 /** One container's attachment to the faasd network. `pending` = ADD begun and not finished. */
@@ -23,6 +30,8 @@ export interface AttachmentRecord {
   gateway?: string;
   mac?: string;
   portMappings?: PortMapping[];
+  /** The conflist ADD used (conflist.ts), so DEL uses it too; absent in records made before there were several. */
+  conflist?: 'plain' | 'ports';
   /** The final CNI ADD result, given back to the plugins as prevResult on DEL. */
   result?: unknown;
   createdAt: string;
@@ -34,53 +43,89 @@ export function cniIdsOf(r: AttachmentRecord): { netnsName: string; containerId:
   return { netnsName, containerId: r.containerId ?? netnsName };
 }
 
-interface StoreFile {
-  version: 1;
-  records: AttachmentRecord[];
+/** The journal beside the store's path (`ipam.json` → `ipam.journal`); the path itself names the lock. */
+export function journalPath(path: string): string {
+  return path.replace(/\.json$/, '') + '.journal';
 }
 
-/** The JSON record of every network attachment; every read-modify-write holds its lock. */
+/** How many lines past twice the live records make an append compact the journal (amortised O(1)). */
+const COMPACT_SLACK = 64;
+
+/**
+ * The record of every network attachment, as an append-only journal (ipam-journal.ts). Changes hold
+ * the lock: they are appends, and a compaction renames a new file over the journal, which an append
+ * to the old inode would miss.
+ */
 export class IpamStore {
+  readonly journal: string;
   /**
-   * The last parse, kept while the file is the same one: every write is a rename of a new file, so a
-   * changed inode, size or change time means another read. At a thousand attachments a parse costs
-   * milliseconds, and invoke routing and status look an address up per replica (issue #16).
+   * The records as of `offset` bytes of the journal with inode `ino`. The journal only grows until a
+   * compaction gives it a new inode, so a read parses only what was appended since (another process's
+   * changes too); invoke routing and status look an address up per replica (issue #16).
    */
   private cached:
-    { key: string; records: readonly AttachmentRecord[]; byId: Map<string, AttachmentRecord> } | undefined;
+    { ino: bigint; offset: number; ops: number; byId: Map<string, AttachmentRecord> } | undefined;
+  private migrated = false;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.journal = journalPath(path);
+  }
 
-  private async load(): Promise<{
-    records: readonly AttachmentRecord[];
-    byId: Map<string, AttachmentRecord>;
-  }> {
-    let key: string;
-    let text: string;
+  private async load(): Promise<{ byId: Map<string, AttachmentRecord>; ops: number }> {
+    if (!this.migrated) await this.migrate();
+    let fh;
     try {
-      const st = await stat(this.path, { bigint: true });
-      key = `${st.ino}:${st.size}:${st.ctimeNs}:${st.mtimeNs}`;
-      if (this.cached?.key === key) return this.cached;
-      text = await readFile(this.path, 'utf8');
+      fh = await open(this.journal, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], byId: new Map() };
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.cached = undefined;
+      return { byId: new Map(), ops: 0 };
+    }
+    let c = this.cached;
+    try {
+      // The open file's own inode: a compaction may rename a new journal over the path at any time.
+      const st = await fh.stat({ bigint: true });
+      const size = Number(st.size);
+      if (c?.ino !== st.ino || size < c.offset) c = { ino: st.ino, offset: 0, ops: 0, byId: new Map() };
+      if (size > c.offset) {
+        const buf = Buffer.alloc(size - c.offset);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, c.offset);
+        // Only whole lines: an append under way is taken by the next read.
+        const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+        if (end > 0) {
+          const byId = new Map(c.byId);
+          const ops = c.ops + applyLines(byId, buf.subarray(0, end).toString('utf8'));
+          c = { ino: st.ino, offset: c.offset + end, ops, byId };
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    this.cached = c;
+    return c;
+  }
+
+  /** Moves a store of the earlier one-file format into the journal, once per process, under the lock. */
+  private async migrate(): Promise<void> {
+    this.migrated = true;
+    if (
+      !(await access(this.path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    try {
+      await this.withFileLock(() => migrateLegacy(this.path, this.journal));
+    } catch (err) {
+      this.migrated = false;
       throw err;
     }
-    const parsed = JSON.parse(text) as StoreFile;
-    if (parsed.version !== 1 || !Array.isArray(parsed.records)) {
-      throw new InternalError(`IPAM store ${this.path} has an unknown format`);
-    }
-    const byId = new Map<string, AttachmentRecord>();
-    for (const r of parsed.records)
-      if (!byId.has(`${r.namespace}/${r.id}`)) byId.set(`${r.namespace}/${r.id}`, r);
-    // Keyed by the stat taken before the read: a write in between makes the next stat differ.
-    this.cached = { key, records: parsed.records, byId };
-    return this.cached;
   }
 
   /** Every record; callers get their own array (the records themselves are not to be changed). */
   async read(): Promise<AttachmentRecord[]> {
-    return [...(await this.load()).records];
+    return [...(await this.load()).byId.values()];
   }
 
   /**
@@ -122,24 +167,69 @@ export class IpamStore {
     }
   }
 
+  /** Appends under the lock (already held), compacting when the journal has grown well past its records. */
+  private async append(text: string): Promise<AttachmentRecord[]> {
+    await appendDurable(this.journal, text);
+    const { byId, ops } = await this.load();
+    if (ops > 2 * byId.size + COMPACT_SLACK) {
+      await compact(this.journal, byId.values());
+      this.cached = undefined;
+    }
+    return [...byId.values()];
+  }
+
+  /** Stores one record (replacing the one of its namespace and id); `after` runs under the lock with every record. */
+  async put(record: AttachmentRecord, after?: (records: AttachmentRecord[]) => Promise<void>): Promise<void> {
+    await this.withLock(async () => {
+      const next = await this.append(putLine(record));
+      if (after) await after(next);
+    });
+  }
+
+  /** Removes one record; removing one that is gone succeeds. */
+  async remove(
+    namespace: string,
+    id: string,
+    after?: (records: AttachmentRecord[]) => Promise<void>,
+  ): Promise<void> {
+    await this.withLock(async () => {
+      const next = await this.append(delLine(namespace, id));
+      if (after) await after(next);
+    });
+  }
+
   /**
-   * Read-modify-write under the lock. `fn` returns the new records; `after` runs still under the lock
-   * with them (the hosts file is regenerated there, so it always matches the store).
+   * Read-modify-write of every record under the lock (tools and tests; attach and detach use put and
+   * remove). `fn` returns the new records; what differs is appended. `after` runs still under the lock.
    */
   async update(
     fn: (records: AttachmentRecord[]) => AttachmentRecord[],
     after?: (records: AttachmentRecord[]) => Promise<void>,
   ): Promise<AttachmentRecord[]> {
     return this.withLock(async () => {
-      const next = fn(await this.read());
-      const file: StoreFile = { version: 1, records: next };
-      await writeFileAtomic(this.path, JSON.stringify(file, null, 2) + '\n');
+      const before = (await this.load()).byId;
+      const next = fn([...before.values()]);
+      const keys = new Set(next.map((r) => keyOf(r.namespace, r.id)));
+      let text = '';
+      for (const k of before.keys()) {
+        const [namespace = '', id = ''] = splitKey(k);
+        if (!keys.has(k)) text += delLine(namespace, id);
+      }
+      for (const r of next)
+        if (JSON.stringify(before.get(keyOf(r.namespace, r.id))) !== JSON.stringify(r)) text += putLine(r);
+      if (text) await this.append(text);
       if (after) await after(next);
       return next;
     });
   }
 
   async find(namespace: string, id: string): Promise<AttachmentRecord | undefined> {
-    return (await this.load()).byId.get(`${namespace}/${id}`);
+    return (await this.load()).byId.get(keyOf(namespace, id));
   }
+}
+
+/** A key back into namespace and id: a namespace never contains '/'. */
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf('/');
+  return [key.slice(0, at), key.slice(at + 1)];
 }

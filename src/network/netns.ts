@@ -40,9 +40,11 @@ export async function netnsExists(name: string): Promise<boolean> {
   }
 }
 
+/** A new netns with its loopback interface up (as CNI's loopback plugin would bring it up). */
 export async function createNetns(name: string): Promise<string> {
   if (await netnsExists(name)) await deleteNetns(name);
   await execa('ip', ['netns', 'add', name]);
+  await execa('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   return netnsPath(name);
 }
 

@@ -8,7 +8,8 @@ import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.
 import { InvalidArgumentError } from '../errors.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
-import { loopbackList, renderConflist, type NetworkSettings } from './conflist.js';
+import { renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
+import { ensureSubnetRules, removeSubnetRules } from './subnet-rules.js';
 import { IpamStore, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
 import {
   createNetns,
@@ -26,6 +27,7 @@ import { guardLocalnet, unguardLocalnet } from './localnet.js';
 import { ensureNeighbourRoom } from './neighbours.js';
 import { pinBridgeAddress } from './bridge-mac.js';
 import { withNameservers } from './dns.js';
+import { Split, type AttachSplit } from './split.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -57,19 +59,28 @@ export function gatewayOf(subnet: string): string {
 export class CniNetwork implements NetworkAttacher {
   readonly runner: CniRunner;
   readonly store: IpamStore;
+  /** The conflist of attachments made before issue #16 (and for CNI tools on the host): DEL of those uses it. */
   readonly list: NetworkList;
+  readonly lists: Record<ConflistKind, NetworkList>;
   readonly hostsPath: string;
   readonly resolvPath: string;
   readonly gateway: string;
-  /** How long each recent attach took (CNI ADD with its netns), taken once by the deploy's log line. */
-  private readonly attachMs = new Map<string, number>();
+  /** Where each recent attach's time went (ms per phase and plugin), taken once by the deploy's log line. */
+  private readonly attachSplits = new Map<string, AttachSplit>();
   private guardedAt = -Infinity;
   private bridgePinned = false;
+  /** The host rules' check under way in the background, if any (removeBridge waits for it). */
+  private recheck: Promise<void> | undefined;
 
   constructor(private readonly options: NetworkOptions) {
     this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
     this.store = new IpamStore(ipamStoreFile(options));
     this.list = renderConflist(options);
+    this.lists = {
+      legacy: this.list,
+      plain: renderConflist(options, 'plain'),
+      ports: renderConflist(options, 'ports'),
+    };
     this.hostsPath = hostsFile(options);
     this.resolvPath = resolvConfFile(options);
     this.gateway = gatewayOf(options.subnet);
@@ -99,6 +110,7 @@ export class CniNetwork implements NetworkAttacher {
       this.options.dns?.length ? withNameservers(host, this.options.dns) : host,
     );
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
+    await this.checkRules();
     return changed;
   }
 
@@ -112,6 +124,11 @@ export class CniNetwork implements NetworkAttacher {
     if ((await readFile(this.hostsPath, 'utf8').catch(() => undefined)) === text) return;
     await writeInPlace(this.hostsPath, text);
   };
+
+  /** Only core services are in the hosts file: a function's change need not even compare it. */
+  private hostsAfter(namespace: string): ((records: AttachmentRecord[]) => Promise<void>) | undefined {
+    return namespace === this.options.coreNamespace ? this.writeHosts : undefined;
+  }
 
   /**
    * Gives the container a netns on the bridge. Idempotent: a stale attachment of the same id is
@@ -134,6 +151,7 @@ export class CniNetwork implements NetworkAttacher {
   ): Promise<Attachment> {
     if (await this.store.find(namespace, id)) await this.detach(namespace, id);
     const att: CniAttachment = { containerId: name, netns: netnsPath(name), ifname: IFNAME };
+    const conflist = portMappings.length > 0 ? 'ports' : 'plain';
     const pending: AttachmentRecord = {
       namespace,
       id,
@@ -142,29 +160,30 @@ export class CniNetwork implements NetworkAttacher {
       ifname: IFNAME,
       state: 'pending',
       portMappings,
+      conflist,
       createdAt: new Date().toISOString(),
     };
-    await this.store.update((rs) => [
-      ...rs.filter((r) => !(r.namespace === namespace && r.id === id)),
-      pending,
-    ]);
-    const t0 = performance.now();
+    const split = new Split();
+    await this.store.put(pending);
+    split.lap('store');
     try {
       // Rules a lost record left for this container ID: a stale DNAT would sit ahead of the new one.
-      await dropPortMappings(this.list.name, name);
-      await dropMasquerade(this.list.name, name);
+      // Without port mappings there is none to win over (reconcile sweeps what else a lost record left).
+      if (conflist === 'ports') {
+        await dropPortMappings(this.list.name, name);
+        await dropMasquerade(this.list.name, name);
+        split.lap('rules');
+      }
+      // With its loopback up: `ip` does what the loopback plugin's ADD did, without a Go binary's start.
       await createNetns(name);
-      await this.runner.add(loopbackList(), { ...att, ifname: 'lo' });
-      const result = await this.runner.add(this.list, att, { portMappings });
+      split.lap('netns');
+      const result = await this.runner.add(this.lists[conflist], att, { portMappings }, split.laps);
+      split.skip();
       // The bridge plugin made the bridge on the first ADD if nothing else did: fix its MAC before more
       // ports join (bridge-mac.ts). Once per process; a sysfs read when it is fixed already.
       if (!this.bridgePinned) this.bridgePinned = await pinBridgeAddress(this.options.bridge);
-      // Under the store's lock, so processes attaching at once add it once. Checked again at most every
-      // 10 s: three iptables calls under the lock per attach serialised batches of deploys (issue #16).
-      if (performance.now() - this.guardedAt > GUARD_RECHECK_MS) {
-        await this.store.withLock(() => guardLocalnet(this.options.bridge));
-        this.guardedAt = performance.now();
-      }
+      await this.ensureRules();
+      split.lap('rules');
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
         ...pending,
@@ -175,13 +194,12 @@ export class CniNetwork implements NetworkAttacher {
         ...(addr.mac ? { mac: addr.mac } : {}),
         result,
       };
-      await this.store.update(
-        (rs) => rs.map((r) => (r.namespace === namespace && r.id === id ? done : r)),
-        this.writeHosts,
-      );
+      await this.store.put(done, this.hostsAfter(namespace));
+      split.lap('store2');
       // Bounded: an entry nobody takes (a start by the supervisor) leaves when the map is full.
-      if (this.attachMs.size >= 256) this.attachMs.delete(this.attachMs.keys().next().value ?? '');
-      this.attachMs.set(`${namespace}/${id}`, Math.round(performance.now() - t0));
+      if (this.attachSplits.size >= 256)
+        this.attachSplits.delete(this.attachSplits.keys().next().value ?? '');
+      this.attachSplits.set(`${namespace}/${id}`, split.done());
       return { netnsPath: att.netns, ip: addr.ip };
     } catch (err) {
       await this.detach(namespace, id).catch(() => undefined);
@@ -203,11 +221,11 @@ export class CniNetwork implements NetworkAttacher {
     return true;
   }
 
-  /** How long the container's last attach took (ms), once; undefined when not known. */
-  takeAttachMs(namespace: string, id: string): number | undefined {
-    const ms = this.attachMs.get(`${namespace}/${id}`);
-    this.attachMs.delete(`${namespace}/${id}`);
-    return ms;
+  /** Where the container's last attach spent its time, once; undefined when not known. */
+  takeAttachSplit(namespace: string, id: string): AttachSplit | undefined {
+    const split = this.attachSplits.get(`${namespace}/${id}`);
+    this.attachSplits.delete(`${namespace}/${id}`);
+    return split;
   }
 
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */
@@ -219,23 +237,21 @@ export class CniNetwork implements NetworkAttacher {
       ? cniIdsOf(record)
       : { netnsName: fresh, containerId: fresh };
     const att: CniAttachment = { containerId, netns: netnsPath(name), ifname: IFNAME };
+    // DEL with what ADD used. Without a record nobody knows: bridge alone frees the address (legacy
+    // bridge's DEL fails on a netns whose masquerade chain was never made), the rest is found by its marks.
+    const kind = record ? (record.conflist ?? 'legacy') : 'plain';
     const netnsGone = !(await netnsExists(name));
     let delError: Error | undefined;
     await this.runner
-      .del(this.list, att, { portMappings: record?.portMappings ?? [] }, record?.result)
+      .del(this.lists[kind], att, { portMappings: record?.portMappings ?? [] }, record?.result)
       .catch((err: unknown) => (delError = err instanceof Error ? err : new Error(String(err))));
     // Without the stored mappings portmap's DEL removes nothing; without its netns bridge's DEL cannot
-    // see which masquerade rule was the container's.
-    await dropPortMappings(this.list.name, containerId);
-    if (netnsGone) await dropMasquerade(this.list.name, containerId);
+    // see which masquerade rule was the container's. A plain attachment made neither.
+    if (kind !== 'plain' || !record) await dropPortMappings(this.list.name, containerId);
+    if ((netnsGone && kind === 'legacy') || !record) await dropMasquerade(this.list.name, containerId);
     if (delError) throw delError;
     await deleteNetns(name);
-    if (record) {
-      await this.store.update(
-        (rs) => rs.filter((r) => !(r.namespace === namespace && r.id === id)),
-        this.writeHosts,
-      );
-    }
+    if (record) await this.store.remove(namespace, id, this.hostsAfter(namespace));
   }
 
   /** A container's address on this network, once attached (the daemon reaches NATS and Prometheus by it). */
@@ -289,9 +305,10 @@ export class CniNetwork implements NetworkAttacher {
     for (const name of await listNetns()) {
       if (known.has(name) || !this.owns(name)) continue;
       await this.runner
-        .del(this.list, { containerId: name, netns: netnsPath(name), ifname: IFNAME })
+        .del(this.lists.plain, { containerId: name, netns: netnsPath(name), ifname: IFNAME })
         .catch(() => undefined);
       await dropPortMappings(this.list.name, name);
+      await dropMasquerade(this.list.name, name);
       await deleteNetns(name);
       removed.push(`netns ${name}`);
     }
@@ -306,9 +323,36 @@ export class CniNetwork implements NetworkAttacher {
     return removed;
   }
 
-  /** Removes the bridge and its localnet guard (tests do; faasd keeps its bridge). */
+  /**
+   * The host rules every attachment relies on: the localnet guard, the subnet's masquerade and forward
+   * rules. Under the store's lock, so processes attaching at once add them once.
+   */
+  private async checkRules(): Promise<void> {
+    await this.store.withLock(async () => {
+      await guardLocalnet(this.options.bridge);
+      await ensureSubnetRules(this.options.bridge, this.options.subnet);
+    });
+    this.guardedAt = performance.now();
+  }
+
+  /**
+   * Awaited only by a process's first attach (the daemons check at start, in prepareFiles). After that
+   * at most every 10 s, in the background, so a flush by hand is repaired: the ~10 iptables calls under
+   * the lock were a deploy's cost and serialised batches of deploys (issue #16).
+   */
+  private async ensureRules(): Promise<void> {
+    if (this.guardedAt === -Infinity) return this.checkRules();
+    if (this.recheck || performance.now() - this.guardedAt < GUARD_RECHECK_MS) return;
+    this.recheck = this.checkRules()
+      .catch(() => (this.guardedAt = -Infinity)) // the next attach checks again, and waits
+      .then(() => (this.recheck = undefined));
+  }
+
+  /** Removes the bridge, its localnet guard and the subnet's rules (tests do; faasd keeps its bridge). */
   async removeBridge(): Promise<void> {
+    await this.recheck;
     await execa('ip', ['link', 'del', this.options.bridge], { reject: false });
     await unguardLocalnet(this.options.bridge);
+    await removeSubnetRules(this.options.bridge, this.options.subnet);
   }
 }

@@ -4,7 +4,7 @@ import { startInstance, type RolloutDeps } from './rollout.js';
 import type { StoredDeployment } from './function-records.js';
 
 export interface FirstDeployDeps extends RolloutDeps {
-  network: Pick<CniNetwork, 'takeAttachMs'>;
+  network: Pick<CniNetwork, 'takeAttachSplit'>;
 }
 
 /**
@@ -37,8 +37,12 @@ export async function startFirstReplicas(
       }),
     ),
   );
-  const cni = d.network.takeAttachMs(ns, dep.service);
-  if (cni !== undefined) timing.cni_ms = cni;
+  // The attach's total and its parts (store, netns, lo, each plugin, ...) as cni_<part>_ms.
+  const cni = d.network.takeAttachSplit(ns, dep.service);
+  if (cni) {
+    timing.cni_ms = cni.total;
+    for (const [part, ms] of Object.entries(cni.laps)) timing[`cni_${part}_ms`] = ms;
+  }
   const failed = started.find((r) => r.status === 'rejected');
   if (!failed) return;
   for (const [i, r] of started.entries())

@@ -63,6 +63,27 @@ function fetchText(url: string): Promise<string | undefined> {
   );
 }
 
+/** An attachment as the code before issue #16 made it: the legacy conflist, a record without `conflist`. */
+async function legacyAttach(net: TestNetwork, namespace: string, id: string): Promise<{ ip: string }> {
+  const name = netnsName(namespace, id);
+  await execa('ip', ['netns', 'add', name]);
+  const att = { containerId: name, netns: netnsPath(name), ifname: 'eth0' };
+  const result = (await net.network.runner.add(net.network.list, att, {})) as { ips: { address: string }[] };
+  const ip = result.ips[0]?.address.split('/')[0] ?? '';
+  await net.network.store.put({
+    namespace,
+    id,
+    netns: att.netns,
+    containerId: name,
+    ifname: 'eth0',
+    state: 'attached',
+    ip,
+    result,
+    createdAt: new Date().toISOString(),
+  });
+  return { ip };
+}
+
 /** Forgets a record without DEL, as a crash or a race between two processes did. */
 async function loseRecord(net: TestNetwork, namespace: string, id: string): Promise<AttachmentRecord> {
   const record = (await net.network.records(namespace)).find((r) => r.id === id);
@@ -145,8 +166,11 @@ describe('CNI network names, leftover rules and the localnet guard', { skip: nee
     const [record] = await net.network.records(ns);
     assert.equal(record?.netns, netnsPath(old));
     assert.deepEqual(await dnatTargets(net.options.name, old), [`${record?.ip ?? ''}:8080`]);
-    assert.equal((await forwardRules(record?.ip ?? '')).length, 2);
-    if (record?.ip !== ip) assert.deepEqual(await forwardRules(ip), []);
+    // Attached again with today's conflist: no firewall rules per address; DEL with the legacy list
+    // (what ADD used) removed the old address's.
+    assert.equal(record?.conflist, 'ports');
+    assert.deepEqual(await forwardRules(record?.ip ?? ''), []);
+    assert.deepEqual(await forwardRules(ip), []);
 
     await net.network.reconcile(async () => false);
     assert.deepEqual(await net.network.records(), []);
@@ -167,7 +191,7 @@ describe('CNI network names, leftover rules and the localnet guard', { skip: nee
     // The record was lost, then a DEL without it ran (the address is free again, portmap got no
     // mappings and removed nothing), and the netns was deleted by hand.
     await loseRecord(net, ns, 'gw');
-    await net.network.runner.del(net.network.list, {
+    await net.network.runner.del(net.network.lists.ports, {
       containerId: name,
       netns: netnsPath(name),
       ifname: 'eth0',
@@ -189,7 +213,7 @@ describe('CNI network names, leftover rules and the localnet guard', { skip: nee
 
     // And reconcile removes them when the container is gone too.
     await loseRecord(net, ns, 'gw');
-    await net.network.runner.del(net.network.list, {
+    await net.network.runner.del(net.network.lists.ports, {
       containerId: name,
       netns: netnsPath(name),
       ifname: 'eth0',
@@ -203,8 +227,9 @@ describe('CNI network names, leftover rules and the localnet guard', { skip: nee
 
   it('reconcile removes firewall rules a DEL without prevResult left, and keeps live ones (#17 item 15)', async () => {
     const ns = net.options.coreNamespace;
-    const a = await net.network.attach(ns, 'fa');
-    const b = await net.network.attach(ns, 'fb');
+    // Made as before issue #16: only the legacy conflist's firewall plugin adds rules per address.
+    const a = await legacyAttach(net, ns, 'fa');
+    const b = await legacyAttach(net, ns, 'fb');
     const name = netnsName(ns, 'fa');
     await net.network.runner.del(net.network.list, {
       containerId: name,

@@ -22,6 +22,12 @@ async function perContainerChains(network: string): Promise<string[]> {
   return [...new Set(chains)].sort();
 }
 
+/** The masquerade rule the network keeps for its subnet (subnet-rules.ts). */
+async function subnetMasquerade(bridge: string): Promise<string[]> {
+  const out = await execa('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING']);
+  return out.stdout.split('\n').filter((l) => l.includes(`faasd masquerade ${bridge}`));
+}
+
 function runWorker(net: TestNetwork, namespace: string, ids: string[]) {
   return execa('node', ['--import', 'tsx', WORKER, JSON.stringify(net.options), namespace, ...ids], {
     reject: false,
@@ -47,8 +53,9 @@ describe('CNI network with the real plugins', { skip: needsRoot }, () => {
     const records = await net.network.records(ns);
     assert.equal(records.length, 50);
     const ips = records.map((r) => r.ip);
-    // One masquerade chain per container while attached: the check after DEL is not vacuous.
-    assert.equal((await perContainerChains(net.options.name)).length, 50);
+    // No masquerade chain per container (issue #16): the subnet's one rule masquerades them all.
+    assert.deepEqual(await perContainerChains(net.options.name), []);
+    assert.equal((await subnetMasquerade(net.options.bridge)).length, 1);
     assert.equal(new Set(ips).size, 50);
 
     // host-local's own state: one file per IP, naming our CNI container id.

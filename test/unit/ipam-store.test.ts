@@ -31,7 +31,7 @@ describe('IPAM store', () => {
     assert.equal(records.length, 100);
     assert.equal(new Set(records.map((r) => `${r.namespace}/${r.id}`)).size, 100);
     // No temp files or lock left beside it.
-    assert.deepEqual(await readdir(dir), ['ipam.json']);
+    assert.deepEqual(await readdir(dir), ['ipam.journal']);
   });
 
   it('a lock left by a SIGKILLed holder goes stale, and the next writer proceeds', async () => {
