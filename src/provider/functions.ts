@@ -22,10 +22,11 @@ import { parseScaleLabels } from './scale-labels.js';
 import { ScaleMetrics } from './scale-metrics.js';
 import { reconcileFunctions } from './reconcile.js';
 import { unlinkFunctionLog } from './function-logs.js';
-import { checkReplicas, groupFunctions, primaryOf, UPDATE_ERROR_LABEL } from './instances.js';
-import { functionDeployment, groupsOf, type Fn } from './function-records.js';
+import { checkReplicas, primaryOf, UPDATE_ERROR_LABEL } from './instances.js';
+import { functionDeployment, type Fn } from './function-records.js';
 import { deploymentInput } from './deploy-input.js';
 import { ScaleFromZero } from './scale-from-zero.js';
+import { FunctionLookup } from './function-lookup.js';
 import { FunctionStatuses, type ScaleTarget } from './function-status.js';
 import { Endpoints } from './endpoints.js';
 import { ContainerCache } from './container-cache.js';
@@ -65,8 +66,7 @@ export class FunctionService {
   readonly live: Liveness;
   private readonly readyTimeoutMs: number;
   private readonly zero: ScaleFromZero;
-  /** Filtered Lists of one function under way (group). */
-  private lookups = 0;
+  private readonly lookup: FunctionLookup;
   /** Replicas per function and the autoscaler's decisions, rendered on /metrics. */
   readonly scaleMetrics = new ScaleMetrics();
 
@@ -86,6 +86,7 @@ export class FunctionService {
       containerd.inNamespace(ns).containers.list(`labels."${FUNCTION_LABEL}"`),
     );
     this.guard = new ChangeGuard(this.cache);
+    this.lookup = new FunctionLookup(this.cache, (ns, name) => this.host.functionContainers(ns, name));
     this.registry = options.registry;
     this.secrets = options.secrets;
     this.namespaces = options.namespaces;
@@ -160,27 +161,9 @@ export class FunctionService {
     return this.containerd.inNamespace(namespace);
   }
 
-  /**
-   * One function's containers: from the namespace's kept list when there is one (invoke routing and
-   * describe then make no containerd call); else, when other lookups run at the same time, from one
-   * shared List of the namespace; else a List filtered by the label's value (its answer does not grow
-   * with the other functions). After a restart with a thousand functions, each first invocation (the
-   * gateway's describe, then the route) made its own filtered List, and containerd reads every record
-   * for each: the shared List makes that one List for all of them (issue #16).
-   */
-  private async group(namespace: string, name: string): Promise<Fn | undefined> {
-    const kept = this.cache.peek(namespace);
-    if (kept) return groupsOf(kept).get(name);
-    // Not while a deploy or another change runs: its List would not be kept, and a batch of deploys
-    // would each fetch the whole namespace.
-    const busy = this.lookups > 0 || this.cache.listing(namespace);
-    if (busy && !this.cache.changing(namespace)) return groupsOf(await this.cache.list(namespace)).get(name);
-    this.lookups++;
-    try {
-      return groupFunctions(await this.host.functionContainers(namespace, name)).get(name);
-    } finally {
-      this.lookups--;
-    }
+  /** One function's containers now (FunctionLookup). */
+  private group(namespace: string, name: string): Promise<Fn | undefined> {
+    return this.lookup.group(namespace, name);
   }
 
   /**
