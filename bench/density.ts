@@ -18,6 +18,7 @@ import {
   inBatches,
   removeFunction,
 } from './density-fns.js';
+import { startOnly } from './density-start.js';
 import { cpuMs, hostAvailableMb, latency, platformMemory, type PlatformMemory } from './density-measure.js';
 import { median, timed } from './stats.js';
 
@@ -25,10 +26,13 @@ interface Options {
   levels: number[];
   /** The share of functions deployed with com.openfaas.scale.zero=true (5 m idle). */
   zero: number;
+  /** `start`: deploy the largest N once, then only the list and `restarts` daemon starts (density-start.ts). */
+  only: 'start' | undefined;
+  restarts: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { levels: [1, 100, 500, 1000], zero: 0 };
+  const o: Options = { levels: [1, 100, 500, 1000], zero: 0, only: undefined, restarts: 3 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1] ?? '';
     if (argv[i] === '--n') {
@@ -41,7 +45,19 @@ function parseArgs(argv: string[]): Options {
       o.zero = Number(v);
       if (!(o.zero >= 0 && o.zero <= 1)) throw new Error(`--zero ${v}: give a share from 0 to 1`);
       i++;
-    } else throw new Error(`unknown argument ${argv[i]} (use --n 1,100,500,1000 and --zero 0.5)`);
+    } else if (argv[i] === '--only') {
+      if (v !== 'start') throw new Error(`--only ${v}: the one part to run alone is start`);
+      o.only = v;
+      i++;
+    } else if (argv[i] === '--restarts') {
+      o.restarts = Number(v);
+      if (!(Number.isInteger(o.restarts) && o.restarts >= 1 && o.restarts <= 10))
+        throw new Error(`--restarts ${v}: give 1 to 10`);
+      i++;
+    } else
+      throw new Error(
+        `unknown argument ${argv[i]} (use --n 1,100,500,1000, --zero 0.5, --only start --restarts 3)`,
+      );
   }
   return o;
 }
@@ -98,6 +114,29 @@ interface Level {
 const failed: DeployError[] = [];
 const silent: string[] = [];
 
+/** Deploys fnName(from) .. fnName(n - 1) 50 at a time and waits for each to answer; the POSTs' ms. */
+async function deployAll(s: TestStack, o: Options, from: number, n: number): Promise<number[]> {
+  const names = Array.from({ length: n - from }, (_, i) => fnName(from + i));
+  const posts: number[] = [];
+  await inBatches(names, async (name) => {
+    try {
+      posts.push(await deployLikeFaasCli(s, name, Math.random() < o.zero));
+    } catch (err) {
+      // Reported, and the bench goes on without it (the table counts them).
+      if (!(err instanceof DeployError)) throw err;
+      failed.push(err);
+      process.stderr.write(`${err.message}\n`);
+      return;
+    }
+    // One that never answers is counted, not fatal: the figures for the others still mean something.
+    await firstOk(s, name).catch((err: unknown) => {
+      silent.push(name);
+      process.stderr.write(`${name} never answered 200: ${String(err)}\n`);
+    });
+  });
+  return posts;
+}
+
 async function level(
   s: TestStack,
   ctd: TestContainerd,
@@ -106,26 +145,7 @@ async function level(
   n: number,
   base: PlatformMemory,
 ): Promise<Level> {
-  const names = Array.from({ length: n - from }, (_, i) => fnName(from + i));
-  const posts: number[] = [];
-  const [deployMs] = await timed(() =>
-    inBatches(names, async (name) => {
-      try {
-        posts.push(await deployLikeFaasCli(s, name, Math.random() < o.zero));
-      } catch (err) {
-        // Reported, and the bench goes on without it (the table counts them).
-        if (!(err instanceof DeployError)) throw err;
-        failed.push(err);
-        process.stderr.write(`${err.message}\n`);
-        return;
-      }
-      // One that never answers is counted, not fatal: the figures for the others still mean something.
-      await firstOk(s, name).catch((err: unknown) => {
-        silent.push(name);
-        process.stderr.write(`${name} never answered 200: ${String(err)}\n`);
-      });
-    }),
-  );
+  const [deployMs, posts] = await timed(() => deployAll(s, o, from, n));
   const last = posts.slice(-BATCH);
   const alone: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -211,6 +231,16 @@ async function main(): Promise<void> {
     });
     await packCompiledFunction(ctd.client.inNamespace(s.config.functionNamespace), IMAGE);
     await s.startUp();
+    if (o.only === 'start') {
+      const n = o.levels.at(-1) ?? 1;
+      const [ms] = await timed(() => deployAll(s!, o, 0, n));
+      process.stderr.write(`bench/density: ${n} functions deployed in ${Math.round(ms)} ms\n`);
+      const gone = new Set([...failed.map((f) => f.fn), ...silent]);
+      const names = Array.from({ length: n }, (_, i) => fnName(i)).filter((f) => !gone.has(f));
+      process.stdout.write(`${(await startOnly(s, names, o.restarts)).join('\n')}\n`);
+      await s.stop(s.up);
+      return;
+    }
     const core = ctd.client.inNamespace(s.config.namespace);
     const base = await platformMemory(s, ctd.address, core);
     const out = [...(await firstDeploys(s, 5)), ''];

@@ -10,7 +10,9 @@ import type { ContainerRecord } from '../containerd/index.js';
  */
 export class ContainerCache {
   private readonly kept = new Map<string, { records: readonly ContainerRecord[]; at: number }>();
-  private readonly changing = new Map<string, number>();
+  private readonly changes = new Map<string, number>();
+  /** A List under way per namespace, and the epoch it began in: callers meanwhile share it. */
+  private readonly inflight = new Map<string, { epoch: number; records: Promise<ContainerRecord[]> }>();
   private epoch = 0;
 
   constructor(
@@ -19,14 +21,38 @@ export class ContainerCache {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /**
+   * The kept list, else a List — shared with the callers that ask while it runs, unless something was
+   * invalidated since it began (a thousand invocations right after a restart make one List, not one each).
+   */
   async list(namespace: string): Promise<readonly ContainerRecord[]> {
     const hit = this.peek(namespace);
     if (hit) return hit;
+    const running = this.inflight.get(namespace);
+    if (running && running.epoch === this.epoch) return running.records;
     const epoch = this.epoch;
     const at = this.now();
-    const records = await this.fetch(namespace);
-    if (epoch === this.epoch && !this.changing.has(namespace)) this.kept.set(namespace, { records, at });
-    return records;
+    const records = this.fetch(namespace);
+    const mine = { epoch, records };
+    this.inflight.set(namespace, mine);
+    try {
+      const got = await records;
+      if (epoch === this.epoch && !this.changes.has(namespace))
+        this.kept.set(namespace, { records: got, at });
+      return got;
+    } finally {
+      if (this.inflight.get(namespace) === mine) this.inflight.delete(namespace);
+    }
+  }
+
+  /** A change of one of the namespace's functions runs now (what is listed now is not kept). */
+  changing(namespace: string): boolean {
+    return this.changes.has(namespace);
+  }
+
+  /** A List of the namespace is under way now and would be shared. */
+  listing(namespace: string): boolean {
+    return this.inflight.get(namespace)?.epoch === this.epoch;
   }
 
   /** What is kept of the namespace and still fresh, without listing. */
@@ -44,14 +70,14 @@ export class ContainerCache {
 
   /** A change of one of the namespace's functions begins: nothing is kept until every one has ended. */
   begin(namespace: string): void {
-    this.changing.set(namespace, (this.changing.get(namespace) ?? 0) + 1);
+    this.changes.set(namespace, (this.changes.get(namespace) ?? 0) + 1);
     this.invalidate(namespace);
   }
 
   end(namespace: string): void {
-    const n = (this.changing.get(namespace) ?? 1) - 1;
-    if (n > 0) this.changing.set(namespace, n);
-    else this.changing.delete(namespace);
+    const n = (this.changes.get(namespace) ?? 1) - 1;
+    if (n > 0) this.changes.set(namespace, n);
+    else this.changes.delete(namespace);
     this.invalidate(namespace);
   }
 }

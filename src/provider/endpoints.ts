@@ -12,7 +12,7 @@ import { primaryOf, replicasOf } from './instances.js';
 import { deploymentOf, within, type Fn } from './function-records.js';
 
 export interface EndpointDeps {
-  host: FunctionHost;
+  host: Pick<FunctionHost, 'observe' | 'ip' | 'task'>;
   readiness: Readiness;
   load: LoadTracker;
   guard: ChangeGuard;
@@ -29,10 +29,20 @@ export interface EndpointDeps {
 export class Endpoints {
   constructor(private readonly deps: EndpointDeps) {}
 
-  /** A replica's address when its task runs and answers as ready now; no waiting, no start. */
+  /**
+   * A replica's address when its task runs and answers as ready now; no waiting, no start. A task that
+   * Readiness watches and saw ready is taken as it stands, without asking containerd (as the resolver's
+   * kept addresses are): an exit ends the watch (the exit event, or the 5 s re-check when none came).
+   * After a daemon restart every adopted replica is watched from reconcile on, so the first invocation
+   * of each of a thousand functions makes no Tasks.Get (issue #16); one not yet probed ready is not
+   * chosen.
+   */
   private async readyIp(namespace: string, id: string): Promise<string | undefined> {
-    const task = await this.deps.host.observe(namespace, id);
-    if (task?.status !== 'RUNNING' || !this.deps.readiness.isReady(namespace, id, task.pid)) return undefined;
+    if (!this.deps.readiness.readyNow(namespace, id)) {
+      const task = await this.deps.host.observe(namespace, id);
+      if (task?.status !== 'RUNNING' || !this.deps.readiness.isReady(namespace, id, task.pid))
+        return undefined;
+    }
     const ip = await this.deps.host.ip(namespace, id);
     return ip && !this.deps.load.isDraining(ip) ? ip : undefined;
   }
@@ -80,6 +90,12 @@ export class Endpoints {
       }
       if (suspect && serving.length === 1) readiness.suspect(namespace, head.id);
       suspect = false;
+      // Replicas already known ready: no containerd call (readyIp says why that is safe).
+      const known = await Promise.all(
+        serving.filter((c) => readiness.readyNow(namespace, c.id)).map((c) => host.ip(namespace, c.id)),
+      );
+      const fast = load.choose(known.filter((ip): ip is string => ip !== undefined && !load.isDraining(ip)));
+      if (fast) return fast;
       const seen = await Promise.all(
         serving.map(async (c) => ({
           id: c.id,

@@ -79,6 +79,14 @@ export class FunctionHost implements FunctionTasks {
     return t?.status === 'RUNNING' ? t.pid : undefined;
   }
 
+  /** The attached addresses of the namespace's containers, by container ID: one store read. */
+  async addresses(namespace: string): Promise<Map<string, string>> {
+    const ips = new Map<string, string>();
+    for (const r of await this.network.records(namespace))
+      if (r.ip && r.state === 'attached') ips.set(r.id, r.ip);
+    return ips;
+  }
+
   async ip(namespace: string, id: string): Promise<string | undefined> {
     return (await this.network.store.find(namespace, id))?.ip;
   }

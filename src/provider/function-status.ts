@@ -8,7 +8,7 @@ import type { Readiness } from './readiness.js';
 import type { ScalePolicy } from './scale-labels.js';
 import { parseScaleLabels } from './scale-labels.js';
 import { groupFunctions, primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
-import { deploymentOf, functionDeployment, headOf, type Fn } from './function-records.js';
+import { deploymentOf, functionDeployment, groupsOf, headOf, type Fn } from './function-records.js';
 
 /** One function as the autoscaler sees it. */
 export interface ScaleTarget {
@@ -21,12 +21,17 @@ export interface ScaleTarget {
   containers: string[];
 }
 
+/** What a status reads of the host (FunctionHost; unit tests give a fake). */
+export type StatusHost = Pick<FunctionHost, 'cache' | 'addresses' | 'ip' | 'observe' | 'containers'>;
+
 export interface FunctionStatusDeps {
-  host: FunctionHost;
+  host: StatusHost;
   readiness: Readiness;
   load: LoadTracker;
   /** A container's memory in bytes (runtime's memoryUsageBytes; tests give their own). */
   memoryOf?: (namespace: string, id: string) => Promise<number | undefined>;
+  /** Milliseconds, for the age of memory readings (performance.now by default). */
+  now?: () => number;
 }
 
 /** How long a replica's memory reading is shown again before the cgroup is read anew. */
@@ -40,33 +45,59 @@ const MEMORY_MAX_AGE_MS = 2000;
  */
 export class FunctionStatuses {
   private readonly memoryOf: (namespace: string, id: string) => Promise<number | undefined>;
+  private readonly now: () => number;
   /** Memory readings by container, dropped when not read again for a minute (a removed container). */
-  private readonly memory = new Map<string, { bytes: number | undefined; at: number }>();
+  private readonly memory = new Map<
+    string,
+    { bytes: number | undefined; at: number; reading?: Promise<unknown> | undefined }
+  >();
 
   constructor(private readonly deps: FunctionStatusDeps) {
     this.memoryOf = deps.memoryOf ?? memoryUsageBytes;
+    this.now = deps.now ?? (() => performance.now());
   }
 
   async list(namespace: string): Promise<FunctionStatus[]> {
-    const groups = groupFunctions(await this.deps.host.containers(namespace));
-    const out = await Promise.all([...groups.values()].map((g) => this.status(g, namespace)));
-    const now = performance.now();
+    const { host } = this.deps;
+    // Grouped once per kept list (groupsOf), addresses from one store read: nothing per replica here
+    // asks containerd or the disk but the memory readings, which are refreshed behind the answer.
+    const [records, ips] = await Promise.all([host.cache.list(namespace), host.addresses(namespace)]);
+    const groups = groupsOf(records);
+    const out = await Promise.all([...groups.values()].map((g) => this.status(g, namespace, ips)));
+    const now = this.now();
     for (const [k, m] of this.memory) if (now - m.at > 60_000) this.memory.delete(k);
     return out;
   }
 
+  /**
+   * The replica's memory: read once, then the kept reading is answered while a fresh one is read behind
+   * it when it is older than 2 s (at N = 1,000 a list that waited for a thousand cgroup reads every 2 s
+   * paid for them in its latency). A reading is thus at most one refresh old.
+   */
   private async memoryNow(namespace: string, id: string): Promise<number | undefined> {
     const k = `${namespace}/${id}`;
     const kept = this.memory.get(k);
-    if (kept && performance.now() - kept.at < MEMORY_MAX_AGE_MS) return kept.bytes;
-    const bytes = await this.memoryOf(namespace, id);
-    this.memory.set(k, { bytes, at: performance.now() });
-    return bytes;
+    if (!kept) {
+      const bytes = await this.memoryOf(namespace, id);
+      this.memory.set(k, { bytes, at: this.now() });
+      return bytes;
+    }
+    if (!kept.reading && this.now() - kept.at >= MEMORY_MAX_AGE_MS) {
+      kept.reading = this.memoryOf(namespace, id)
+        .then((bytes) => this.memory.set(k, { bytes, at: this.now() }))
+        .catch(() => (kept.reading = undefined));
+    }
+    return kept.bytes;
   }
 
   /** One function, from its own containers only. */
-  describe(g: Fn, namespace: string): Promise<FunctionStatus> {
-    return this.status(g, namespace);
+  async describe(g: Fn, namespace: string): Promise<FunctionStatus> {
+    const ips = new Map<string, string>();
+    for (const c of g.serving) {
+      const ip = await this.deps.host.ip(namespace, c.id);
+      if (ip) ips.set(c.id, ip);
+    }
+    return this.status(g, namespace, ips);
   }
 
   /**
@@ -74,23 +105,25 @@ export class FunctionStatuses {
    * a list does not ask each shim for its task); one it does not watch is looked up, which starts its
    * probing when it runs (a task started before this provider). Not while it is drained.
    */
-  private async ready(namespace: string, id: string): Promise<boolean> {
+  private async ready(namespace: string, id: string, ip: string | undefined): Promise<boolean> {
     const { host, readiness, load } = this.deps;
     if (!readiness.readyNow(namespace, id)) {
       const task = await host.observe(namespace, id);
       if (task?.status !== 'RUNNING' || !readiness.isReady(namespace, id, task.pid)) return false;
     }
-    const ip = await host.ip(namespace, id);
     return ip !== undefined && !load.isDraining(ip);
   }
 
-  private async status(g: Fn, namespace: string): Promise<FunctionStatus> {
+  /** `ips`: the serving replicas' addresses by container ID. */
+  private async status(g: Fn, namespace: string, ips: Map<string, string>): Promise<FunctionStatus> {
     const head = headOf(g);
     if (!head) throw new NotFoundError('function', g.name);
     const { service, ...rest } = functionDeployment(g, namespace);
     // Scaled to zero: no task should run, none is asked about.
     const serving = replicasOf(head) === 0 ? [] : g.serving;
-    const ready = (await Promise.all(serving.map((c) => this.ready(namespace, c.id)))).filter(Boolean);
+    const ready = (await Promise.all(serving.map((c) => this.ready(namespace, c.id, ips.get(c.id))))).filter(
+      Boolean,
+    );
     const used = await Promise.all(serving.map((c) => this.memoryNow(namespace, c.id)));
     const memory = used.some((m) => m !== undefined)
       ? used.reduce<number>((a, m) => a + (m ?? 0), 0)

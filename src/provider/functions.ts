@@ -3,13 +3,13 @@ import type { ContainerRuntime } from '../runtime/index.js';
 import type { CniNetwork } from '../network/index.js';
 import { ensureImage } from '../supervisor/index.js';
 import type { RegistryClient } from '../image/index.js';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, errorMessage } from '../errors.js';
+import { AlreadyExistsError, NotFoundError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NamespaceService } from './namespaces.js';
 import type { SecretStore } from './secrets.js';
 import type { Resolver } from './resolver.js';
 import type { FunctionStatus } from './types.js';
-import { FUNCTION_LABEL, parseDeployment } from './deployment.js';
+import { FUNCTION_LABEL } from './deployment.js';
 import { validateName } from './validate.js';
 import { Liveness } from './liveness.js';
 import { ChangeGuard } from './changes.js';
@@ -22,8 +22,11 @@ import { parseScaleLabels } from './scale-labels.js';
 import { ScaleMetrics } from './scale-metrics.js';
 import { reconcileFunctions } from './reconcile.js';
 import { unlinkFunctionLog } from './function-logs.js';
-import { checkReplicas, groupFunctions, primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
-import { functionDeployment, groupsOf, type Fn, type StoredDeployment } from './function-records.js';
+import { checkReplicas, primaryOf, UPDATE_ERROR_LABEL } from './instances.js';
+import { functionDeployment, type Fn } from './function-records.js';
+import { deploymentInput } from './deploy-input.js';
+import { ScaleFromZero } from './scale-from-zero.js';
+import { FunctionLookup } from './function-lookup.js';
 import { FunctionStatuses, type ScaleTarget } from './function-status.js';
 import { Endpoints } from './endpoints.js';
 import { ContainerCache } from './container-cache.js';
@@ -31,7 +34,8 @@ import { ContainerCache } from './container-cache.js';
 export type { ScaleTarget } from './function-status.js';
 
 export interface FunctionServiceDeps {
-  ctd: Containerd;
+  /** The client in the default function namespace (inNamespace reaches the others). */
+  containerd: Containerd;
   runtime: ContainerRuntime;
   network: CniNetwork;
   registry: RegistryClient;
@@ -52,16 +56,17 @@ export interface FunctionServiceDeps {
 
 /** Functions as containerd containers: deploy, update, delete, list, describe, scale, invoke address. */
 export class FunctionService {
-  /** One API change at a time per function name. */
   /** Kept lists of function containers; every change through the guard drops them. */
   private readonly cache: ContainerCache;
+  /** One API change at a time per function name. */
   readonly guard: ChangeGuard;
   readonly readiness: Readiness;
   readonly host: FunctionHost;
   /** Restarts of functions that died. */
   readonly live: Liveness;
   private readonly readyTimeoutMs: number;
-  private readonly wakes = new Map<string, Promise<void>>();
+  private readonly zero: ScaleFromZero;
+  private readonly lookup: FunctionLookup;
   /** Replicas per function and the autoscaler's decisions, rendered on /metrics. */
   readonly scaleMetrics = new ScaleMetrics();
 
@@ -75,12 +80,13 @@ export class FunctionService {
   private readonly endpoints: Endpoints;
 
   constructor(private readonly options: FunctionServiceDeps) {
-    this.containerd = options.ctd;
-    const containerd = options.ctd;
+    this.containerd = options.containerd;
+    const containerd = options.containerd;
     this.cache = new ContainerCache((ns) =>
       containerd.inNamespace(ns).containers.list(`labels."${FUNCTION_LABEL}"`),
     );
     this.guard = new ChangeGuard(this.cache);
+    this.lookup = new FunctionLookup(this.cache, (ns, name) => this.host.functionContainers(ns, name));
     this.registry = options.registry;
     this.secrets = options.secrets;
     this.namespaces = options.namespaces;
@@ -121,8 +127,14 @@ export class FunctionService {
       live: this.live,
       log: this.log,
       group: (ns, name) => this.group(ns, name),
-      wake: (ns, name) => this.wake(ns, name),
+      wake: (ns, name) => this.zero.wake(ns, name),
       readyTimeoutMs: this.readyTimeoutMs,
+    });
+    this.zero = new ScaleFromZero({
+      guard: this.guard,
+      group: (ns, name) => this.group(ns, name),
+      scaleTo: (dep, g, n) => setReplicas(this.rolloutDeps, dep, g, n, async () => false),
+      log: this.log,
     });
     // A refused connect (seen by the invoke path's track) makes that replica not ready until probed.
     this.resolver.whenRefused((ns, _name, ip) => this.readiness.suspectAddress(ns, ip));
@@ -149,29 +161,9 @@ export class FunctionService {
     return this.containerd.inNamespace(namespace);
   }
 
-  /**
-   * One function's containers: from the namespace's kept list when there is one (invoke routing and
-   * describe then make no containerd call), else a List filtered by the label's value.
-   */
-  private async group(namespace: string, name: string): Promise<Fn | undefined> {
-    const kept = this.cache.peek(namespace);
-    if (kept) return groupsOf(kept).get(name);
-    return groupFunctions(await this.host.functionContainers(namespace, name)).get(name);
-  }
-
-  private async validate(body: unknown): Promise<StoredDeployment> {
-    const dep = parseDeployment(body, this.namespaces.defaultNamespace);
-    await this.namespaces.assertUsable(dep.namespace);
-    for (const s of dep.secrets ?? []) {
-      if (!(await this.secrets.exists(dep.namespace, s))) {
-        throw new InvalidArgumentError(
-          'secrets',
-          `secret ${JSON.stringify(s)} does not exist in namespace ${dep.namespace}`,
-        );
-      }
-    }
-    parseScaleLabels(dep.labels); // a 400 naming a bad com.openfaas.scale.* label
-    return dep;
+  /** One function's containers now (FunctionLookup). */
+  private group(namespace: string, name: string): Promise<Fn | undefined> {
+    return this.lookup.group(namespace, name);
   }
 
   /**
@@ -179,7 +171,7 @@ export class FunctionService {
    * for one to be ready.
    */
   async deploy(body: unknown): Promise<void> {
-    const dep = await this.validate(body);
+    const dep = await deploymentInput({ namespaces: this.namespaces, secrets: this.secrets }, body);
     const ns = dep.namespace;
     const replicas = parseScaleLabels(dep.labels).min;
     // Where a deploy's time goes, on its log line (the first replica's): bench/density prints the split.
@@ -211,7 +203,7 @@ export class FunctionService {
 
   /** The new version starts beside the old one and takes over once ready (rollout.ts). */
   async update(body: unknown): Promise<void> {
-    const dep = await this.validate(body);
+    const dep = await deploymentInput({ namespaces: this.namespaces, secrets: this.secrets }, body);
     const ids = await this.guard.change(dep.namespace, dep.service, 'update', async () => {
       const current = await this.existing(dep.service, dep.namespace);
       try {
@@ -298,29 +290,6 @@ export class FunctionService {
     return this.statuses.scaleTargets(await this.namespaces.list());
   }
 
-  /**
-   * An invocation of a function the idle scaler took to zero (com.openfaas.scale.zero=true): back to its
-   * minimum, once for all the callers at the same time.
-   */
-  private wake(namespace: string, name: string): Promise<void> {
-    const key = `${namespace}/${name}`;
-    const running = this.wakes.get(key);
-    if (running) return running;
-    const woken = this.guard
-      .internal(namespace, name, async () => {
-        const g = await this.group(namespace, name);
-        const head = g && primaryOf(g);
-        if (!g || !head || replicasOf(head) !== 0) return;
-        const dep = functionDeployment(g, namespace);
-        const min = parseScaleLabels(dep.labels).min;
-        this.log.info('scaling from zero for an invocation', { namespace, function: name, replicas: min });
-        await setReplicas(this.rolloutDeps, dep, g, min, async () => false);
-      })
-      .finally(() => this.wakes.delete(key));
-    this.wakes.set(key, woken);
-    return woken;
-  }
-
   /** The addresses of the function's ready replicas now (the resolver picks among them). */
   readyAddresses(namespace: string, name: string): Promise<string[]> {
     return this.endpoints.readyAddresses(namespace, name);
@@ -343,11 +312,13 @@ export class FunctionService {
     // It removes and relabels containers outside the guard: what was kept before or during it goes.
     try {
       await reconcileFunctions({
-        ctd: this.containerd,
+        containerd: this.containerd,
         host: this.host,
         network: this.options.network,
         namespaces: this.namespaces,
+        readiness: this.readiness,
         log: this.log,
+        readyTimeoutMs: this.readyTimeoutMs,
       });
     } finally {
       this.cache.invalidate();

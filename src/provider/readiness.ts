@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
+import { Gate } from './gate.js';
 
 /** What one probe of a function's port saw. */
 export type ProbeAnswer =
@@ -51,6 +52,11 @@ export interface ReadinessDeps {
   firstMs?: number;
   maxMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Probes in flight at once (default 32). A daemon restarted with a thousand running functions adopts
+   * and probes them all at once (issue #16): unbounded, that was a thousand connects in one burst.
+   */
+  maxProbes?: number;
 }
 
 export type ReadyOutcome = 'ready' | 'exited' | 'timeout';
@@ -76,9 +82,11 @@ interface Watch {
 export class Readiness {
   private readonly watches = new Map<string, Watch>();
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly gate: Gate;
 
   constructor(private readonly d: ReadinessDeps) {
     this.sleep = d.sleep ?? ((ms) => delay(ms));
+    this.gate = new Gate(d.maxProbes ?? 32);
   }
 
   private key(namespace: string, id: string): string {
@@ -204,7 +212,7 @@ export class Readiness {
     let interval = this.d.firstMs ?? 10;
     try {
       while (!w.ended && !w.ready) {
-        const answer = await this.d.probe(w.ip, this.d.port);
+        const answer = await this.gate.run(() => this.d.probe(w.ip, this.d.port));
         w.probes++;
         if (w.ended) return;
         if (isReadyAnswer(answer)) {

@@ -3,72 +3,88 @@ import type { CniNetwork } from '../network/index.js';
 import type { Logger } from '../log.js';
 import { sweepCreateLeftovers } from '../runtime/index.js';
 import type { FunctionHost } from './function-host.js';
-import { PENDING_LABEL, groupFunctions, replicasOf } from './instances.js';
+import type { ReadyOutcome } from './readiness.js';
+import { PENDING_LABEL, groupFunctions, replicasOf, type FunctionContainers } from './instances.js';
+import type { ContainerRecord } from '../containerd/index.js';
 
 export interface ReconcileDeps {
-  ctd: Containerd;
+  containerd: Containerd;
   host: FunctionHost;
   network: CniNetwork;
   namespaces: { list(): Promise<string[]> };
+  /** Whether an adopted replica answered its first probe (the start's `replicas ready` line). */
+  readiness: { waitReady(namespace: string, id: string, timeoutMs: number): Promise<ReadyOutcome> };
   log: Logger;
+  /** How long the `replicas ready after start` line waits for the slowest adopted replica. */
+  readyTimeoutMs?: number;
+}
+
+/** Where a reconcile spent its time, and what it found. */
+interface Phases {
+  sweep_ms: number;
+  /** Containers and tasks are listed at once, one List each per namespace. */
+  list_ms: number;
+  adopt_ms: number;
+  network_ms: number;
+  containers: number;
+  running: number;
+  started: number;
 }
 
 /**
  * After a provider restart or crash. Per function: an update that died half-way left a pending new
  * container (removed, or adopted when it is all there is) or an old version beside the new (removed);
  * a container without a network (a crash mid-deploy) cannot run and goes; the rest is started when it
- * should run, or probed when it runs. Then network attachments of vanished containers go.
+ * should run, or probed when it runs (running replicas are adopted, never re-created: issue #12). Then
+ * network attachments of vanished containers go. Logs one line with its phases (issue #16), and later
+ * one when every adopted replica answered its first probe (or did not in time).
  */
 export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
-  for (const ns of await d.namespaces.list()) {
-    const c = d.ctd.inNamespace(ns);
+  const t0 = performance.now();
+  const lap = (() => {
+    let last = t0;
+    return () => {
+      const now = performance.now();
+      const ms = Math.round(now - last);
+      last = now;
+      return ms;
+    };
+  })();
+  const p: Phases = {
+    sweep_ms: 0,
+    list_ms: 0,
+    adopt_ms: 0,
+    network_ms: 0,
+    containers: 0,
+    running: 0,
+    started: 0,
+  };
+  const namespaces = await d.namespaces.list();
+  const adopted: [namespace: string, id: string][] = [];
+  for (const ns of namespaces) {
     // A create killed half-way (a lease, a prepared snapshot, no container): nothing else creates yet.
-    for (const r of await sweepCreateLeftovers(d.ctd, ns))
+    for (const r of await sweepCreateLeftovers(d.containerd, ns))
       d.log.info('removed what an interrupted create left', { namespace: ns, removed: r });
-    // One Tasks.List and one store read for the namespace, not a lookup per container (issue #16).
-    const view = await d.host.view(ns);
-    for (const g of groupFunctions(await d.host.containers(ns)).values()) {
-      let serving = g.serving;
-      if (serving.length === 0 && g.pending.length > 0) {
-        for (const p of g.pending) {
-          const labels = { ...p.labels };
-          delete labels[PENDING_LABEL];
-          await c.containers.setLabels(p.id, labels);
-          d.log.info('adopted the pending version of an interrupted update', {
-            namespace: ns,
-            function: g.name,
-            container: p.id,
-          });
-        }
-        serving = g.pending;
-      } else {
-        for (const p of g.pending) {
-          await d.host.remove(ns, p.id, 0);
-          d.log.info('removed the pending version of an interrupted update', {
-            namespace: ns,
-            function: g.name,
-            container: p.id,
-          });
-        }
-      }
-      for (const s of g.stale) {
-        await d.host.remove(ns, s.id, 0);
-        d.log.info('removed the old version of an interrupted update', {
-          namespace: ns,
-          function: g.name,
-          container: s.id,
-        });
-      }
-      for (const s of serving) {
+    p.sweep_ms += lap();
+    // One Tasks.List, one Containers.List and one store read for the namespace, at once (issue #16).
+    const [view, containers] = await Promise.all([d.host.view(ns), d.host.containers(ns)]);
+    p.list_ms += lap();
+    p.containers += containers.length;
+    for (const g of groupFunctions(containers).values()) {
+      for (const s of await settle(d, ns, g)) {
         if (!view.ips.has(s.id) && !(await d.network.store.find(ns, s.id))) {
           await d.host.remove(ns, s.id, 0);
           d.log.info('removed half-deployed function', { namespace: ns, function: g.name, container: s.id });
           continue;
         }
         const task = view.tasks.get(s.id);
-        if (task) d.host.watchRunning(ns, s.id, task, view.ips.get(s.id));
-        if (replicasOf(s) > 0 && task?.status !== 'RUNNING') {
+        if (task?.status === 'RUNNING') {
+          d.host.watchRunning(ns, s.id, task, view.ips.get(s.id));
+          adopted.push([ns, s.id]);
+          p.running++;
+        } else if (replicasOf(s) > 0) {
           await d.host.start(ns, s.id);
+          p.started++;
           d.log.info('started function that should run', {
             namespace: ns,
             function: g.name,
@@ -77,23 +93,92 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
         }
       }
     }
+    p.adopt_ms += lap();
   }
   // Which containers exist: one list per namespace, not a Get per attachment.
   const ids = new Map<string, Promise<Set<string>>>();
   const idsOf = (ns: string) => {
-    let p = ids.get(ns);
-    if (!p) {
-      p = d.ctd
+    let known = ids.get(ns);
+    if (!known) {
+      known = d.containerd
         .inNamespace(ns)
         .containers.list()
         .then((cs) => new Set(cs.map((c) => c.id)));
-      ids.set(ns, p);
+      ids.set(ns, known);
     }
-    return p;
+    return known;
   };
-  // A container made since the list is asked about on its own, so none is taken for gone.
+  // Only the function namespaces: the core namespace's attachments are the supervisor's to judge, and
+  // it may be creating a service there now (network-reconcile-scope.test.ts). A container made since
+  // the list is asked about on its own, so none is taken for gone.
   const removed = await d.network.reconcile(
-    async (ns, id) => (await idsOf(ns)).has(id) || Boolean(await d.ctd.inNamespace(ns).containers.get(id)),
+    async (ns, id) =>
+      (await idsOf(ns)).has(id) || Boolean(await d.containerd.inNamespace(ns).containers.get(id)),
+    namespaces,
   );
   for (const r of removed) d.log.info('reconciled network attachment', { attachment: r });
+  p.network_ms = lap();
+  d.log.info('reconciled functions', {
+    namespaces: namespaces.length,
+    ...p,
+    total_ms: Math.round(performance.now() - t0),
+  });
+  void logReadiness(d, adopted, t0);
+}
+
+/**
+ * The function's containers that serve after an interrupted update is settled: its pending version
+ * adopted when nothing else serves, else removed; an old version left beside the new removed.
+ */
+async function settle(
+  d: ReconcileDeps,
+  ns: string,
+  g: FunctionContainers<ContainerRecord>,
+): Promise<ContainerRecord[]> {
+  let serving = g.serving;
+  if (serving.length === 0 && g.pending.length > 0) {
+    for (const p of g.pending) {
+      const labels = { ...p.labels };
+      delete labels[PENDING_LABEL];
+      await d.containerd.inNamespace(ns).containers.setLabels(p.id, labels);
+      d.log.info('adopted the pending version of an interrupted update', {
+        namespace: ns,
+        function: g.name,
+        container: p.id,
+      });
+    }
+    serving = g.pending;
+  } else {
+    for (const p of g.pending) {
+      await d.host.remove(ns, p.id, 0);
+      d.log.info('removed the pending version of an interrupted update', {
+        namespace: ns,
+        function: g.name,
+        container: p.id,
+      });
+    }
+  }
+  for (const s of g.stale) {
+    await d.host.remove(ns, s.id, 0);
+    d.log.info('removed the old version of an interrupted update', {
+      namespace: ns,
+      function: g.name,
+      container: s.id,
+    });
+  }
+  return serving;
+}
+
+/** One line once every adopted replica answered its first probe, exited, or ran out of time. */
+async function logReadiness(d: ReconcileDeps, adopted: [string, string][], t0: number): Promise<void> {
+  const timeoutMs = d.readyTimeoutMs ?? 60_000;
+  const outcomes = await Promise.all(adopted.map(([ns, id]) => d.readiness.waitReady(ns, id, timeoutMs)));
+  const count = (o: ReadyOutcome) => outcomes.filter((x) => x === o).length;
+  d.log.info('replicas ready after start', {
+    adopted: adopted.length,
+    ready: count('ready'),
+    exited: count('exited'),
+    not_ready: count('timeout'),
+    after_ms: Math.round(performance.now() - t0),
+  });
 }

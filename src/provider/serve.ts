@@ -66,7 +66,7 @@ export async function createProvider(
   // Only a ready serving container is an address to cache; the rest goes through functions.endpoint.
   const resolver = new Resolver((ns, name) => functions.readyAddresses(ns, name));
   const functions: FunctionService = new FunctionService({
-    ctd,
+    containerd: ctd,
     runtime: host.functionRuntime,
     network,
     registry: host.registry,
