@@ -8,6 +8,7 @@ import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.
 import { InvalidArgumentError } from '../errors.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
+import { ranNoPlugin } from './cni-errors.js';
 import { renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
 import { ensureSubnetRules, removeSubnetRules } from './subnet-rules.js';
 import { IpamStore, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
@@ -142,6 +143,11 @@ export class CniNetwork implements NetworkAttacher {
     return this.attachAs(namespace, id, netnsName(namespace, id), opts.portMappings ?? []);
   }
 
+  /** The netns path `attach` gives this container (a restore keeps an older one's). */
+  netnsPathFor(namespace: string, id: string): string {
+    return netnsPath(netnsName(namespace, id));
+  }
+
   /** Attaches under `name` (netns name and CNI container ID): a restore keeps the name it had. */
   private async attachAs(
     namespace: string,
@@ -202,7 +208,12 @@ export class CniNetwork implements NetworkAttacher {
       this.attachSplits.set(`${namespace}/${id}`, split.done());
       return { netnsPath: att.netns, ip: addr.ip };
     } catch (err) {
-      await this.detach(namespace, id).catch(() => undefined);
+      // No plugin ran when the first is not installed: its DEL would fail too, and keep the record.
+      await (
+        ranNoPlugin(err, this.lists[conflist])
+          ? deleteNetns(name).then(() => this.store.remove(namespace, id, this.hostsAfter(namespace)))
+          : this.detach(namespace, id)
+      ).catch(() => undefined);
       throw err;
     }
   }
