@@ -7,6 +7,7 @@ import { logPath, prepareLog } from './logs.js';
 import { LogCollector } from './log-collector.js';
 import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOptions } from './shim-groups.js';
 import { imageUser } from './image-user.js';
+import { UserFilesCache } from './user-files-cache.js';
 import { createRecord } from './container-record.js';
 import { hostNofileLimit } from './rlimit.js';
 import { removeContainer, stopTask, type TeardownParts } from './stop-remove.js';
@@ -53,6 +54,8 @@ export class ContainerRuntime {
   private readonly logs: LogCollector;
   private readonly groups: ShimGroups | undefined;
   private readonly teardown: TeardownParts;
+  /** Each image's passwd and group, read once (user-files-cache.ts). */
+  private readonly userFiles = new UserFilesCache();
 
   constructor(
     private readonly ctd: Containerd,
@@ -84,7 +87,7 @@ export class ContainerRuntime {
     const image = await resolveImage(ctd, spec.image);
     const args = processArgs(image.config, spec);
     const env = [...(image.config.config?.Env ?? []), ...(spec.env ?? [])];
-    const user = await imageUser(ctd, spec, image, env);
+    const user = await imageUser(ctd, this.userFiles, spec, image, env);
     if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
     const nofile = await (this.nofile ??= hostNofileLimit());
     const net = spec.network ? this.opts.network : undefined;
