@@ -99,8 +99,10 @@ export class ContainerRuntime {
       if (group) cleanups.push(() => this.groups?.release(spec.namespace, spec.id) ?? Promise.resolve());
       if (net) cleanups.push(() => net.detach(spec.namespace, spec.id));
       const netnsPath = net?.netnsPathFor(spec.namespace, spec.id);
-      // allSettled: the undo below must not run while the other half is still making things.
-      const [attached, made] = await Promise.allSettled([
+      cleanups.push(() => this.logs.forget(spec.namespace, spec.id, 0));
+      // allSettled: the undo below must not run while another part is still making things. The log
+      // FIFOs are made here too (mkfifo is a process's start), not in the start that waits on them.
+      const [attached, made, fifos] = await Promise.allSettled([
         net?.attach(spec.namespace, spec.id, { portMappings: spec.portMappings ?? [] }),
         createRecord(
           ctd,
@@ -122,16 +124,18 @@ export class ContainerRuntime {
           },
           cleanups,
         ),
+        prepareLog(this.opts.logDir, spec.namespace).then(() => this.logs.prepare(spec.namespace, spec.id)),
       ]);
       if (made.status === 'rejected') throw made.reason;
       if (attached.status === 'rejected') throw attached.reason;
+      if (fifos.status === 'rejected') throw fifos.reason;
       if (attached.value && attached.value.netnsPath !== netnsPath)
         throw new InternalError(
           `container ${spec.namespace}/${spec.id}: attached in ${attached.value.netnsPath}, not ${netnsPath}`,
         );
       return { ip: attached.value?.ip };
     } catch (err) {
-      // Reverse order: the container record, its snapshot, the attachment, the shim group.
+      // Reverse order: the container record, its snapshot, the FIFOs, the attachment, the shim group.
       for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
       if (isAlreadyExists(err))
         throw new AlreadyExistsError('container', `${spec.namespace}/${spec.id}`, { cause: err });

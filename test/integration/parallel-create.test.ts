@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { testNetwork, type TestNetwork } from '../helpers/network.js';
@@ -14,6 +14,7 @@ import { netnsExists, netnsName } from '../../src/network/netns.js';
 import { specOf, type Containerd } from '../../src/containerd/index.js';
 import { AlreadyExistsError } from '../../src/errors.js';
 import { resolveImage } from '../../src/image/index.js';
+import { fifoPaths } from '../../src/runtime/log-collector.js';
 
 const IMAGE = 'faasd.test/parallel-app:1';
 
@@ -24,6 +25,20 @@ async function leftovers(c: Containerd, id: string): Promise<string[]> {
   for (const s of await c.snapshots.list()) if (s.name === id) left.push(`snapshot ${s.name}`);
   for (const l of await c.leases.list()) if (l.id.startsWith('faasd-create-')) left.push(`lease ${l.id}`);
   return left;
+}
+
+/** The container's log FIFOs that exist (a create makes them, for its task's start). */
+async function fifosOf(logDir: string, namespace: string, id: string): Promise<string[]> {
+  const f = fifoPaths(logDir, namespace, id);
+  const there = await Promise.all(
+    [f.stdout, f.stderr].map((p) =>
+      stat(p).then(
+        (s) => s.isFIFO(),
+        () => false,
+      ),
+    ),
+  );
+  return [f.stdout, f.stderr].filter((_, i) => there[i]);
 }
 
 /** Issue #16: the network attach runs beside the snapshot + container create; either failing undoes both. */
@@ -60,6 +75,7 @@ describe('create attaches the network while it makes the container', { skip: nee
     await assert.rejects(runtime.create(spec));
 
     assert.deepEqual(await leftovers(c, 'nobridge'), []);
+    assert.deepEqual(await fifosOf(join(dir, 'logs'), ns, 'nobridge'), []);
     assert.equal(await network.store.find(ns, 'nobridge'), undefined);
     assert.equal(await netnsExists(netnsName(ns, 'nobridge')), false);
   });
@@ -98,6 +114,7 @@ describe('create attaches the network while it makes the container', { skip: nee
       assert.equal(settled, false, 'create returned before its attach finished');
       network.finish();
       assert.deepEqual(await creating, { ip: '10.9.9.9' });
+      assert.equal((await fifosOf(join(dir, 'logs'), ns, 'held')).length, 2, 'the FIFOs are made by create');
       const spec = specOf((await c.containers.get('held'))!) as {
         linux: { namespaces: { type: string; path?: string }[] };
       };
@@ -127,6 +144,7 @@ describe('create attaches the network while it makes the container', { skip: nee
     await assert.rejects(creating, (err) => err === failure);
 
     assert.deepEqual(await leftovers(c, 'late-fail'), []);
+    assert.deepEqual(await fifosOf(join(dir, 'logs'), ns, 'late-fail'), []);
     assert.deepEqual(network.calls, [`attach ${ns}/late-fail`, `detach ${ns}/late-fail`]);
   });
 
