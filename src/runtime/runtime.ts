@@ -42,9 +42,9 @@ export function processArgs(config: ImageConfig, spec: ContainerSpec): string[] 
 }
 
 /**
- * One container's life, the same for core services and functions:
- * create (image → snapshot → network → container), start (task), stop (SIGTERM, grace, SIGKILL),
- * remove (task, container, snapshot, network).
+ * One container's life, the same for core services and functions: create (image and user, then the
+ * network beside the snapshot + container and the log FIFOs), start (task), stop (SIGTERM, grace,
+ * SIGKILL), remove (task, container, snapshot, network).
  */
 export class ContainerRuntime {
   private readonly graceMs: number;
