@@ -40,3 +40,11 @@ export class CniTimeoutError extends FaasdError {
     super('timeout', `CNI ${plugin} ${command} did not finish in ${timeoutMs} ms`);
   }
 }
+
+/**
+ * Whether an ADD that failed with `err` ran no plugin at all: the list's first plugin is not installed.
+ * Nothing was made then, and a DEL would fail the same way (and keep the attachment's record).
+ */
+export function ranNoPlugin(err: unknown, list: { plugins: { type: string }[] }): boolean {
+  return err instanceof CniPluginNotFoundError && list.plugins[0]?.type === err.plugin;
+}

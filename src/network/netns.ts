@@ -40,12 +40,16 @@ export async function netnsExists(name: string): Promise<boolean> {
   }
 }
 
-/** A new netns with its loopback interface up (as CNI's loopback plugin would bring it up). */
+/** A new, empty netns (one of the same name left from before is removed first). */
 export async function createNetns(name: string): Promise<string> {
   if (await netnsExists(name)) await deleteNetns(name);
   await execa('ip', ['netns', 'add', name]);
-  await execa('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   return netnsPath(name);
+}
+
+/** The netns's loopback interface up, as CNI's loopback plugin's ADD does, without a Go binary's start. */
+export async function loopbackUp(name: string): Promise<void> {
+  await execa('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
 }
 
 /** Deleting a namespace that is gone succeeds. */

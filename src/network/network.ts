@@ -8,18 +8,11 @@ import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.
 import { InvalidArgumentError } from '../errors.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
+import { ranNoPlugin } from './cni-errors.js';
 import { renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
 import { ensureSubnetRules, removeSubnetRules } from './subnet-rules.js';
 import { IpamStore, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
-import {
-  createNetns,
-  deleteNetns,
-  listNetns,
-  namespaceOfNetns,
-  netnsExists,
-  netnsName,
-  netnsPath,
-} from './netns.js';
+import { deleteNetns, listNetns, namespaceOfNetns, netnsExists, netnsName, netnsPath } from './netns.js';
 import { deriveResolvConf, renderHosts } from './hosts-file.js';
 import { writeInPlace } from '../fs.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
@@ -28,6 +21,7 @@ import { ensureNeighbourRoom } from './neighbours.js';
 import { pinBridgeAddress } from './bridge-mac.js';
 import { withNameservers } from './dns.js';
 import { Split, type AttachSplit } from './split.js';
+import { addAttachment } from './attach-add.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -142,6 +136,11 @@ export class CniNetwork implements NetworkAttacher {
     return this.attachAs(namespace, id, netnsName(namespace, id), opts.portMappings ?? []);
   }
 
+  /** The netns path `attach` gives this container (a restore keeps an older one's). */
+  netnsPathFor(namespace: string, id: string): string {
+    return netnsPath(netnsName(namespace, id));
+  }
+
   /** Attaches under `name` (netns name and CNI container ID): a restore keeps the name it had. */
   private async attachAs(
     namespace: string,
@@ -164,21 +163,13 @@ export class CniNetwork implements NetworkAttacher {
       createdAt: new Date().toISOString(),
     };
     const split = new Split();
-    await this.store.put(pending);
-    split.lap('store');
     try {
-      // Rules a lost record left for this container ID: a stale DNAT would sit ahead of the new one.
-      // Without port mappings there is none to win over (reconcile sweeps what else a lost record left).
-      if (conflist === 'ports') {
-        await dropPortMappings(this.list.name, name);
-        await dropMasquerade(this.list.name, name);
-        split.lap('rules');
-      }
-      // With its loopback up: `ip` does what the loopback plugin's ADD did, without a Go binary's start.
-      await createNetns(name);
-      split.lap('netns');
-      const result = await this.runner.add(this.lists[conflist], att, { portMappings }, split.laps);
-      split.skip();
+      const result = await addAttachment(
+        { store: this.store, runner: this.runner, list: this.lists[conflist], rulesOf: this.list.name },
+        pending,
+        att,
+        split,
+      );
       // The bridge plugin made the bridge on the first ADD if nothing else did: fix its MAC before more
       // ports join (bridge-mac.ts). Once per process; a sysfs read when it is fixed already.
       if (!this.bridgePinned) this.bridgePinned = await pinBridgeAddress(this.options.bridge);
@@ -202,7 +193,12 @@ export class CniNetwork implements NetworkAttacher {
       this.attachSplits.set(`${namespace}/${id}`, split.done());
       return { netnsPath: att.netns, ip: addr.ip };
     } catch (err) {
-      await this.detach(namespace, id).catch(() => undefined);
+      // No plugin ran when the first is not installed: its DEL would fail too, and keep the record.
+      await (
+        ranNoPlugin(err, this.lists[conflist])
+          ? deleteNetns(name).then(() => this.store.remove(namespace, id, this.hostsAfter(namespace)))
+          : this.detach(namespace, id)
+      ).catch(() => undefined);
       throw err;
     }
   }

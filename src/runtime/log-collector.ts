@@ -62,6 +62,11 @@ export class LogCollector {
     this.clock = o.clock ?? new LineClock();
   }
 
+  /** Makes the container's FIFOs ahead of its first task (a create does, beside its network attach). */
+  async prepare(namespace: string, id: string): Promise<void> {
+    await ensureFifos(fifoPaths(this.logDir, namespace, id));
+  }
+
   /**
    * Makes the container's FIFOs (when missing) and starts reading them. Call it before the task is
    * created: the shim's open for writing waits until a reader is there.

@@ -1,12 +1,14 @@
 import type { Containerd, ExitStatus } from '../containerd/index.js';
-import { buildSpec, isAlreadyExists } from '../containerd/index.js';
+import { isAlreadyExists } from '../containerd/index.js';
 import { resolveImage, type ImageConfig } from '../image/index.js';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { AlreadyExistsError, InternalError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { logPath, prepareLog } from './logs.js';
 import { LogCollector } from './log-collector.js';
 import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOptions } from './shim-groups.js';
 import { imageUser } from './image-user.js';
+import { UserFilesCache } from './user-files-cache.js';
+import { createRecord } from './container-record.js';
 import { hostNofileLimit } from './rlimit.js';
 import { removeContainer, stopTask, type TeardownParts } from './stop-remove.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
@@ -40,9 +42,9 @@ export function processArgs(config: ImageConfig, spec: ContainerSpec): string[] 
 }
 
 /**
- * One container's life, the same for core services and functions:
- * create (image → snapshot → network → container), start (task), stop (SIGTERM, grace, SIGKILL),
- * remove (task, container, snapshot, network).
+ * One container's life, the same for core services and functions: create (image and user, then the
+ * network beside the snapshot + container and the log FIFOs), start (task), stop (SIGTERM, grace,
+ * SIGKILL), remove (task, container, snapshot, network).
  */
 export class ContainerRuntime {
   private readonly graceMs: number;
@@ -52,6 +54,8 @@ export class ContainerRuntime {
   private readonly logs: LogCollector;
   private readonly groups: ShimGroups | undefined;
   private readonly teardown: TeardownParts;
+  /** Each image's passwd and group, read once (user-files-cache.ts). */
+  private readonly userFiles = new UserFilesCache();
 
   constructor(
     private readonly ctd: Containerd,
@@ -69,7 +73,12 @@ export class ContainerRuntime {
     return this.ctd.inNamespace(namespace);
   }
 
-  /** Creates the container and attaches its network; its task is not started. */
+  /**
+   * Creates the container and attaches its network; its task is not started. The attach and the
+   * snapshot + container record run at once (the spec needs only the netns path the attach will use):
+   * a deploy waited for both one after the other (issue #16, deploy -> first 200). Returns once both
+   * are done; when either fails, both are undone.
+   */
   async create(spec: ContainerSpec): Promise<{ ip: string | undefined }> {
     const ctd = this.in(spec.namespace);
     await ctd.namespaces.ensure(spec.namespace);
@@ -78,66 +87,55 @@ export class ContainerRuntime {
     const image = await resolveImage(ctd, spec.image);
     const args = processArgs(image.config, spec);
     const env = [...(image.config.config?.Env ?? []), ...(spec.env ?? [])];
-    const user = await imageUser(ctd, spec, image, env);
+    const user = await imageUser(ctd, this.userFiles, spec, image, env);
     if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
     const nofile = await (this.nofile ??= hostNofileLimit());
-    let ip: string | undefined;
-    let netnsPath: string | undefined;
+    const net = spec.network ? this.opts.network : undefined;
+    if (spec.network && !net)
+      throw new InvalidArgumentError('network', 'no network is configured for this runtime');
     const cleanups: (() => Promise<void>)[] = [];
     try {
       const group = await this.groups?.assign(spec.namespace, spec.id, spec.labels);
       if (group) cleanups.push(() => this.groups?.release(spec.namespace, spec.id) ?? Promise.resolve());
-      const annotations = { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) };
-      if (spec.network) {
-        const net = this.opts.network;
-        if (!net) throw new InvalidArgumentError('network', 'no network is configured for this runtime');
-        cleanups.push(() => net.detach(spec.namespace, spec.id));
-        const att = await net.attach(spec.namespace, spec.id, { portMappings: spec.portMappings ?? [] });
-        ip = att.ip;
-        netnsPath = att.netnsPath;
-      }
-      // A lease from prepare until the container refers to the snapshot: GC may remove it in between.
-      await ctd.leases.with('faasd-create', async (lease) => {
-        await ctd.snapshots.prepare(spec.id, image.chainId, {}, { lease });
-        cleanups.push(() => ctd.snapshots.remove(spec.id));
-        const ociSpec = buildSpec({
-          namespace: spec.namespace,
-          id: spec.id,
-          args,
-          env,
-          cwd: spec.cwd ?? (image.config.config?.WorkingDir || '/'),
-          uid: user.uid,
-          gid: user.gid,
-          additionalGids: user.additionalGids,
-          nofile,
-          hostname: spec.hostname ?? spec.id,
-          mounts: [
-            ...(spec.network && this.opts.network ? this.opts.network.sharedMounts() : []),
-            ...(spec.mounts ?? []),
-          ],
-          ...(netnsPath ? { netnsPath } : {}),
-          ...(spec.memoryLimitBytes ? { memoryLimitBytes: spec.memoryLimitBytes } : {}),
-          ...(spec.cpus ? { cpus: spec.cpus } : {}),
-          ...(spec.readonlyRootfs ? { readonlyRootfs: true } : {}),
-          ...(spec.capAdd ? { capAdd: spec.capAdd } : {}),
-          ...(spec.capabilities ? { capabilities: spec.capabilities } : {}),
-          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-        });
-        await ctd.containers.create({
-          id: spec.id,
-          image: image.name,
-          labels: {
-            ...(spec.labels ?? {}),
-            [IMAGE_LABEL]: image.name,
-            ...(group ? { [SHIM_GROUP_LABEL]: group } : {}),
+      if (net) cleanups.push(() => net.detach(spec.namespace, spec.id));
+      const netnsPath = net?.netnsPathFor(spec.namespace, spec.id);
+      cleanups.push(() => this.logs.forget(spec.namespace, spec.id, 0));
+      // allSettled: the undo below must not run while another part is still making things. The log
+      // FIFOs are made here too (mkfifo is a process's start), not in the start that waits on them.
+      const [attached, made, fifos] = await Promise.allSettled([
+        net?.attach(spec.namespace, spec.id, { portMappings: spec.portMappings ?? [] }),
+        createRecord(
+          ctd,
+          spec,
+          {
+            image,
+            args,
+            env,
+            user,
+            nofile,
+            netnsPath,
+            mounts: [...(net ? net.sharedMounts() : []), ...(spec.mounts ?? [])],
+            annotations: { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) },
+            labels: {
+              ...(spec.labels ?? {}),
+              [IMAGE_LABEL]: image.name,
+              ...(group ? { [SHIM_GROUP_LABEL]: group } : {}),
+            },
           },
-          spec: ociSpec,
-          snapshotter: ctd.snapshots.snapshotter,
-          snapshotKey: spec.id,
-        });
-      });
-      return { ip };
+          cleanups,
+        ),
+        prepareLog(this.opts.logDir, spec.namespace).then(() => this.logs.prepare(spec.namespace, spec.id)),
+      ]);
+      if (made.status === 'rejected') throw made.reason;
+      if (attached.status === 'rejected') throw attached.reason;
+      if (fifos.status === 'rejected') throw fifos.reason;
+      if (attached.value && attached.value.netnsPath !== netnsPath)
+        throw new InternalError(
+          `container ${spec.namespace}/${spec.id}: attached in ${attached.value.netnsPath}, not ${netnsPath}`,
+        );
+      return { ip: attached.value?.ip };
     } catch (err) {
+      // Reverse order: the container record, its snapshot, the FIFOs, the attachment, the shim group.
       for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
       if (isAlreadyExists(err))
         throw new AlreadyExistsError('container', `${spec.namespace}/${spec.id}`, { cause: err });

@@ -4,6 +4,8 @@ import type { BindMount } from '../containerd/index.js';
 export interface NetworkAttacher {
   attach(namespace: string, id: string, opts?: { portMappings?: PortMapping[] }): Promise<Attachment>;
   detach(namespace: string, id: string): Promise<void>;
+  /** The netns path `attach` will give the container: its spec is written while the attach runs. */
+  netnsPathFor(namespace: string, id: string): string;
   /** Re-attaches a container whose netns is gone (after a host reboot); true when it did. */
   restore(namespace: string, id: string): Promise<boolean>;
   /** Files to bind read-only into every attached container (hosts, resolv.conf). */
