@@ -122,9 +122,11 @@ export class Autoscaler {
 
   private async apply(t: ScaleTarget, n: number, direction: 'up' | 'down' | 'zero'): Promise<void> {
     const fn = `${t.name}.${t.namespace}`;
+    // Counted and shown as desired before the change runs: starting replicas waits for them to be
+    // ready, and the function's describe shows them ready before this call returns.
+    this.metrics.decided(fn, direction, n);
     try {
       await this.d.functions.autoscale(t.namespace, t.name, n);
-      this.metrics.decided(fn, direction);
     } catch (err) {
       // An API change of the function runs: it wins; the next tick looks again.
       if (err instanceof ConflictError) return;

@@ -14,9 +14,11 @@ export class ScaleMetrics {
       if (!current.has(k.split('\u0000')[0] ?? '')) this.decisions.delete(k);
   }
 
-  decided(fn: string, direction: 'up' | 'down' | 'zero'): void {
+  /** A change the autoscaler made: counted, and the gauge shows it now rather than at the next tick. */
+  decided(fn: string, direction: 'up' | 'down' | 'zero', replicas: number): void {
     const k = `${fn}\u0000${direction}`;
     this.decisions.set(k, (this.decisions.get(k) ?? 0) + 1);
+    this.replicas.set(fn, replicas);
   }
 
   render(): string {

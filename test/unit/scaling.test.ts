@@ -200,8 +200,9 @@ describe('stabiliser', () => {
 describe('scale metrics', () => {
   it('renders the replicas gauge and decisions, and drops functions that are gone', () => {
     const m = new ScaleMetrics();
-    m.setReplicas(new Map([['f.ns', 3]]));
-    m.decided('f.ns', 'up');
+    m.setReplicas(new Map([['f.ns', 1]]));
+    m.decided('f.ns', 'up', 3);
+    // The decision shows at once, not only after the next tick's setReplicas.
     assert.match(m.render(), /^gateway_service_count\{function_name="f.ns"\} 3$/m);
     assert.match(m.render(), /^faasd_autoscaler_decisions_total\{function_name="f.ns",direction="up"\} 1$/m);
     m.setReplicas(new Map());
