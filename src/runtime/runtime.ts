@@ -74,10 +74,12 @@ export class ContainerRuntime {
   }
 
   /**
-   * Creates the container and attaches its network; its task is not started. The attach and the
-   * snapshot + container record run at once (the spec needs only the netns path the attach will use):
-   * a deploy waited for both one after the other (issue #16, deploy -> first 200). Returns once both
-   * are done; when either fails, both are undone.
+   * Attaches the container's network, then creates the container; its task is not started. The log
+   * FIFOs are made beside the attach. The container record comes only after the attach: a crash in
+   * between leaves an attachment for no container, which reconcile removes — never a container whose
+   * attachment is half made (its task would start in a netns reconcile then takes away). Running the
+   * two at once gained nothing measurable on two cores (docs/field-notes.md). When any part fails,
+   * all are undone.
    */
   async create(spec: ContainerSpec): Promise<{ ip: string | undefined }> {
     const ctd = this.in(spec.namespace);
@@ -101,38 +103,37 @@ export class ContainerRuntime {
       const netnsPath = net?.netnsPathFor(spec.namespace, spec.id);
       cleanups.push(() => this.logs.forget(spec.namespace, spec.id, 0));
       // allSettled: the undo below must not run while another part is still making things. The log
-      // FIFOs are made here too (mkfifo is a process's start), not in the start that waits on them.
-      const [attached, made, fifos] = await Promise.allSettled([
+      // FIFOs are made here (mkfifo is a process's start), not in the start that waits on them.
+      const [attached, fifos] = await Promise.allSettled([
         net?.attach(spec.namespace, spec.id, { portMappings: spec.portMappings ?? [] }),
-        createRecord(
-          ctd,
-          spec,
-          {
-            image,
-            args,
-            env,
-            user,
-            nofile,
-            netnsPath,
-            mounts: [...(net ? net.sharedMounts() : []), ...(spec.mounts ?? [])],
-            annotations: { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) },
-            labels: {
-              ...(spec.labels ?? {}),
-              [IMAGE_LABEL]: image.name,
-              ...(group ? { [SHIM_GROUP_LABEL]: group } : {}),
-            },
-          },
-          cleanups,
-        ),
         prepareLog(this.opts.logDir, spec.namespace).then(() => this.logs.prepare(spec.namespace, spec.id)),
       ]);
-      if (made.status === 'rejected') throw made.reason;
       if (attached.status === 'rejected') throw attached.reason;
       if (fifos.status === 'rejected') throw fifos.reason;
       if (attached.value && attached.value.netnsPath !== netnsPath)
         throw new InternalError(
           `container ${spec.namespace}/${spec.id}: attached in ${attached.value.netnsPath}, not ${netnsPath}`,
         );
+      await createRecord(
+        ctd,
+        spec,
+        {
+          image,
+          args,
+          env,
+          user,
+          nofile,
+          netnsPath,
+          mounts: [...(net ? net.sharedMounts() : []), ...(spec.mounts ?? [])],
+          annotations: { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) },
+          labels: {
+            ...(spec.labels ?? {}),
+            [IMAGE_LABEL]: image.name,
+            ...(group ? { [SHIM_GROUP_LABEL]: group } : {}),
+          },
+        },
+        cleanups,
+      );
       return { ip: attached.value?.ip };
     } catch (err) {
       // Reverse order: the container record, its snapshot, the FIFOs, the attachment, the shim group.

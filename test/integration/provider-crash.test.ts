@@ -70,8 +70,16 @@ describe('faasd provider killed with SIGKILL during a deploy', { skip: needsRoot
     });
     const c = ctd.client.inNamespace(ns);
     if (describe.status === 200) {
-      const d = (await describe.json()) as { availableReplicas: number };
-      assert.equal(d.availableReplicas, 1);
+      // Reconcile started or adopted the replica; it is available once its readiness probe passes,
+      // which runs after the provider listens (a slow starter would take seconds).
+      await pollUntil('the function to be available after the restart', async () => {
+        const d = (await (
+          await fetch(`http://127.0.0.1:${port}/system/function/crashy`, {
+            headers: { Authorization: p.auth },
+          })
+        ).json()) as { availableReplicas: number };
+        return d.availableReplicas === 1 ? true : undefined;
+      });
       assert.equal((await fetch(`http://127.0.0.1:${port}/function/crashy`)).status, 200);
       assert.deepEqual(
         (await network.records(ns)).map((r) => [r.id, r.state]),
