@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
+import { pollUntil } from '../helpers/wait.js';
 import { packImage, type PackSpec } from '../../src/image/index.js';
 import type { ImageManifest } from '../../src/image/oci.js';
 import { ContainerRuntime, parseLogLine } from '../../src/runtime/index.js';
@@ -95,7 +96,12 @@ describe('packing a large host file into an image', { skip: needsRoot }, () => {
       args: ['sh', '-c', 'echo "$(id -u) $(sha256sum /data/big)"'],
     });
     assert.equal((await runtime.wait('pack', 'sum')).exitStatus, 0);
-    const out = (await readFile(running.logPath, 'utf8')).trim().split('\n').map(parseLogLine);
+    // The daemon's log collector writes the line from the FIFO on its own time: after the exit, not by it.
+    const text = await pollUntil('the output line in the log file', async () => {
+      const t = (await readFile(running.logPath, 'utf8').catch(() => '')).trim();
+      return t === '' ? undefined : t;
+    });
+    const out = text.split('\n').map(parseLogLine);
     assert.deepEqual(
       out.map((l) => l?.text),
       [`12000 ${want}  /data/big`],
