@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { seaAssetDir } from '../assets.js';
+import { Address4 } from 'ip-address';
+import { InvalidArgumentError } from '../errors.js';
 import type { NetworkList } from './cni.js';
 
 export interface NetworkSettings {
@@ -53,4 +55,13 @@ export function renderConflist(s: NetworkSettings, kind: ConflistKind = 'legacy'
     },
   );
   return JSON.parse(text) as NetworkList;
+}
+
+/** The first host address of the subnet: the bridge's own address with `isGateway`. */
+export function gatewayOf(subnet: string): string {
+  if (!Address4.isValid(subnet))
+    throw new InvalidArgumentError('subnet', `subnet ${JSON.stringify(subnet)} is not an IPv4 CIDR`);
+  const a = new Address4(subnet);
+  const start = a.startAddress().bigInt() + 1n;
+  return Address4.fromBigInt(start).correctForm();
 }

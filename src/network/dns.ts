@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.js';
+import { deriveResolvConf } from './hosts-file.js';
 
 /**
  * Nameservers from `--dns 1.1.1.1,9.9.9.9`, FAASD_DNS or the config file: IP addresses only (a name
@@ -17,4 +18,10 @@ export function parseDnsServers(field: string, raw: string | string[]): string[]
 export function withNameservers(hostResolvConf: string, servers: string[]): string {
   const kept = hostResolvConf.split('\n').filter((l) => l.trim() !== '' && !/^\s*nameserver\s/.test(l));
   return [...servers.map((s) => `nameserver ${s}`), ...kept].join('\n') + '\n';
+}
+
+/** The containers' resolv.conf: the host's (hosts-file.ts), or its with `servers` as nameservers. */
+export async function containerResolvConf(servers: string[] | undefined): Promise<string> {
+  const host = await deriveResolvConf();
+  return servers?.length ? withNameservers(host, servers) : host;
 }

@@ -1,4 +1,5 @@
-export { CniNetwork, gatewayOf } from './network.js';
+export { CniNetwork } from './network.js';
+export { gatewayOf } from './conflist.js';
 export { formatNetTable } from './format.js';
 export { networkFromConfig } from './from-config.js';
 export { ensureBridge } from './bridge.js';

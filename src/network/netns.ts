@@ -16,6 +16,8 @@ export const NETNS_DIR = '/var/run/netns';
  * An id may contain "--" or '.' (a second replica's `name.1`).
  */
 export const NAME_SEPARATOR = '--';
+/** The container's interface in its netns. */
+export const IFNAME = 'eth0';
 
 export function netnsName(namespace: string, id: string): string {
   return `${namespace}${NAME_SEPARATOR}${id}`;

@@ -1,27 +1,27 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hostsFile, ipamStoreFile, resolvConfFile } from '../config/paths.js';
-import { Address4 } from 'ip-address';
 import { execa } from 'execa';
 import type { BindMount } from '../containerd/index.js';
 import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.js';
-import { InvalidArgumentError } from '../errors.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
 import { containerAddress } from './cni-result.js';
 import { ranNoPlugin } from './cni-errors.js';
-import { renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
-import { ensureSubnetRules, removeSubnetRules } from './subnet-rules.js';
+import { gatewayOf, renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
+import { HostRulesGuard } from './rules-guard.js';
 import { IpamStore, cniIdsOf, type AttachmentRecord } from './ipam-store.js';
-import { deleteNetns, listNetns, namespaceOfNetns, netnsExists, netnsName, netnsPath } from './netns.js';
-import { deriveResolvConf, renderHosts } from './hosts-file.js';
+import { deleteNetns, IFNAME, netnsExists, netnsName, netnsPath } from './netns.js';
+import { reconcileAttachments } from './network-reconcile.js';
+import { renderHosts } from './hosts-file.js';
 import { writeInPlace } from '../fs.js';
-import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
-import { guardLocalnet, unguardLocalnet } from './localnet.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
 import { ensureNeighbourRoom } from './neighbours.js';
 import { pinBridgeAddress } from './bridge-mac.js';
-import { withNameservers } from './dns.js';
+import { containerResolvConf } from './dns.js';
 import { Split, type AttachSplit } from './split.js';
 import { addAttachment } from './attach-add.js';
+import { removeAttachment } from './attach-del.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -36,19 +36,6 @@ export interface NetworkOptions extends NetworkSettings {
   dns?: string[];
 }
 
-const IFNAME = 'eth0';
-/** How long the localnet guard, once checked, is taken as still there (a flush by hand is repaired after). */
-const GUARD_RECHECK_MS = 10_000;
-
-/** The first host address of the subnet: the bridge's own address with `isGateway`. */
-export function gatewayOf(subnet: string): string {
-  if (!Address4.isValid(subnet))
-    throw new InvalidArgumentError('subnet', `subnet ${JSON.stringify(subnet)} is not an IPv4 CIDR`);
-  const a = new Address4(subnet);
-  const start = a.startAddress().bigInt() + 1n;
-  return Address4.fromBigInt(start).correctForm();
-}
-
 /** Every container gets its own netns on the faasd bridge through the reference CNI plugins. */
 export class CniNetwork implements NetworkAttacher {
   readonly runner: CniRunner;
@@ -61,10 +48,8 @@ export class CniNetwork implements NetworkAttacher {
   readonly gateway: string;
   /** Where each recent attach's time went (ms per phase and plugin), taken once by the deploy's log line. */
   private readonly attachSplits = new Map<string, AttachSplit>();
-  private guardedAt = -Infinity;
+  private readonly rules: HostRulesGuard;
   private bridgePinned = false;
-  /** The host rules' check under way in the background, if any (removeBridge waits for it). */
-  private recheck: Promise<void> | undefined;
 
   constructor(private readonly options: NetworkOptions) {
     this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
@@ -78,6 +63,7 @@ export class CniNetwork implements NetworkAttacher {
     this.hostsPath = hostsFile(options);
     this.resolvPath = resolvConfFile(options);
     this.gateway = gatewayOf(options.subnet);
+    this.rules = new HostRulesGuard(options.bridge, options.subnet, this.store);
   }
 
   sharedMounts(): BindMount[] {
@@ -94,17 +80,16 @@ export class CniNetwork implements NetworkAttacher {
   /**
    * Writes hosts and resolv.conf before any container that mounts them is created, and makes room in
    * the host's neighbour table for every address of the subnet. Returns what it changed on the host.
+   * The subnet's host rules are checked in the background (rules-guard.ts): the first attach waits.
    */
-  async prepareFiles(): Promise<string[]> {
+  async prepareFiles(log?: Pick<Logger, 'warn'>): Promise<string[]> {
     const changed = await ensureNeighbourRoom(this.prefix).catch(() => []);
     await mkdir(dirname(this.hostsPath), { recursive: true });
-    const host = await deriveResolvConf();
-    await writeInPlace(
-      this.resolvPath,
-      this.options.dns?.length ? withNameservers(host, this.options.dns) : host,
-    );
+    await writeInPlace(this.resolvPath, await containerResolvConf(this.options.dns));
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
-    await this.checkRules();
+    this.rules.begin((err) =>
+      log?.warn('host rules check failed; the first attach checks again', { error: errorMessage(err) }),
+    );
     return changed;
   }
 
@@ -173,7 +158,7 @@ export class CniNetwork implements NetworkAttacher {
       // The bridge plugin made the bridge on the first ADD if nothing else did: fix its MAC before more
       // ports join (bridge-mac.ts). Once per process; a sysfs read when it is fixed already.
       if (!this.bridgePinned) this.bridgePinned = await pinBridgeAddress(this.options.bridge);
-      await this.ensureRules();
+      await this.rules.ensure();
       split.lap('rules');
       const addr = containerAddress(result);
       const done: AttachmentRecord = {
@@ -227,26 +212,7 @@ export class CniNetwork implements NetworkAttacher {
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */
   async detach(namespace: string, id: string): Promise<void> {
     const record = await this.store.find(namespace, id);
-    // A record names what it was attached under (older records: `<namespace>-<id>`).
-    const fresh = netnsName(namespace, id);
-    const { netnsName: name, containerId } = record
-      ? cniIdsOf(record)
-      : { netnsName: fresh, containerId: fresh };
-    const att: CniAttachment = { containerId, netns: netnsPath(name), ifname: IFNAME };
-    // DEL with what ADD used. Without a record nobody knows: bridge alone frees the address (legacy
-    // bridge's DEL fails on a netns whose masquerade chain was never made), the rest is found by its marks.
-    const kind = record ? (record.conflist ?? 'legacy') : 'plain';
-    const netnsGone = !(await netnsExists(name));
-    let delError: Error | undefined;
-    await this.runner
-      .del(this.lists[kind], att, { portMappings: record?.portMappings ?? [] }, record?.result)
-      .catch((err: unknown) => (delError = err instanceof Error ? err : new Error(String(err))));
-    // Without the stored mappings portmap's DEL removes nothing; without its netns bridge's DEL cannot
-    // see which masquerade rule was the container's. A plain attachment made neither.
-    if (kind !== 'plain' || !record) await dropPortMappings(this.list.name, containerId);
-    if ((netnsGone && kind === 'legacy') || !record) await dropMasquerade(this.list.name, containerId);
-    if (delError) throw delError;
-    await deleteNetns(name);
+    await removeAttachment({ runner: this.runner, lists: this.lists }, namespace, id, record);
     if (record) await this.store.remove(namespace, id, this.hostsAfter(namespace));
   }
 
@@ -261,94 +227,32 @@ export class CniNetwork implements NetworkAttacher {
     return namespace ? all.filter((r) => r.namespace === namespace) : all;
   }
 
-  /** Whether a netns name (= CNI container ID) is this network's: its namespace is or starts with an owned one. */
-  private owns(name: string): boolean {
-    const owned = this.options.ownedNamespaces ?? [this.options.coreNamespace];
-    const ns = namespaceOfNetns(name);
-    if (ns !== undefined) return owned.some((n) => ns === n || ns.startsWith(`${n}-`));
-    return owned.some((n) => name.startsWith(`${n}-`)); // a name from before the separator
-  }
-
-  /** What the plugins' leftover rules are checked against: every record, and host-local's allocations. */
-  private async live(): Promise<LiveSet> {
-    const records = await this.store.read();
-    const ips = new Set(records.flatMap((r) => (r.ip ? [r.ip] : [])));
-    const allocated = await readdir(join(this.options.ipamDataDir, this.options.name)).catch(() => []);
-    for (const f of allocated) if (Address4.isValid(f)) ips.add(f);
-    return { containerIds: new Set(records.map((r) => cniIdsOf(r).containerId)), ips };
-  }
-
   /**
-   * Removes attachments whose containers no longer exist, pending ones (a crash mid-ADD), netns of
-   * owned namespaces that no record names, and plugin rules on this network no attachment owns.
-   * Returns what it removed. `namespaces`: judge only these namespaces' attachments — another process
-   * (or part of this one) may be creating a container in the others, its record pending or attached and
-   * its container not made yet.
+   * Removes attachments whose containers no longer exist, pending ones, orphaned netns and leftover
+   * plugin rules (network-reconcile.ts). `namespaces`: judge only these namespaces' attachments.
    */
   async reconcile(
     exists: (namespace: string, id: string) => Promise<boolean>,
     namespaces?: string[],
   ): Promise<string[]> {
-    const removed: string[] = [];
-    for (const r of await this.store.read()) {
-      if (namespaces && !namespaces.includes(r.namespace)) continue;
-      if (r.state === 'pending' || !(await exists(r.namespace, r.id))) {
-        await this.detach(r.namespace, r.id);
-        removed.push(`${r.namespace}/${r.id}`);
-      }
-    }
-    const known = new Set((await this.store.read()).map((r) => cniIdsOf(r).netnsName));
-    for (const name of await listNetns()) {
-      if (known.has(name) || !this.owns(name)) continue;
-      await this.runner
-        .del(this.lists.plain, { containerId: name, netns: netnsPath(name), ifname: IFNAME })
-        .catch(() => undefined);
-      await dropPortMappings(this.list.name, name);
-      await dropMasquerade(this.list.name, name);
-      await deleteNetns(name);
-      removed.push(`netns ${name}`);
-    }
-    removed.push(
-      ...(await sweepRules(
-        this.list.name,
-        this.options.subnet,
-        (id) => this.owns(id),
-        () => this.live(),
-      )),
+    return reconcileAttachments(
+      {
+        store: this.store,
+        runner: this.runner,
+        lists: this.lists,
+        subnet: this.options.subnet,
+        ipamDir: join(this.options.ipamDataDir, this.options.name),
+        owned: this.options.ownedNamespaces ?? [this.options.coreNamespace],
+        detach: (namespace, id) => this.detach(namespace, id),
+      },
+      exists,
+      namespaces,
     );
-    return removed;
-  }
-
-  /**
-   * The host rules every attachment relies on: the localnet guard, the subnet's masquerade and forward
-   * rules. Under the store's lock, so processes attaching at once add them once.
-   */
-  private async checkRules(): Promise<void> {
-    await this.store.withLock(async () => {
-      await guardLocalnet(this.options.bridge);
-      await ensureSubnetRules(this.options.bridge, this.options.subnet);
-    });
-    this.guardedAt = performance.now();
-  }
-
-  /**
-   * Awaited only by a process's first attach (the daemons check at start, in prepareFiles). After that
-   * at most every 10 s, in the background, so a flush by hand is repaired: the ~10 iptables calls under
-   * the lock were a deploy's cost and serialised batches of deploys (issue #16).
-   */
-  private async ensureRules(): Promise<void> {
-    if (this.guardedAt === -Infinity) return this.checkRules();
-    if (this.recheck || performance.now() - this.guardedAt < GUARD_RECHECK_MS) return;
-    this.recheck = this.checkRules()
-      .catch(() => (this.guardedAt = -Infinity)) // the next attach checks again, and waits
-      .then(() => (this.recheck = undefined));
   }
 
   /** Removes the bridge, its localnet guard and the subnet's rules (tests do; faasd keeps its bridge). */
   async removeBridge(): Promise<void> {
-    await this.recheck;
     await execa('ip', ['link', 'del', this.options.bridge], { reject: false });
-    await unguardLocalnet(this.options.bridge);
-    await removeSubnetRules(this.options.bridge, this.options.subnet);
+    await this.rules.remove();
   }
 }

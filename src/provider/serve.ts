@@ -54,7 +54,7 @@ export async function createProvider(
   const cfg = host.config;
   const ctd = host.containerd.inNamespace(cfg.functionNamespace);
   const network = host.network;
-  for (const change of await network.prepareFiles())
+  for (const change of await network.prepareFiles(log))
     log.info('raised the host neighbour table limit (a neighbour per function)', { change });
   await ensureBridge(cfg.bridge, network.gateway, network.prefix);
   const logDir = functionLogDir(cfg);

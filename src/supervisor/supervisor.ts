@@ -97,7 +97,7 @@ export class Supervisor {
   async up(): Promise<void> {
     await this.c.namespaces.ensure(this.d.namespace);
     await this.reconcile();
-    for (const change of await this.d.network.prepareFiles())
+    for (const change of await this.d.network.prepareFiles(this.d.log))
       this.d.log.info('raised the host neighbour table limit (a neighbour per function)', { change });
     for (const s of this.order) await this.d.images.ensure(s.image);
     // Every network first, so the hosts file names every service before any task reads it.
