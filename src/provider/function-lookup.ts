@@ -1,4 +1,7 @@
 import type { ContainerRecord } from '../containerd/index.js';
+import { NotFoundError } from '../errors.js';
+import type { NamespaceService } from './namespaces.js';
+import { validateName } from './validate.js';
 import type { ContainerCache } from './container-cache.js';
 import { groupsOf, type Fn } from './function-records.js';
 import { groupFunctions } from './instances.js';
@@ -12,7 +15,17 @@ export class FunctionLookup {
     private readonly cache: ContainerCache,
     /** A List of the function's own containers (filtered by its label's value). */
     private readonly filtered: (namespace: string, name: string) => Promise<ContainerRecord[]>,
+    private readonly namespaces: Pick<NamespaceService, 'assertUsable'>,
   ) {}
+
+  /** The function the API names: a 400 for a bad name or namespace, a 404 when it does not exist. */
+  async existing(name: string, namespace: string): Promise<Fn> {
+    validateName('function', name);
+    await this.namespaces.assertUsable(namespace);
+    const g = await this.group(namespace, name);
+    if (!g) throw new NotFoundError('function', name);
+    return g;
+  }
 
   /**
    * One function's containers: from the namespace's kept list when there is one (invoke routing and

@@ -1,35 +1,26 @@
 import type { Containerd } from '../containerd/index.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 import type { CniNetwork } from '../network/index.js';
-import { ensureImage } from '../supervisor/index.js';
 import type { RegistryClient } from '../image/index.js';
-import { AlreadyExistsError, NotFoundError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NamespaceService } from './namespaces.js';
 import type { SecretStore } from './secrets.js';
 import type { Resolver } from './resolver.js';
 import type { FunctionStatus } from './types.js';
 import { FUNCTION_LABEL } from './deployment.js';
-import { validateName } from './validate.js';
 import { Liveness } from './liveness.js';
 import { ChangeGuard } from './changes.js';
 import { Readiness, probeHealth } from './readiness.js';
 import { FunctionHost } from './function-host.js';
-import { rollout, type RolloutDeps } from './rollout.js';
-import { startFirstReplicas } from './first-deploy.js';
-import { setReplicas, writeLabel, type ReplicaDeps } from './replicas.js';
-import { parseScaleLabels } from './scale-labels.js';
+import { setReplicas } from './replicas.js';
 import { ScaleMetrics } from './scale-metrics.js';
 import { reconcileFunctions } from './reconcile.js';
-import { unlinkFunctionLog } from './function-logs.js';
-import { checkReplicas, primaryOf, UPDATE_ERROR_LABEL } from './instances.js';
-import { functionDeployment, type Fn } from './function-records.js';
-import { deploymentInput } from './deploy-input.js';
 import { ScaleFromZero } from './scale-from-zero.js';
 import { FunctionLookup } from './function-lookup.js';
 import { FunctionStatuses, type ScaleTarget } from './function-status.js';
 import { Endpoints } from './endpoints.js';
 import { ContainerCache } from './container-cache.js';
+import { FunctionChanges, type ReplicaChangeDeps } from './function-changes.js';
 
 export type { ScaleTarget } from './function-status.js';
 
@@ -54,7 +45,10 @@ export interface FunctionServiceDeps {
   drainTimeoutMs?: number;
 }
 
-/** Functions as containerd containers: deploy, update, delete, list, describe, scale, invoke address. */
+/**
+ * Functions as containerd containers: deploy, update, delete, list, describe, scale, invoke address.
+ * It wires the parts (each in its own file) and answers reads; the changes are FunctionChanges'.
+ */
 export class FunctionService {
   /** Kept lists of function containers; every change through the guard drops them. */
   private readonly cache: ContainerCache;
@@ -64,189 +58,121 @@ export class FunctionService {
   readonly host: FunctionHost;
   /** Restarts of functions that died. */
   readonly live: Liveness;
-  private readonly readyTimeoutMs: number;
-  private readonly zero: ScaleFromZero;
-  private readonly lookup: FunctionLookup;
   /** Replicas per function and the autoscaler's decisions, rendered on /metrics. */
   readonly scaleMetrics = new ScaleMetrics();
 
+  /** The client in the default function namespace (inNamespace reaches the others). */
   private readonly containerd: Containerd;
-  private readonly registry: RegistryClient;
-  private readonly secrets: SecretStore;
+  private readonly network: CniNetwork;
   private readonly namespaces: NamespaceService;
-  private readonly resolver: Resolver;
   private readonly log: Logger;
+  private readonly readyTimeoutMs: number;
+  private readonly lookup: FunctionLookup;
   private readonly statuses: FunctionStatuses;
   private readonly endpoints: Endpoints;
+  private readonly changes: FunctionChanges;
 
-  constructor(private readonly options: FunctionServiceDeps) {
-    this.containerd = options.containerd;
-    const containerd = options.containerd;
+  constructor(deps: FunctionServiceDeps) {
+    const containerd = deps.containerd;
+    const resolver = deps.resolver;
+    this.containerd = containerd;
+    this.network = deps.network;
+    this.namespaces = deps.namespaces;
+    this.log = deps.log;
+    this.readyTimeoutMs = deps.readyTimeoutMs ?? 60_000;
     this.cache = new ContainerCache((ns) =>
       containerd.inNamespace(ns).containers.list(`labels."${FUNCTION_LABEL}"`),
     );
     this.guard = new ChangeGuard(this.cache);
-    this.lookup = new FunctionLookup(this.cache, (ns, name) => this.host.functionContainers(ns, name));
-    this.registry = options.registry;
-    this.secrets = options.secrets;
-    this.namespaces = options.namespaces;
-    this.resolver = options.resolver;
-    this.log = options.log;
-    const port = options.functionPort ?? 8080;
-    this.readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+    this.lookup = new FunctionLookup(
+      this.cache,
+      (ns, name) => this.host.functionContainers(ns, name),
+      this.namespaces,
+    );
+    const group = (ns: string, name: string) => this.lookup.group(ns, name);
     this.readiness = new Readiness({
       probe: (host, p) => probeHealth(host, p, 1000),
       runningPid: (ns, id) => this.host.runningPid(ns, id),
-      port,
+      port: deps.functionPort ?? 8080,
       log: this.log,
     });
-    this.host = new FunctionHost(
-      this.containerd,
-      options.runtime,
-      options.network,
-      this.readiness,
-      this.cache,
-    );
+    this.host = new FunctionHost(containerd, deps.runtime, this.network, this.readiness, this.cache);
     this.live = new Liveness({
       fns: this.host,
       guard: this.guard,
       namespaces: this.namespaces,
-      resolver: this.resolver,
+      resolver,
       log: this.log,
     });
-    this.statuses = new FunctionStatuses({
+    this.statuses = new FunctionStatuses({ host: this.host, readiness: this.readiness, load: resolver.load });
+    const replicaDeps: ReplicaChangeDeps = {
+      ctd: containerd,
+      runtime: deps.runtime,
+      network: this.network,
       host: this.host,
       readiness: this.readiness,
-      load: this.resolver.load,
+      secretPath: (ns, s) => deps.secrets.path(ns, s),
+      onSwitch: (ns, name) => resolver.invalidate(ns, name),
+      log: this.log,
+      stopGraceMs: deps.stopGraceMs,
+      readyTimeoutMs: this.readyTimeoutMs,
+      logDir: deps.logDir,
+      load: resolver.load,
+      drainTimeoutMs: deps.drainTimeoutMs ?? 30_000,
+    };
+    const zero = new ScaleFromZero({
+      guard: this.guard,
+      group,
+      scaleTo: (dep, g, n) => setReplicas(replicaDeps, dep, g, n, async () => false),
+      log: this.log,
     });
     this.endpoints = new Endpoints({
       host: this.host,
       readiness: this.readiness,
-      load: this.resolver.load,
+      load: resolver.load,
       guard: this.guard,
       live: this.live,
       log: this.log,
-      group: (ns, name) => this.group(ns, name),
-      wake: (ns, name) => this.zero.wake(ns, name),
+      group,
+      wake: (ns, name) => zero.wake(ns, name),
       readyTimeoutMs: this.readyTimeoutMs,
     });
-    this.zero = new ScaleFromZero({
+    this.changes = new FunctionChanges({
+      registry: deps.registry,
+      secrets: deps.secrets,
+      namespaces: this.namespaces,
+      resolver,
       guard: this.guard,
-      group: (ns, name) => this.group(ns, name),
-      scaleTo: (dep, g, n) => setReplicas(this.rolloutDeps, dep, g, n, async () => false),
+      lookup: this.lookup,
+      replicaDeps,
       log: this.log,
     });
     // A refused connect (seen by the invoke path's track) makes that replica not ready until probed.
-    this.resolver.whenRefused((ns, _name, ip) => this.readiness.suspectAddress(ns, ip));
+    resolver.whenRefused((ns, _name, ip) => this.readiness.suspectAddress(ns, ip));
   }
 
-  private get rolloutDeps(): RolloutDeps & ReplicaDeps {
-    return {
-      ctd: this.containerd,
-      runtime: this.options.runtime,
-      host: this.host,
-      readiness: this.readiness,
-      secretPath: (ns, s) => this.secrets.path(ns, s),
-      onSwitch: (ns, name) => this.resolver.invalidate(ns, name),
-      log: this.log,
-      stopGraceMs: this.options.stopGraceMs,
-      readyTimeoutMs: this.readyTimeoutMs,
-      logDir: this.options.logDir,
-      load: this.resolver.load,
-      drainTimeoutMs: this.options.drainTimeoutMs ?? 30_000,
-    };
+  /** See FunctionChanges.deploy. */
+  deploy(body: unknown): Promise<void> {
+    return this.changes.deploy(body);
   }
 
-  private in(namespace: string): Containerd {
-    return this.containerd.inNamespace(namespace);
+  /** See FunctionChanges.update. */
+  update(body: unknown): Promise<void> {
+    return this.changes.update(body);
   }
 
-  /** One function's containers now (FunctionLookup). */
-  private group(namespace: string, name: string): Promise<Fn | undefined> {
-    return this.lookup.group(namespace, name);
+  delete(name: string, namespace: string): Promise<void> {
+    return this.changes.delete(name, namespace);
   }
 
-  /**
-   * A first deploy: com.openfaas.scale.min containers (NAME, NAME.1, ...), started; invocations wait
-   * for one to be ready.
-   */
-  async deploy(body: unknown): Promise<void> {
-    const dep = await deploymentInput({ namespaces: this.namespaces, secrets: this.secrets }, body);
-    const ns = dep.namespace;
-    const replicas = parseScaleLabels(dep.labels).min;
-    // Where a deploy's time goes, on its log line (the first replica's): bench/density prints the split.
-    const timing: Record<string, number> = {};
-    await this.guard.change(ns, dep.service, 'deploy', async () => {
-      if (await this.group(ns, dep.service)) throw new AlreadyExistsError('function', dep.service);
-      const t0 = performance.now();
-      await ensureImage(this.in(ns), this.registry, dep.image, this.log);
-      timing.registry_ms = Math.round(performance.now() - t0);
-      try {
-        await startFirstReplicas(
-          { ...this.rolloutDeps, network: this.options.network },
-          dep,
-          replicas,
-          timing,
-        );
-      } finally {
-        this.resolver.invalidate(ns, dep.service);
-      }
-    });
-    this.log.info('deployed function', {
-      namespace: ns,
-      function: dep.service,
-      image: dep.image,
-      replicas,
-      ...timing,
-    });
+  /** See FunctionChanges.scale. */
+  scale(name: string, namespace: string, replicas: unknown): Promise<void> {
+    return this.changes.scale(name, namespace, replicas);
   }
 
-  /** The new version starts beside the old one and takes over once ready (rollout.ts). */
-  async update(body: unknown): Promise<void> {
-    const dep = await deploymentInput({ namespaces: this.namespaces, secrets: this.secrets }, body);
-    const ids = await this.guard.change(dep.namespace, dep.service, 'update', async () => {
-      const current = await this.existing(dep.service, dep.namespace);
-      try {
-        await ensureImage(this.in(dep.namespace), this.registry, dep.image, this.log);
-        return await rollout(this.rolloutDeps, dep, current);
-      } catch (err) {
-        // The old version serves on; describe tells why the update did not land (docs/scaling.md).
-        await writeLabel(
-          this.in(dep.namespace),
-          current.serving,
-          UPDATE_ERROR_LABEL,
-          errorMessage(err),
-        ).catch(() => undefined);
-        throw err;
-      }
-    });
-    this.log.info('updated function', {
-      namespace: dep.namespace,
-      function: dep.service,
-      containers: ids.join(','),
-      image: dep.image,
-    });
-  }
-
-  private async existing(name: string, namespace: string): Promise<Fn> {
-    validateName('function', name);
-    await this.namespaces.assertUsable(namespace);
-    const g = await this.group(namespace, name);
-    if (!g) throw new NotFoundError('function', name);
-    return g;
-  }
-
-  async delete(name: string, namespace: string): Promise<void> {
-    await this.existing(name, namespace);
-    await this.guard.change(namespace, name, 'delete', async () => {
-      const g = await this.existing(name, namespace);
-      for (const c of [...g.pending, ...g.serving, ...g.stale])
-        await this.host.remove(namespace, c.id, this.options.stopGraceMs);
-      if (this.options.logDir) await unlinkFunctionLog(this.options.logDir, namespace, name);
-      this.resolver.invalidate(namespace, name);
-      this.resolver.load.forget(namespace, name);
-    });
-    this.log.info('deleted function', { namespace, function: name });
+  /** See FunctionChanges.autoscale. */
+  autoscale(namespace: string, name: string, n: number): Promise<void> {
+    return this.changes.autoscale(namespace, name, n);
   }
 
   async list(namespace: string): Promise<FunctionStatus[]> {
@@ -255,34 +181,7 @@ export class FunctionService {
   }
 
   async describe(name: string, namespace: string): Promise<FunctionStatus> {
-    return this.statuses.describe(await this.existing(name, namespace), namespace);
-  }
-
-  /**
-   * Sets the function's replicas, 0 to its com.openfaas.scale.max (replicas.ts: up starts new ones,
-   * down drains then removes, 0 stops the first and keeps it). Two scales to the same count at once
-   * share one change (the gateway's scale from zero), other overlaps are a 409.
-   */
-  async scale(name: string, namespace: string, replicas: unknown): Promise<void> {
-    checkReplicas(replicas, Number.MAX_SAFE_INTEGER);
-    const first = await this.existing(name, namespace);
-    const n = checkReplicas(replicas, parseScaleLabels(functionDeployment(first, namespace).labels).max);
-    await this.guard.change(namespace, name, 'scale', () => this.scaleNow(namespace, name, n), String(n));
-    this.log.info('scaled function', { namespace, function: name, replicas: n });
-  }
-
-  /** The autoscaler's scale: the same change as the API's, so it queues behind none and 409s alike. */
-  autoscale(namespace: string, name: string, n: number): Promise<void> {
-    return this.guard.change(namespace, name, 'scale', () => this.scaleNow(namespace, name, n), String(n));
-  }
-
-  private async scaleNow(namespace: string, name: string, n: number): Promise<void> {
-    const g = await this.existing(name, namespace);
-    if (!primaryOf(g)) throw new NotFoundError('function', name);
-    await setReplicas(this.rolloutDeps, functionDeployment(g, namespace), g, n, async (id) => {
-      return (await this.host.task(namespace, id))?.status === 'RUNNING';
-    });
-    this.resolver.invalidate(namespace, name);
+    return this.statuses.describe(await this.lookup.existing(name, namespace), namespace);
   }
 
   /** Every function with its policy and desired count, for the autoscaler. */
@@ -314,7 +213,7 @@ export class FunctionService {
       await reconcileFunctions({
         containerd: this.containerd,
         host: this.host,
-        network: this.options.network,
+        network: this.network,
         namespaces: this.namespaces,
         readiness: this.readiness,
         log: this.log,

@@ -7,9 +7,9 @@ import { parseScaleLabels } from './scale-labels.js';
 export interface ScaleFromZeroDeps {
   guard: ChangeGuard;
   /** One function's containers now. */
-  group(namespace: string, name: string): Promise<Fn | undefined>;
+  group: (namespace: string, name: string) => Promise<Fn | undefined>;
   /** Starts `replicas` of the function (replicas.ts's setReplicas). */
-  scaleTo(dep: StoredDeployment, g: Fn, replicas: number): Promise<void>;
+  scaleTo: (dep: StoredDeployment, g: Fn, replicas: number) => Promise<void>;
   log: Logger;
 }
 
@@ -20,21 +20,31 @@ export interface ScaleFromZeroDeps {
 export class ScaleFromZero {
   private readonly wakes = new Map<string, Promise<void>>();
 
-  constructor(private readonly d: ScaleFromZeroDeps) {}
+  private readonly guard: ChangeGuard;
+  private readonly group: ScaleFromZeroDeps['group'];
+  private readonly scaleTo: ScaleFromZeroDeps['scaleTo'];
+  private readonly log: Logger;
+
+  constructor(deps: ScaleFromZeroDeps) {
+    this.guard = deps.guard;
+    this.group = deps.group;
+    this.scaleTo = deps.scaleTo;
+    this.log = deps.log;
+  }
 
   wake(namespace: string, name: string): Promise<void> {
     const key = `${namespace}/${name}`;
     const running = this.wakes.get(key);
     if (running) return running;
-    const woken = this.d.guard
+    const woken = this.guard
       .internal(namespace, name, async () => {
-        const g = await this.d.group(namespace, name);
+        const g = await this.group(namespace, name);
         const head = g && primaryOf(g);
         if (!g || !head || replicasOf(head) !== 0) return;
         const dep = functionDeployment(g, namespace);
         const min = parseScaleLabels(dep.labels).min;
-        this.d.log.info('scaling from zero for an invocation', { namespace, function: name, replicas: min });
-        await this.d.scaleTo(dep, g, min);
+        this.log.info('scaling from zero for an invocation', { namespace, function: name, replicas: min });
+        await this.scaleTo(dep, g, min);
       })
       .finally(() => this.wakes.delete(key));
     this.wakes.set(key, woken);
