@@ -1,10 +1,7 @@
 import type { Logger } from '../log.js';
-import type { FunctionService } from '../provider/functions.js';
-import type { LoadTracker } from '../provider/balancer.js';
+import type { FunctionService, LoadTracker } from '../provider/index.js';
 import { cpuUsageMicros } from '../runtime/index.js';
 import { Autoscaler } from './autoscaler.js';
-
-export { Autoscaler, type AutoscalerDeps } from './autoscaler.js';
 
 /**
  * Runs the autoscaler beside a FunctionService until `signal` aborts: every `intervalMs`, with a scale

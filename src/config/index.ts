@@ -2,7 +2,6 @@ export {
   DEFAULTS,
   NODE_DAEMON_FLAGS,
   resolveConfig,
-  readConfigFile,
   serverLimitsOf,
   urlSetting,
   type FaasdConfig,

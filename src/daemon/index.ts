@@ -1,1 +1,1 @@
-export { startDaemon, type DaemonOptions, type RunningDaemon } from './daemon.js';
+export { startDaemon } from './daemon.js';

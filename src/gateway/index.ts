@@ -1,13 +1,4 @@
-export {
-  startGateway,
-  serveGateway,
-  gatewayOptionsOf,
-  authSecretsDir,
-  type GatewayOptions,
-  type RunningGateway,
-} from './serve.js';
-export { createGatewayHandler, type GatewayDeps } from './gateway.js';
-export { Scaler, ScaleTimeoutError } from './scaler.js';
+export { startGateway, serveGateway, gatewayOptionsOf, authSecretsDir } from './serve.js';
+export { createGatewayHandler } from './gateway.js';
+export { Scaler } from './scaler.js';
 export { LocalBackend } from './local-backend.js';
-export { HttpBackend } from './http-backend.js';
-export type { FunctionBackend, InvokeTarget } from './backend.js';

@@ -1,2 +1,1 @@
-export { openHost, withHost, type Host, type OpenHostOptions } from './host.js';
-// provider/serve.ts still imports it from here; its home is config/paths.ts.
+export { openHost, withHost, type Host } from './host.js';

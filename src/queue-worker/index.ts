@@ -1,1 +1,1 @@
-export { startQueueWorker, workerOptionsOf, WORKER_DEFAULTS, type WorkerOptions } from './worker.js';
+export { startQueueWorker, workerOptionsOf } from './worker.js';

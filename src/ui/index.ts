@@ -1,7 +1,1 @@
-export {
-  createPortal,
-  type Portal,
-  type PortalDeps,
-  type PortalOverview,
-  type CoreService,
-} from './portal.js';
+export { createPortal, type CoreService } from './portal.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidArgumentError, NotFoundError } from '../../src/errors.js';
-import type { FunctionBackend, InvokeTarget } from '../../src/gateway/index.js';
+import type { FunctionBackend, InvokeTarget } from '../../src/gateway/backend.js';
 import type { FunctionStatus } from '../../src/provider/index.js';
 import type { AsyncQueue, QueuedRequest } from '../../src/queue/index.js';
 import type { AsyncInvoker, DeadLetters, DoneStore, QueueMessage } from '../../src/queue-worker/handle.js';

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { parseDeployment, validateName, type FunctionStatus } from '../../src/provider/index.js';
+import { validateName, type FunctionStatus } from '../../src/provider/index.js';
+import { parseDeployment } from '../../src/provider/deployment.js';
 import type { Functions, Namespaces, Secrets } from '../../src/provider/routes.js';
 import type { Resolver } from '../../src/provider/resolver.js';
 import type { FunctionNamespace } from '../../src/provider/namespaces.js';

@@ -1,4 +1,5 @@
-import type { Clock, CronCandidate, CronFunctionSource, CronInvoker } from '../../src/cron/index.js';
+import type { CronFunctionSource } from '../../src/cron/index.js';
+import type { Clock, CronCandidate, CronInvoker } from '../../src/cron/scheduler.js';
 
 /** A clock that moves only when the test says: timers fire in due order as `advance` passes them. */
 export class FakeClock implements Clock {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isolatedEnv } from './test-env.js';
 import { resolveConfig, type FaasdConfig } from '../../src/config/index.js';
-import { startProvider, type RunningProvider } from '../../src/provider/index.js';
+import { startProvider } from '../../src/provider/index.js';
+import type { RunningProvider } from '../../src/provider/serve.js';
 import { removeTestStack } from './host-cleanup.js';
 import type { TestContainerd } from './containerd.js';
 

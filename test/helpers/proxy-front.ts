@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FunctionProxy, UpstreamError, type ProxyTarget } from '../../src/http/index.js';
+import { FunctionProxy, UpstreamError } from '../../src/http/index.js';
+import type { ProxyTarget } from '../../src/http/proxy.js';
 
 /** What one forwarded request ended with: the status, or the error (retried once when safe). */
 export interface Outcome {

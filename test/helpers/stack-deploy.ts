@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import type { FunctionDeployment } from '../../src/provider/index.js';
+import type { FunctionDeployment } from '../../src/provider/types.js';
 
 interface StackFunctionIn {
   image: string;

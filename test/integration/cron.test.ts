@@ -7,7 +7,8 @@ import { needsRoot } from '../helpers/root.js';
 import { packEchoFunction } from '../helpers/echo-function.js';
 import { testProvider, type TestProvider } from '../helpers/provider.js';
 import { pollUntil } from '../helpers/wait.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/index.js';
+import { startGateway } from '../../src/gateway/index.js';
+import type { RunningGateway } from '../../src/gateway/serve.js';
 import { logPath } from '../../src/runtime/index.js';
 
 const IMAGE = 'faasd.test/echo:1';

@@ -12,7 +12,8 @@ import { testProvider, type TestProvider } from '../helpers/provider.js';
 import { startNats, type TestNats } from '../helpers/nats.js';
 import { pollUntil } from '../helpers/wait.js';
 import { runFaasd, type FaasdProcess } from '../helpers/faasd-process.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/index.js';
+import { startGateway } from '../../src/gateway/index.js';
+import type { RunningGateway } from '../../src/gateway/serve.js';
 import { REQUEST_STREAM } from '../../src/queue/index.js';
 
 const IMAGE = 'faasd.test/echo:1';

@@ -6,7 +6,8 @@ import { startCallbackReceiver } from '../helpers/callbacks.js';
 import { startNats, type TestNats } from '../helpers/nats.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
 import { pollUntil } from '../helpers/wait.js';
-import { WORKER_DEFAULTS, startQueueWorker } from '../../src/queue-worker/index.js';
+import { startQueueWorker } from '../../src/queue-worker/index.js';
+import { WORKER_DEFAULTS } from '../../src/queue-worker/worker.js';
 import { AsyncQueue, type QueuedRequest } from '../../src/queue/index.js';
 
 /** An HTTP server on 127.0.0.1 that answers every request with `answer(req)`, and counts them. */

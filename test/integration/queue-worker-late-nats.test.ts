@@ -5,7 +5,8 @@ import { startNats, type TestNats } from '../helpers/nats.js';
 import { freePort } from '../helpers/registry.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
 import { pollUntil } from '../helpers/wait.js';
-import { WORKER_DEFAULTS, startQueueWorker } from '../../src/queue-worker/index.js';
+import { startQueueWorker } from '../../src/queue-worker/index.js';
+import { WORKER_DEFAULTS } from '../../src/queue-worker/worker.js';
 import { AsyncQueue, type QueuedRequest } from '../../src/queue/index.js';
 
 /**

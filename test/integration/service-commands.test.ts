@@ -7,7 +7,7 @@ import { needsRoot } from '../helpers/root.js';
 import { pollUntil } from '../helpers/wait.js';
 import { testStack, type TestStack } from '../helpers/stack.js';
 import { runFaasd } from '../helpers/faasd-process.js';
-import type { ServiceStatus } from '../../src/supervisor/index.js';
+import type { ServiceStatus } from '../../src/supervisor/service-status.js';
 
 const SERVICES = ['gateway', 'nats', 'prometheus', 'queue-worker'];
 /** A documentation address (RFC 5737): written into resolv.conf, never sent to. */

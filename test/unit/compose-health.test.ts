@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ComposeError, parseCompose, type ServiceSpec } from '../../src/supervisor/index.js';
+import { ComposeError } from '../../src/supervisor/compose-errors.js';
+import { parseCompose, type ServiceSpec } from '../../src/supervisor/compose.js';
 import { parseDuration } from '../../src/supervisor/compose-health.js';
 
 const one = (service: string): ServiceSpec => {

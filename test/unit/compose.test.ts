@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ComposeError, parseCompose, parsePort, startOrder } from '../../src/supervisor/index.js';
+import { ComposeError } from '../../src/supervisor/compose-errors.js';
+import { parseCompose, parsePort } from '../../src/supervisor/compose.js';
+import { startOrder } from '../../src/supervisor/order.js';
 import { interpolate } from '../../src/supervisor/interpolate.js';
 
 describe('compose parsing', () => {

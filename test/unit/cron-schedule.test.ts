@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { cronSettingsOf, nextRun, parseGoDuration, parseSchedule } from '../../src/cron/schedule.js';
-import { parseDeployment } from '../../src/provider/index.js';
+import { parseDeployment } from '../../src/provider/deployment.js';
 
 const at = (iso: string) => new Date(iso);
 

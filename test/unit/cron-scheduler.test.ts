@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { CronScheduler } from '../../src/cron/index.js';
+import { CronScheduler } from '../../src/cron/scheduler.js';
 import { createLogger } from '../../src/log.js';
 import { FakeClock, FakeFunctionSource, FakeInvoker } from '../helpers/fake-cron.js';
 

@@ -6,7 +6,7 @@ import { gatewayAddresses, providerAddresses } from '../../src/daemon/addresses.
 import { gatewayOptionsOf } from '../../src/gateway/index.js';
 import { workerOptionsOf } from '../../src/queue-worker/index.js';
 import { adoptable, specHash, SPEC_LABEL } from '../../src/supervisor/adopt.js';
-import type { ServiceSpec } from '../../src/supervisor/index.js';
+import type { ServiceSpec } from '../../src/supervisor/compose.js';
 import type { ContainerRecord } from '../../src/containerd/index.js';
 import { renderHosts } from '../../src/network/hosts-file.js';
 import type { AttachmentRecord } from '../../src/network/index.js';

@@ -4,7 +4,8 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLimitedServer, SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
 import { createProviderHandler } from '../../src/provider/index.js';
-import { HttpBackend, createGatewayHandler } from '../../src/gateway/index.js';
+import { createGatewayHandler } from '../../src/gateway/index.js';
+import { HttpBackend } from '../../src/gateway/http-backend.js';
 import {
   DEFAULT_NS,
   FakeFunctions,

@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { createLimitedServer, parseRequestUrl, SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
-import { createProviderHandler, parseCpu, parseDeployment, parseMemory } from '../../src/provider/index.js';
+import { createProviderHandler, parseCpu, parseMemory } from '../../src/provider/index.js';
+import { parseDeployment } from '../../src/provider/deployment.js';
 import {
   DEFAULT_NS,
   FakeFunctions,

@@ -7,7 +7,7 @@ import {
   cpuForKubernetes,
   memoryForKubernetes,
   renderStackFile,
-} from '../../src/export/index.js';
+} from '../../src/export/stack-file.js';
 import type { FunctionStatus } from '../../src/provider/index.js';
 
 const status = (over: Partial<FunctionStatus>): FunctionStatus => ({

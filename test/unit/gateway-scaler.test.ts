@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Scaler, type FunctionBackend } from '../../src/gateway/index.js';
+import { Scaler } from '../../src/gateway/index.js';
+import type { FunctionBackend } from '../../src/gateway/backend.js';
 import type { FunctionStatus } from '../../src/provider/index.js';
 
 /** A provider whose describe answers only when the test opens the gate; counts describes and scales. */

@@ -6,16 +6,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse } from 'yaml';
 import { execa } from 'execa';
-import {
-  install,
-  uninstall,
-  DEFAULT_COMPOSE,
-  SPLIT_COMPOSE,
-  ensureComposeSecrets,
-  upgradeDefaultCompose,
-} from '../../src/install/index.js';
+import { install, uninstall, ensureComposeSecrets, upgradeDefaultCompose } from '../../src/install/index.js';
+import { DEFAULT_COMPOSE, SPLIT_COMPOSE } from '../../src/install/files.js';
 import { DEFAULTS } from '../../src/config/index.js';
-import { parseCompose, startOrder } from '../../src/supervisor/index.js';
+import { parseCompose } from '../../src/supervisor/compose.js';
+import { startOrder } from '../../src/supervisor/order.js';
 
 const sink = () =>
   new Writable({

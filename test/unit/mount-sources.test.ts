@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { ComposeError, type ServiceSpec } from '../../src/supervisor/index.js';
+import { ComposeError } from '../../src/supervisor/compose-errors.js';
+import type { ServiceSpec } from '../../src/supervisor/compose.js';
 import { numericOwner, prepareMountSources } from '../../src/supervisor/mount-sources.js';
 import { createLogger } from '../../src/log.js';
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MalformedUrlError, parseRequestTarget, parseRequestUrl } from '../../src/http/index.js';
+import { parseRequestTarget, parseRequestUrl } from '../../src/http/index.js';
+import { MalformedUrlError } from '../../src/http/url.js';
 
 /** What parseRequestUrl answers: the path and query, or the error's class name. */
 function viaUrl(target: string): unknown {

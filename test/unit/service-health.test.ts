@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServiceHealth } from '../../src/supervisor/health.js';
 import type { ProbeRunner } from '../../src/supervisor/exec-probe.js';
-import type { Healthcheck } from '../../src/supervisor/index.js';
+import type { Healthcheck } from '../../src/supervisor/compose-health.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
 import { pollUntil } from '../helpers/wait.js';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { parseDnsServers, withNameservers } from '../../src/network/index.js';
 import { resolveConfig } from '../../src/config/index.js';
-import { formatUptime, parseLines, parseSince } from '../../src/supervisor/index.js';
+import { parseLines, parseSince } from '../../src/supervisor/index.js';
+import { formatUptime } from '../../src/supervisor/service-status.js';
 
 describe('service and DNS helpers', () => {
   it('takes nameservers as IP addresses only, naming the bad one', () => {

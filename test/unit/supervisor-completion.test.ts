@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Supervisor, type ServiceSpec } from '../../src/supervisor/index.js';
+import { Supervisor } from '../../src/supervisor/supervisor.js';
+import type { ServiceSpec } from '../../src/supervisor/compose.js';
 import { DependencyFailedError } from '../../src/supervisor/start-errors.js';
 import { FakeServiceHost } from '../helpers/service-fakes.js';
 import { pollUntil } from '../helpers/wait.js';

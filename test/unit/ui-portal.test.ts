@@ -6,7 +6,8 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { guarded } from '../../src/http/index.js';
 import { makeAsset } from '../../src/ui/assets.js';
 import { InvocationHistory } from '../../src/ui/history.js';
-import { createPortal, type PortalOverview } from '../../src/ui/index.js';
+import { createPortal } from '../../src/ui/index.js';
+import type { PortalOverview } from '../../src/ui/portal.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
 
