@@ -1,11 +1,5 @@
-export {
-  DEFAULTS,
-  NODE_DAEMON_FLAGS,
-  resolveConfig,
-  serverLimitsOf,
-  urlSetting,
-  type FaasdConfig,
-} from './config.js';
+export { DEFAULTS, NODE_DAEMON_FLAGS, serverLimitsOf, urlSetting, type FaasdConfig } from './config.js';
+export { resolveConfig } from './resolve.js';
 export { VERSION, COMMIT } from './version.js';
 export {
   coreSecretsDir,

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, resolveConfig } from '../../src/config/index.js';
-import { readConfigFile } from '../../src/config/config.js';
+import { readConfigFile } from '../../src/config/resolve.js';
 
 /** FAASD_NETNS_DIR / netnsDir were never read by the network: set, they warn once and change nothing. */
 describe('settings no longer read', () => {
