@@ -1,5 +1,5 @@
 export { loadCore, loadCompose, composePath, type RunningCore } from './up.js';
-export { SERVICE_LABEL } from './supervisor.js';
+export { SERVICE_LABEL } from './service-container.js';
 export { serviceStatuses, formatServiceTable, nameserversIn } from './service-status.js';
 export { serviceLogs, parseSince, parseLines } from './service-logs.js';
 export { restartService } from './service-restart.js';

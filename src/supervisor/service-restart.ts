@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Containerd } from '../containerd/index.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
-import { SERVICE_LABEL, STARTED_AT_LABEL } from './supervisor.js';
+import { SERVICE_LABEL, STARTED_AT_LABEL } from './service-container.js';
 
 export interface RestartOptions {
   ctd: Containerd;

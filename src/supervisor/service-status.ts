@@ -3,7 +3,7 @@ import type { Containerd, ProcessInfo } from '../containerd/index.js';
 import type { AttachmentRecord } from '../network/index.js';
 import type { PortMapping } from '../runtime/index.js';
 import { formatTable } from '../format/table.js';
-import { RESTARTS_LABEL, SERVICE_LABEL, STARTED_AT_LABEL } from './supervisor.js';
+import { RESTARTS_LABEL, SERVICE_LABEL, STARTED_AT_LABEL } from './service-container.js';
 
 /** One compose service as `faasd service list` shows it. */
 export interface ServiceStatus {

@@ -6,13 +6,9 @@ import type { RestartPolicy } from './compose-health.js';
 import { startOrder } from './order.js';
 import { ServiceHealth } from './health.js';
 import { awaitDependencies } from './dependencies.js';
-import { SPEC_LABEL, adoptable, specHash } from './adopt.js';
+import { reconcileServices } from './leftovers.js';
+import { RESTARTS_LABEL, STARTED_AT_LABEL, serviceContainerSpec } from './service-container.js';
 import type { ServiceContainerd, SupervisorDeps } from './supervisor-deps.js';
-
-export const SERVICE_LABEL = 'io.faasd.service';
-/** Set at every start, so `faasd service list` (another process) can show restarts and uptime. */
-export const RESTARTS_LABEL = 'io.faasd.restarts';
-export const STARTED_AT_LABEL = 'io.faasd.started-at';
 
 interface ServiceState {
   spec: ServiceSpec;
@@ -39,7 +35,7 @@ export class Supervisor {
   private readonly states = new Map<string, ServiceState>();
   private readonly ctl = new AbortController();
   /** Services whose running containers a previous run left and this one keeps (adopt.ts). */
-  private readonly adopted = new Set<string>();
+  private adopted = new Set<string>();
   private stopping = false;
   private watcher: TaskWatcher | undefined;
 
@@ -68,35 +64,9 @@ export class Supervisor {
     return this.d.ctd.inNamespace(this.d.namespace);
   }
 
-  /** Removes what a previous run left (after a crash): our containers, then attachments without containers. */
-  private async reconcile(): Promise<void> {
-    const leftovers = await this.c.containers.list(`labels."${SERVICE_LABEL}"`);
-    for (const c of leftovers) {
-      const spec = this.states.get(c.id)?.spec;
-      const task = spec ? await this.c.tasks.get(c.id) : undefined;
-      const ip = task ? await this.d.network.address(this.d.namespace, c.id) : undefined;
-      if (adoptable(c, spec, task?.status, ip)) {
-        this.adopted.add(c.id);
-        this.d.log.info('adopted running container', { service: c.id, pid: task?.pid, ip });
-        continue;
-      }
-      this.d.log.info('removing leftover container', { namespace: this.d.namespace, container: c.id });
-      await this.d.runtime.remove(this.d.namespace, c.id, { keepLog: true, graceMs: 1000 });
-    }
-    for (const s of this.order)
-      if (!this.adopted.has(s.name))
-        await this.d.runtime.remove(this.d.namespace, s.name, { keepLog: true, graceMs: 1000 });
-    // Only the core namespace's: the provider (in this process or apart) may be creating functions.
-    const removed = await this.d.network.reconcile(
-      async (_ns, id) => Boolean(await this.c.containers.get(id)),
-      [this.d.namespace],
-    );
-    for (const r of removed) this.d.log.info('reconciled network attachment', { attachment: r });
-  }
-
   async up(): Promise<void> {
     await this.c.namespaces.ensure(this.d.namespace);
-    await this.reconcile();
+    this.adopted = await reconcileServices(this.d, this.c, this.order);
     for (const change of await this.d.network.prepareFiles(this.d.log))
       this.d.log.info('raised the host neighbour table limit (a neighbour per function)', { change });
     for (const s of this.order) await this.d.images.ensure(s.image);
@@ -127,21 +97,7 @@ export class Supervisor {
   }
 
   private async create(s: ServiceSpec): Promise<void> {
-    const { ip } = await this.d.runtime.create({
-      namespace: this.d.namespace,
-      id: s.name,
-      image: s.image,
-      ...(s.entrypoint ? { entrypoint: s.entrypoint } : {}),
-      ...(s.command ? { args: s.command } : {}),
-      env: s.environment,
-      ...(s.user ? { user: s.user } : {}),
-      hostname: s.name,
-      mounts: s.mounts,
-      labels: { [SERVICE_LABEL]: s.name, [SPEC_LABEL]: specHash(s) },
-      capAdd: s.capAdd,
-      network: true,
-      portMappings: s.ports,
-    });
+    const { ip } = await this.d.runtime.create(serviceContainerSpec(this.d.namespace, s));
     this.d.log.info('created service', { service: s.name, ip });
   }
 
