@@ -5,22 +5,7 @@ import type { ServiceSpec } from '../../src/supervisor/compose.js';
 import { DependencyFailedError } from '../../src/supervisor/start-errors.js';
 import { FakeServiceHost } from '../helpers/service-fakes.js';
 import { pollUntil } from '../helpers/wait.js';
-
-function service(name: string, extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    name,
-    image: `faasd.test/${name}:1`,
-    environment: [],
-    mounts: [],
-    user: undefined,
-    command: undefined,
-    entrypoint: undefined,
-    capAdd: [],
-    ports: [],
-    dependsOn: Object.keys(extra.conditions ?? {}),
-    ...extra,
-  };
-}
+import { serviceSpec as service } from '../helpers/service-spec.js';
 
 /** A one-shot `migrate` (restart: no) that `app` waits for with service_completed_successfully. */
 function stack(): ServiceSpec[] {

@@ -2,26 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import type { Healthcheck } from '../../src/supervisor/compose-health.js';
-import type { ServiceSpec } from '../../src/supervisor/compose.js';
 import { DependencyFailedError } from '../../src/supervisor/start-errors.js';
 import { FakeServiceHost } from '../helpers/service-fakes.js';
 import { pollUntil } from '../helpers/wait.js';
-
-function service(name: string, extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    name,
-    image: `faasd.test/${name}:1`,
-    environment: [],
-    mounts: [],
-    user: undefined,
-    command: undefined,
-    entrypoint: undefined,
-    capAdd: [],
-    ports: [],
-    dependsOn: Object.keys(extra.conditions ?? {}),
-    ...extra,
-  };
-}
+import { serviceSpec as service } from '../helpers/service-spec.js';
 
 const quickCheck: Healthcheck = {
   test: ['test', '-f', '/tmp/ready'],

@@ -4,21 +4,9 @@ import { Supervisor } from '../../src/supervisor/supervisor.js';
 import type { ServiceSpec } from '../../src/supervisor/compose.js';
 import { FakeServiceHost } from '../helpers/service-fakes.js';
 import { pollUntil } from '../helpers/wait.js';
+import { serviceSpec } from '../helpers/service-spec.js';
 
-function service(name: string, dependsOn: string[] = []): ServiceSpec {
-  return {
-    name,
-    image: `faasd.test/${name}:1`,
-    environment: [],
-    mounts: [],
-    user: undefined,
-    command: undefined,
-    entrypoint: undefined,
-    capAdd: [],
-    ports: [],
-    dependsOn,
-  };
-}
+const service = (name: string, dependsOn: string[] = []): ServiceSpec => serviceSpec(name, { dependsOn });
 
 /**
  * A containerd whose event stream never delivers anything (as when an exit event is lost), so only the
