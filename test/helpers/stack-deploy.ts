@@ -1,6 +1,8 @@
 import { parse } from 'yaml';
 import type { FunctionDeployment } from '../../src/provider/types.js';
 
+// faas-cli's stack fields, written out apart from src/export's StackFunction: a field our exporter
+// misspelt must fail the round trip, not be misread the same way here.
 interface StackFunctionIn {
   image: string;
   namespace?: string;
