@@ -7,3 +7,4 @@ export { listImages, removeImage, resolveImage } from './images.js';
 export { progressFor } from './progress.js';
 export type { ImageConfig } from './oci.js';
 export { formatImageTable, packSpecFromFlags } from './format.js';
+export { ensureImage, selfImageRef } from './local-images.js';

@@ -1,6 +1,5 @@
 import type { Containerd } from '../containerd/index.js';
-import { ensureImage } from '../supervisor/index.js';
-import type { RegistryClient } from '../image/index.js';
+import { ensureImage, type RegistryClient } from '../image/index.js';
 import { AlreadyExistsError, NotFoundError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NamespaceService } from './namespaces.js';

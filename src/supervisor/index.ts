@@ -4,4 +4,3 @@ export { serviceStatuses, formatServiceTable, nameserversIn } from './service-st
 export { serviceLogs, parseSince, parseLines } from './service-logs.js';
 export { restartService } from './service-restart.js';
 export { sampleTop, formatTopTable, type TopTarget } from './service-top.js';
-export { ensureImage } from './local-images.js';

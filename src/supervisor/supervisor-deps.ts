@@ -20,7 +20,7 @@ export interface SupervisorContainerd {
 export type ServiceRuntime = Pick<ContainerRuntime, 'create' | 'start' | 'remove'>;
 export type ServiceNetwork = Pick<CniNetwork, 'prepareFiles' | 'reconcile' | 'address'>;
 
-/** Puts a service's image in containerd: there already, packed from host files, or pulled (local-images.ts). */
+/** Puts a service's image in containerd: there already, packed from host files, or pulled (image/local-images.ts). */
 export interface ServiceImages {
   ensure(ref: string): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { parseCompose, type ServiceSpec } from './compose.js';
 import { startOrder } from './order.js';
 import { Supervisor } from './supervisor.js';
-import { ensureImage, selfImageRef } from './local-images.js';
+import { ensureImage, selfImageRef } from '../image/index.js';
 import { ExecProbe } from './exec-probe.js';
 import { prepareMountSources } from './mount-sources.js';
 

@@ -1,12 +1,9 @@
 import type { Containerd } from '../containerd/index.js';
-import {
-  normalizeReference,
-  packImage,
-  progressFor,
-  pullImage,
-  type PackSpec,
-  type RegistryClient,
-} from '../image/index.js';
+import { normalizeReference } from './reference.js';
+import { packImage, type PackSpec } from './pack.js';
+import { progressFor } from './progress.js';
+import { pullImage } from './pull.js';
+import type { RegistryClient } from './registry.js';
 import type { Logger } from '../log.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
