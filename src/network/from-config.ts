@@ -1,5 +1,5 @@
 import type { FaasdConfig } from '../config/index.js';
-import { cniIpamDataDir } from '../config/paths.js';
+import { cniIpamDataDir } from '../config/index.js';
 import { CniNetwork } from './network.js';
 import { parseDnsServers } from './dns.js';
 

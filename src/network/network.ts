@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { hostsFile, ipamStoreFile, resolvConfFile } from '../config/paths.js';
+import { hostsFile, ipamStoreFile, resolvConfFile } from '../config/index.js';
 import { execa } from 'execa';
 import type { BindMount } from '../containerd/index.js';
 import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.js';

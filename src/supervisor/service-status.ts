@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Containerd, ProcessInfo } from '../containerd/index.js';
 import type { AttachmentRecord } from '../network/index.js';
 import type { PortMapping } from '../runtime/index.js';
-import { formatTable } from '../format/table.js';
+import { formatTable } from '../format/index.js';
 import { RESTARTS_LABEL, SERVICE_LABEL, STARTED_AT_LABEL } from './service-container.js';
 
 /** One compose service as `faasd service list` shows it. */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { cpuUsageMicros, memoryUsageBytes } from '../runtime/index.js';
-import { formatTable } from '../format/table.js';
+import { formatTable } from '../format/index.js';
 
 /** A container to measure: its containerd namespace and id (its cgroup is /<namespace>/<id>). */
 export interface TopTarget {
