@@ -72,6 +72,8 @@ export interface FaasdConfig {
   maxAttempts: number;
   /** Hosts (host or host:port) async callbacks may go to; empty = any, as upstream. */
   callbackHosts: string[];
+  /** Network namespaces kept attached for the next function deploys (network/netns-pool.ts); 0 = none, at most 8. */
+  netnsPool: number;
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -108,6 +110,7 @@ export const DEFAULTS: FaasdConfig = {
   ackWaitMs: 30_000,
   maxAttempts: 5,
   callbackHosts: [],
+  netnsPool: 2,
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -146,6 +149,7 @@ const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   ackWaitMs: ['FAASD_ACK_WAIT_MS'],
   maxAttempts: ['FAASD_MAX_ATTEMPTS'],
   callbackHosts: ['FAASD_CALLBACK_HOSTS'],
+  netnsPool: ['FAASD_NETNS_POOL'],
 };
 
 const LIST_FIELDS = new Set<keyof FaasdConfig>(['cniBinDirs', 'insecureRegistries', 'dns', 'callbackHosts']);
@@ -165,6 +169,7 @@ const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'maxInflight',
   'ackWaitMs',
   'maxAttempts',
+  'netnsPool',
 ]);
 
 /** Settings that must be at least 1 (a bound of 0 would stop all work). */
@@ -175,14 +180,19 @@ const AT_LEAST_ONE = new Set<keyof FaasdConfig>([
   'autoscaleIntervalMs',
 ]);
 
+/** Settings with an upper bound: each pooled netns holds an address and a bridge port while unused. */
+const AT_MOST: { [K in keyof FaasdConfig]?: number } = { netnsPool: 8 };
+
 /** A whole number >= 0 (>= 1 for the per-function connections), from the environment or the file. */
 function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
   const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   const min = AT_LEAST_ONE.has(key) ? 1 : 0;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+  const max = AT_MOST[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || (max !== undefined && v > max))
     throw new InvalidArgumentError(
       key,
-      `setting ${key} ${JSON.stringify(raw)} must be a whole number of at least ${min}`,
+      `setting ${key} ${JSON.stringify(raw)} must be a whole number of at least ${min}` +
+        (max !== undefined ? ` and at most ${max}` : ''),
     );
   return v;
 }
