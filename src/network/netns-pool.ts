@@ -95,16 +95,19 @@ export class NetnsPool {
    * ready (the caller attaches on its own; nothing waits for the pool).
    */
   async take(namespace: string, id: string): Promise<Attachment | undefined> {
-    this.busy();
-    // shift() before any await: two creates at once never get the same entry.
-    for (let entry = this.ready.shift(); entry !== undefined; entry = this.ready.shift()) {
-      const record = await this.net.store.find(this.namespace, entry);
-      // Gone or not attached: removed under us (a reconcile of every namespace); try the next.
-      if (record?.state !== 'attached' || record.ip === undefined) continue;
-      await this.net.store.move(this.namespace, entry, { ...record, namespace, id });
-      return { netnsPath: record.netns, ip: record.ip };
+    try {
+      // shift() before any await: two creates at once never get the same entry.
+      for (let entry = this.ready.shift(); entry !== undefined; entry = this.ready.shift()) {
+        const record = await this.net.store.find(this.namespace, entry);
+        // Gone or not attached: removed under us (a reconcile of every namespace); try the next.
+        if (record?.state !== 'attached' || record.ip === undefined) continue;
+        await this.net.store.move(this.namespace, entry, { ...record, namespace, id });
+        return { netnsPath: record.netns, ip: record.ip };
+      }
+      return undefined;
+    } finally {
+      this.busy(); // the refill of what was taken, once the deploy's task start is over
     }
-    return undefined;
   }
 
   /** Stops the background work and waits for a step under way; the entries stay. */
@@ -115,6 +118,14 @@ export class NetnsPool {
     await this.work;
   }
 
+  /** Stops, then removes every entry (the bridge is going away: tests do, faasd keeps its bridge). */
+  async clear(): Promise<void> {
+    await this.stop();
+    this.ready.length = 0;
+    for (const r of await this.net.store.read())
+      if (r.namespace === this.namespace) await this.net.detach(r.namespace, r.id);
+  }
+
   private get needed(): boolean {
     return !this.swept || this.ready.length < this.opts.size;
   }
@@ -123,7 +134,6 @@ export class NetnsPool {
     if (!this.running || this.timer || this.work || !this.needed) return;
     const wait = Math.max(0, this.notBefore - performance.now());
     this.timer = setTimeout(() => this.run(), wait);
-    this.timer.unref();
   }
 
   private run(): void {

@@ -252,7 +252,7 @@ export class CniNetwork implements NetworkAttacher {
 
   /** Removes the bridge, its localnet guard and the subnet's rules (tests do; faasd keeps its bridge). */
   async removeBridge(): Promise<void> {
-    await this.pool.stop(); // a refill's ADD after this would make the bridge again
+    await this.pool.clear(); // a refill's ADD after this would make the bridge again
     await execa('ip', ['link', 'del', this.options.bridge], { reject: false });
     await this.rules.remove();
   }
