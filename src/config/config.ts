@@ -68,6 +68,8 @@ export interface FaasdConfig {
   maxAttempts: number;
   /** Hosts (host or host:port) async callbacks may go to; empty = any, as upstream. */
   callbackHosts: string[];
+  /** Network namespaces kept attached for the next function deploys (network/netns-pool.ts); 0 = none, at most 8. */
+  netnsPool: number;
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -104,6 +106,7 @@ export const DEFAULTS: FaasdConfig = {
   ackWaitMs: 30_000,
   maxAttempts: 5,
   callbackHosts: [],
+  netnsPool: 2,
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -142,6 +145,7 @@ export const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   ackWaitMs: ['FAASD_ACK_WAIT_MS'],
   maxAttempts: ['FAASD_MAX_ATTEMPTS'],
   callbackHosts: ['FAASD_CALLBACK_HOSTS'],
+  netnsPool: ['FAASD_NETNS_POOL'],
 };
 
 export const LIST_FIELDS = new Set<keyof FaasdConfig>([
@@ -166,6 +170,7 @@ export const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'maxInflight',
   'ackWaitMs',
   'maxAttempts',
+  'netnsPool',
 ]);
 
 /** Settings that must be at least 1 (a bound of 0 would stop all work). */
@@ -175,6 +180,9 @@ export const AT_LEAST_ONE = new Set<keyof FaasdConfig>([
   'maxAttempts',
   'autoscaleIntervalMs',
 ]);
+
+/** Settings with an upper bound: each pooled netns holds an address and a bridge port while unused. */
+export const AT_MOST: { [K in keyof FaasdConfig]?: number } = { netnsPool: 8 };
 
 /** The HTTP server bounds a configuration sets, as createLimitedServer takes them. */
 export function serverLimitsOf(cfg: FaasdConfig): ServerLimits {

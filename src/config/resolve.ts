@@ -1,17 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { AT_LEAST_ONE, DEFAULTS, ENV, LIST_FIELDS, NUMBER_FIELDS, type FaasdConfig } from './config.js';
+import {
+  AT_LEAST_ONE,
+  AT_MOST,
+  DEFAULTS,
+  ENV,
+  LIST_FIELDS,
+  NUMBER_FIELDS,
+  type FaasdConfig,
+} from './config.js';
 import { RETIRED_KEYS, retiredSettings } from './retired.js';
 
 /** A whole number >= 0 (>= 1 for the per-function connections), from the environment or the file. */
 function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
   const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   const min = AT_LEAST_ONE.has(key) ? 1 : 0;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+  const max = AT_MOST[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || (max !== undefined && v > max))
     throw new InvalidArgumentError(
       key,
-      `setting ${key} ${JSON.stringify(raw)} must be a whole number of at least ${min}`,
+      `setting ${key} ${JSON.stringify(raw)} must be a whole number of at least ${min}` +
+        (max !== undefined ? ` and at most ${max}` : ''),
     );
   return v;
 }

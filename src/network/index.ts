@@ -5,3 +5,4 @@ export { networkFromConfig } from './from-config.js';
 export { ensureBridge } from './bridge.js';
 export { parseDnsServers, withNameservers } from './dns.js';
 export type { AttachmentRecord } from './ipam-store.js';
+export { poolNamespace } from './netns-pool.js';

@@ -199,6 +199,16 @@ export class IpamStore {
   }
 
   /**
+   * Re-keys the record of (namespace, id) as `record` in one append (a pooled netns given to a
+   * container, netns-pool.ts): a crash leaves it under one key or the other, never both or neither.
+   */
+  async move(namespace: string, id: string, record: AttachmentRecord): Promise<void> {
+    await this.withLock(async () => {
+      await this.append(delLine(namespace, id) + putLine(record));
+    });
+  }
+
+  /**
    * Read-modify-write of every record under the lock (tools and tests; attach and detach use put and
    * remove). `fn` returns the new records; what differs is appended. `after` runs still under the lock.
    */

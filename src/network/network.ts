@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import type { BindMount } from '../containerd/index.js';
 import type { Attachment, NetworkAttacher, PortMapping } from '../runtime/index.js';
 import { CniRunner, type CniAttachment, type NetworkList } from './cni.js';
-import { containerAddress } from './cni-result.js';
+import { attachedRecord, pendingRecord } from './attach-records.js';
 import { ranNoPlugin } from './cni-errors.js';
 import { gatewayOf, renderConflist, type ConflistKind, type NetworkSettings } from './conflist.js';
 import { HostRulesGuard } from './rules-guard.js';
@@ -20,6 +20,8 @@ import { ensureNeighbourRoom } from './neighbours.js';
 import { pinBridgeAddress } from './bridge-mac.js';
 import { containerResolvConf } from './dns.js';
 import { Split, type AttachSplit } from './split.js';
+import { AttachSplits } from './attach-splits.js';
+import { NetnsPool, poolNamespace, type PoolOptions } from './netns-pool.js';
 import { addAttachment } from './attach-add.js';
 import { removeAttachment } from './attach-del.js';
 
@@ -34,6 +36,8 @@ export interface NetworkOptions extends NetworkSettings {
   cniTimeoutMs?: number;
   /** Nameservers for resolv.conf instead of the host's (checked IP addresses). */
   dns?: string[];
+  /** The records' namespace of pooled netns (netns-pool.ts); default beside the core namespace. */
+  poolNamespace?: string;
 }
 
 /** Every container gets its own netns on the faasd bridge through the reference CNI plugins. */
@@ -47,7 +51,9 @@ export class CniNetwork implements NetworkAttacher {
   readonly resolvPath: string;
   readonly gateway: string;
   /** Where each recent attach's time went (ms per phase and plugin), taken once by the deploy's log line. */
-  private readonly attachSplits = new Map<string, AttachSplit>();
+  private readonly attachSplits = new AttachSplits();
+  /** Netns attached ahead for functions; idle until the process that creates functions starts it. */
+  readonly pool: NetnsPool;
   private readonly rules: HostRulesGuard;
   private bridgePinned = false;
 
@@ -64,6 +70,19 @@ export class CniNetwork implements NetworkAttacher {
     this.resolvPath = resolvConfFile(options);
     this.gateway = gatewayOf(options.subnet);
     this.rules = new HostRulesGuard(options.bridge, options.subnet, this.store);
+    this.pool = new NetnsPool(
+      {
+        store: this.store,
+        attachPlain: (namespace, id) => this.attachAs(namespace, id, netnsName(namespace, id), []),
+        detach: (namespace, id) => this.detach(namespace, id),
+      },
+      options.poolNamespace ?? poolNamespace(options.coreNamespace),
+    );
+  }
+
+  /** Starts the pool of attached netns (the provider's process only: it creates the functions). */
+  startPool(o: PoolOptions): void {
+    this.pool.start(o);
   }
 
   sharedMounts(): BindMount[] {
@@ -110,20 +129,25 @@ export class CniNetwork implements NetworkAttacher {
   }
 
   /**
-   * Gives the container a netns on the bridge. Idempotent: a stale attachment of the same id is
-   * removed first. A pending record is stored before ADD, so a crash mid-ADD is found by reconcile.
+   * Gives the container a netns on the bridge: a function (no port mappings) takes a pooled one when
+   * one is ready, with the netns name it was made under. Idempotent: a stale attachment of the same
+   * id is removed first. A pending record is stored before ADD, so a crash mid-ADD is found by reconcile.
    */
   async attach(
     namespace: string,
     id: string,
     opts: { portMappings?: PortMapping[] } = {},
   ): Promise<Attachment> {
-    return this.attachAs(namespace, id, netnsName(namespace, id), opts.portMappings ?? []);
-  }
-
-  /** The netns path `attach` gives this container (a restore keeps an older one's). */
-  netnsPathFor(namespace: string, id: string): string {
-    return netnsPath(netnsName(namespace, id));
+    const portMappings = opts.portMappings ?? [];
+    this.pool.busy();
+    if (portMappings.length === 0 && namespace !== this.options.coreNamespace && this.pool.available > 0) {
+      const split = new Split();
+      if (await this.store.find(namespace, id)) await this.detach(namespace, id);
+      const taken = await this.pool.take(namespace, id);
+      split.lap('pool');
+      if (taken) return (this.attachSplits.set(namespace, id, split.done()), taken);
+    }
+    return this.attachAs(namespace, id, netnsName(namespace, id), portMappings);
   }
 
   /** Attaches under `name` (netns name and CNI container ID): a restore keeps the name it had. */
@@ -135,18 +159,8 @@ export class CniNetwork implements NetworkAttacher {
   ): Promise<Attachment> {
     if (await this.store.find(namespace, id)) await this.detach(namespace, id);
     const att: CniAttachment = { containerId: name, netns: netnsPath(name), ifname: IFNAME };
-    const conflist = portMappings.length > 0 ? 'ports' : 'plain';
-    const pending: AttachmentRecord = {
-      namespace,
-      id,
-      netns: att.netns,
-      containerId: name,
-      ifname: IFNAME,
-      state: 'pending',
-      portMappings,
-      conflist,
-      createdAt: new Date().toISOString(),
-    };
+    const pending = pendingRecord(namespace, id, name, portMappings);
+    const conflist = pending.conflist ?? 'plain';
     const split = new Split();
     try {
       const result = await addAttachment(
@@ -160,23 +174,11 @@ export class CniNetwork implements NetworkAttacher {
       if (!this.bridgePinned) this.bridgePinned = await pinBridgeAddress(this.options.bridge);
       await this.rules.ensure();
       split.lap('rules');
-      const addr = containerAddress(result);
-      const done: AttachmentRecord = {
-        ...pending,
-        state: 'attached',
-        ip: addr.ip,
-        prefix: addr.prefix,
-        ...(addr.gateway ? { gateway: addr.gateway } : {}),
-        ...(addr.mac ? { mac: addr.mac } : {}),
-        result,
-      };
+      const done = attachedRecord(pending, result);
       await this.store.put(done, this.hostsAfter(namespace));
       split.lap('store2');
-      // Bounded: an entry nobody takes (a start by the supervisor) leaves when the map is full.
-      if (this.attachSplits.size >= 256)
-        this.attachSplits.delete(this.attachSplits.keys().next().value ?? '');
-      this.attachSplits.set(`${namespace}/${id}`, split.done());
-      return { netnsPath: att.netns, ip: addr.ip };
+      this.attachSplits.set(namespace, id, split.done());
+      return { netnsPath: att.netns, ip: done.ip ?? '' };
     } catch (err) {
       // No plugin ran when the first is not installed: its DEL would fail too, and keep the record.
       await (
@@ -204,9 +206,7 @@ export class CniNetwork implements NetworkAttacher {
 
   /** Where the container's last attach spent its time, once; undefined when not known. */
   takeAttachSplit(namespace: string, id: string): AttachSplit | undefined {
-    const split = this.attachSplits.get(`${namespace}/${id}`);
-    this.attachSplits.delete(`${namespace}/${id}`);
-    return split;
+    return this.attachSplits.take(namespace, id);
   }
 
   /** CNI DEL, netns removal, record removal. Detaching what is already gone succeeds. */
@@ -252,6 +252,7 @@ export class CniNetwork implements NetworkAttacher {
 
   /** Removes the bridge, its localnet guard and the subnet's rules (tests do; faasd keeps its bridge). */
   async removeBridge(): Promise<void> {
+    await this.pool.clear(); // a refill's ADD after this would make the bridge again
     await execa('ip', ['link', 'del', this.options.bridge], { reject: false });
     await this.rules.remove();
   }

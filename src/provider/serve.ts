@@ -82,6 +82,7 @@ export async function createProvider(
   // Read on from the log FIFOs of functions that ran on while no provider did.
   await host.functionRuntime.resumeLogs();
   await functions.reconcile();
+  network.startPool({ size: cfg.netnsPool, log }); // in the background (network/netns-pool.ts)
   const handler = createProviderHandler({
     logDir,
     functions,
@@ -115,7 +116,7 @@ export async function createProvider(
     async stop() {
       ctl.abort();
       handler.close();
-      await Promise.all([watcher.stop(), scaling]);
+      await Promise.all([watcher.stop(), scaling, network.pool.stop()]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Containerd, ExitStatus } from '../containerd/index.js';
 import { isAlreadyExists } from '../containerd/index.js';
 import { resolveImage, type ImageConfig } from '../image/index.js';
-import { AlreadyExistsError, InternalError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { logPath, prepareLog } from './logs.js';
 import { LogCollector } from './log-collector.js';
@@ -100,7 +100,6 @@ export class ContainerRuntime {
       const group = await this.groups?.assign(spec.namespace, spec.id, spec.labels);
       if (group) cleanups.push(() => this.groups?.release(spec.namespace, spec.id) ?? Promise.resolve());
       if (net) cleanups.push(() => net.detach(spec.namespace, spec.id));
-      const netnsPath = net?.netnsPathFor(spec.namespace, spec.id);
       cleanups.push(() => this.logs.forget(spec.namespace, spec.id, 0));
       // allSettled: the undo below must not run while another part is still making things. The log
       // FIFOs are made here (mkfifo is a process's start), not in the start that waits on them.
@@ -110,10 +109,6 @@ export class ContainerRuntime {
       ]);
       if (attached.status === 'rejected') throw attached.reason;
       if (fifos.status === 'rejected') throw fifos.reason;
-      if (attached.value && attached.value.netnsPath !== netnsPath)
-        throw new InternalError(
-          `container ${spec.namespace}/${spec.id}: attached in ${attached.value.netnsPath}, not ${netnsPath}`,
-        );
       await createRecord(
         ctd,
         spec,
@@ -123,7 +118,8 @@ export class ContainerRuntime {
           env,
           user,
           nofile,
-          netnsPath,
+          // The attach's netns, whatever its name: a pooled one keeps the name it was made under.
+          netnsPath: attached.value?.netnsPath,
           mounts: [...(net ? net.sharedMounts() : []), ...(spec.mounts ?? [])],
           annotations: { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) },
           labels: {

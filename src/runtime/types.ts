@@ -1,11 +1,13 @@
 import type { BindMount } from '../containerd/index.js';
 
-/** Attaches a container to the network before its task starts; the network module implements it. */
+/**
+ * Attaches a container to the network before its task starts; the network module implements it. The
+ * netns path is the one `attach` returns: a function may get a netns attached ahead under another
+ * name (network/netns-pool.ts), so it is not derivable from (namespace, id).
+ */
 export interface NetworkAttacher {
   attach(namespace: string, id: string, opts?: { portMappings?: PortMapping[] }): Promise<Attachment>;
   detach(namespace: string, id: string): Promise<void>;
-  /** The netns path `attach` will give the container: its spec is written while the attach runs. */
-  netnsPathFor(namespace: string, id: string): string;
   /** Re-attaches a container whose netns is gone (after a host reboot); true when it did. */
   restore(namespace: string, id: string): Promise<boolean>;
   /** Files to bind read-only into every attached container (hosts, resolv.conf). */

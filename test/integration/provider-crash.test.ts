@@ -90,7 +90,8 @@ describe('faasd provider killed with SIGKILL during a deploy', { skip: needsRoot
       assert.deepEqual(await c.containers.list(), []);
       assert.deepEqual(await network.records(ns), []);
       assert.deepEqual(
-        (await listNetns()).filter((n) => n.startsWith(`${ns}-`)),
+        // `<ns>--<id>`: not the pool's entries (`<ns>-_pool--<id>`, netns-pool.ts).
+        (await listNetns()).filter((n) => n.startsWith(`${ns}--`)),
         [],
       );
       assert.deepEqual(

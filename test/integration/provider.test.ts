@@ -8,7 +8,9 @@ import { pollUntil } from '../helpers/wait.js';
 import { killTaskAndAwaitRestart } from '../helpers/tasks.js';
 import { startRegistry } from '../helpers/registry.js';
 import { execa } from 'execa';
-import { listNetns, netnsName } from '../../src/network/netns.js';
+import { listNetns } from '../../src/network/netns.js';
+import { networkFromConfig } from '../../src/network/index.js';
+import { cniIdsOf } from '../../src/network/ipam-store.js';
 import { FUNCTION_LABEL } from '../../src/provider/index.js';
 
 const IMAGE = 'faasd.test/echo:1';
@@ -249,16 +251,20 @@ describe('faasd provider API (as faas-cli speaks it)', { skip: needsRoot }, () =
       (await api('POST', '/system/scale-function/echo', { serviceName: 'echo', replicas })).status;
     assert.equal(await scale(0), 202);
     const id = await containerOf('echo');
+    // The netns the record names: a pooled one keeps the name it was made under (netns-pool.ts).
+    const record = await networkFromConfig(p.config).store.find(fnNs, id);
+    assert.ok(record, 'echo has an attachment');
+    const { netnsName: name, containerId } = cniIdsOf(record);
     // What a reboot does to /run: the netns (and with it the veth) is gone; the store still names it.
-    await execa('ip', ['netns', 'delete', netnsName(fnNs, id)]);
+    await execa('ip', ['netns', 'delete', name]);
     assert.equal(await scale(1), 202);
     const res = await fetch(`${p.url}/function/echo`);
     assert.equal(res.status, 200, await res.text());
-    assert.ok((await listNetns()).includes(netnsName(fnNs, id)));
+    assert.ok((await listNetns()).includes(name));
     // No masquerade rule of its own (the subnet's one rule serves every function, issue #16), and none
     // left from before although the bridge plugin could not see the netns.
     const nat = (await execa('iptables', ['-t', 'nat', '-S', 'POSTROUTING'])).stdout.split('\n');
-    const mine = nat.filter((l) => l.includes(`id: \\"${netnsName(fnNs, id)}\\"`));
+    const mine = nat.filter((l) => l.includes(`id: \\"${containerId}\\"`));
     assert.deepEqual(mine, []);
   });
 

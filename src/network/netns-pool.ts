@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Attachment } from '../runtime/index.js';
+import type { IpamStore } from './ipam-store.js';
+
+/** The most entries a pool keeps: each holds an address and a bridge port while nobody uses it. */
+export const MAX_POOL_SIZE = 8;
+
+/**
+ * The records' namespace of pooled netns, beside the function namespace (so the network owns their
+ * netns: network-reconcile.ts `ownedBy`). `-_` is not allowed in a containerd namespace name
+ * (`^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$`), so no user's namespace is ever this one.
+ */
+export function poolNamespace(functionNamespace: string): string {
+  return `${functionNamespace}-_pool`;
+}
+
+/** What the pool works with: the network's store, and the same ADD and DEL a function's attach uses. */
+export interface PoolNetwork {
+  store: Pick<IpamStore, 'read' | 'find' | 'move'>;
+  /** A function's attach (bridge alone, no port mappings) of (namespace, id). */
+  attachPlain(namespace: string, id: string): Promise<Attachment>;
+  detach(namespace: string, id: string): Promise<void>;
+}
+
+export interface PoolOptions {
+  /** Entries to keep attached (at most MAX_POOL_SIZE); 0 only removes what an earlier process left. */
+  size: number;
+  /**
+   * How long attaches must have paused before a refill: on 2 cores a refill's ADD beside a deploy's
+   * task start would only move the cost, so a batch of deploys drains the pool and refills after it.
+   */
+  quietMs?: number;
+  /** The wait after a failed refill before the next try. */
+  retryMs?: number;
+  log?: Pick<Logger, 'info' | 'warn'>;
+}
+
+/**
+ * A few network namespaces attached ahead of time (issue #16: the CNI ADD is ~a third of a deploy's
+ * POST), taken by a function's create instead of its own attach. Only the process that creates
+ * functions starts one. Each entry is a record under `namespace` (poolNamespace), attached as any
+ * function is; taking one re-keys its record to the function in one journal append, keeping the
+ * netns name and CNI container ID it was attached under, so its DEL is the one its ADD asks for.
+ * Entries of an earlier process are stale: removed in the background after start, before any
+ * refill; work is one ADD or DEL at a time, never while deploys attach. A stop leaves the entries
+ * (the next start removes them).
+ */
+export class NetnsPool {
+  /** Ids of entries this process attached and nobody took yet, oldest first. */
+  private readonly ready: string[] = [];
+  private opts: Required<Omit<PoolOptions, 'log'>> & Pick<PoolOptions, 'log'> = {
+    size: 0,
+    quietMs: 0,
+    retryMs: 0,
+  };
+  private running = false;
+  private swept = false;
+  private timer: NodeJS.Timeout | undefined;
+  private work: Promise<void> | undefined;
+  /** No work before this time (performance.now()): attaches under way push it on. */
+  private notBefore = 0;
+
+  constructor(
+    private readonly net: PoolNetwork,
+    readonly namespace: string,
+  ) {}
+
+  /** Begins the pool's background work: the stale entries' removal, then the refill. Returns at once. */
+  start(o: PoolOptions): void {
+    this.opts = {
+      size: Math.max(0, Math.min(o.size, MAX_POOL_SIZE)),
+      quietMs: o.quietMs ?? 500,
+      retryMs: o.retryMs ?? 5_000,
+      ...(o.log ? { log: o.log } : {}),
+    };
+    this.running = true;
+    this.busy();
+  }
+
+  /** Entries ready to be taken now. */
+  get available(): number {
+    return this.ready.length;
+  }
+
+  /** An attach began: background work waits until attaches have paused for `quietMs`. */
+  busy(): void {
+    this.notBefore = Math.max(this.notBefore, performance.now() + this.opts.quietMs);
+    this.schedule();
+  }
+
+  /**
+   * Gives a ready entry to (namespace, id): its record re-keyed in one write. Undefined when none is
+   * ready (the caller attaches on its own; nothing waits for the pool).
+   */
+  async take(namespace: string, id: string): Promise<Attachment | undefined> {
+    try {
+      // shift() before any await: two creates at once never get the same entry.
+      for (let entry = this.ready.shift(); entry !== undefined; entry = this.ready.shift()) {
+        const record = await this.net.store.find(this.namespace, entry);
+        // Gone or not attached: removed under us (a reconcile of every namespace); try the next.
+        if (record?.state !== 'attached' || record.ip === undefined) continue;
+        await this.net.store.move(this.namespace, entry, { ...record, namespace, id });
+        return { netnsPath: record.netns, ip: record.ip };
+      }
+      return undefined;
+    } finally {
+      this.busy(); // the refill of what was taken, once the deploy's task start is over
+    }
+  }
+
+  /** Stops the background work and waits for a step under way; the entries stay. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.work;
+  }
+
+  /** Stops, then removes every entry (the bridge is going away: tests do, faasd keeps its bridge). */
+  async clear(): Promise<void> {
+    await this.stop();
+    this.ready.length = 0;
+    for (const r of await this.net.store.read())
+      if (r.namespace === this.namespace) await this.net.detach(r.namespace, r.id);
+  }
+
+  private get needed(): boolean {
+    return !this.swept || this.ready.length < this.opts.size;
+  }
+
+  private schedule(): void {
+    if (!this.running || this.timer || this.work || !this.needed) return;
+    const wait = Math.max(0, this.notBefore - performance.now());
+    this.timer = setTimeout(() => this.run(), wait);
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    if (!this.running || this.work) return;
+    // An attach began since the timer was set: wait on.
+    if (performance.now() < this.notBefore) return this.schedule();
+    this.work = this.step().finally(() => {
+      this.work = undefined;
+      this.schedule();
+    });
+  }
+
+  /** One piece of work: the sweep of stale entries, or one new entry. A failure waits `retryMs`. */
+  private async step(): Promise<void> {
+    try {
+      if (this.swept) await this.fill();
+      else await this.sweep();
+    } catch (err) {
+      this.notBefore = performance.now() + this.opts.retryMs;
+      this.opts.log?.warn('network namespace pool: step failed; retrying later', {
+        step: this.swept ? 'refill' : 'stale removal',
+        error: errorMessage(err),
+        retry_ms: this.opts.retryMs,
+      });
+    }
+  }
+
+  /** Removes every entry in the pool's namespace: at start, none of them is this process's. */
+  private async sweep(): Promise<void> {
+    const stale = (await this.net.store.read()).filter((r) => r.namespace === this.namespace);
+    for (const r of stale) await this.net.detach(r.namespace, r.id);
+    this.swept = true;
+    if (stale.length > 0)
+      this.opts.log?.info('removed stale pooled network namespaces', { count: stale.length });
+  }
+
+  private async fill(): Promise<void> {
+    const id = randomBytes(4).toString('hex');
+    const t0 = performance.now();
+    const att = await this.net.attachPlain(this.namespace, id);
+    this.ready.push(id);
+    this.opts.log?.info('pooled a network namespace', {
+      netns: att.netnsPath,
+      ip: att.ip,
+      ready: this.ready.length,
+      ms: Math.round(performance.now() - t0),
+    });
+  }
+}
