@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { specOf, type Containerd } from '../src/containerd/index.js';
 import { FUNCTION_LABEL } from '../src/provider/index.js';
 import { inSubnet } from './chaos-iptables.js';
-import { IpamStore } from '../src/network/ipam-store.js';
+import { IpamStore, cniIdsOf } from '../src/network/ipam-store.js';
 
 /** What containerd holds in one namespace, with each container's netns path (from its OCI spec). */
 export interface NamespaceState {
@@ -70,9 +70,15 @@ export async function hostLocalReservations(dataDir: string, subnet: string): Pr
 /** The network store's records (`<stateDir>/network/ipam.json` names it; the journal holds them), read defensively. */
 export async function storeRecords(
   path: string,
-): Promise<{ namespace: string; id: string; state: string; ip: string | undefined }[]> {
+): Promise<{ namespace: string; id: string; state: string; ip: string | undefined; netns: string }[]> {
   const records = await new IpamStore(path).read().catch(() => []);
-  return records.map((r) => ({ namespace: r.namespace, id: r.id, state: r.state, ip: r.ip }));
+  return records.map((r) => ({
+    namespace: r.namespace,
+    id: r.id,
+    state: r.state,
+    ip: r.ip,
+    netns: cniIdsOf(r).netnsName,
+  }));
 }
 
 export async function iptablesSave(table: 'nat' | 'filter'): Promise<string> {

@@ -8,6 +8,7 @@ import {
   type FaasdConfig,
 } from '../src/config/index.js';
 import { NETNS_DIR } from '../src/network/netns.js';
+import { poolNamespace } from '../src/network/index.js';
 import { iptablesLeaks } from './chaos-iptables.js';
 import {
   addressesIn,
@@ -102,7 +103,20 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
     }
   }
 
-  const records = await storeRecords(ipamStoreFile(config));
+  // The netns pool's entries (network/netns-pool.ts) are attached with no container yet: live while
+  // their netns is; one being added (pending) is the pool's, swept by the next start.
+  const pool = poolNamespace(config.functionNamespace);
+  const records = (await storeRecords(ipamStoreFile(config))).filter(
+    (r) => r.namespace !== pool || r.state !== 'pending',
+  );
+  for (const r of records.filter((r) => r.namespace === pool)) {
+    const path = join(NETNS_DIR, r.netns);
+    const ino = await netnsInode(path);
+    if (ino === undefined) continue;
+    liveInodes.add(ino);
+    liveNetnsPaths.add(path);
+    for (const ip of await addressesIn(path, config.subnet)) liveIps.add(ip);
+  }
   const reservations = await hostLocalReservations(cniIpamDataDir(config), config.subnet);
   const netnsLeaks: string[] = [];
   for (const name of await listDir(NETNS_DIR)) {
@@ -116,6 +130,7 @@ export async function countLeaks(s: LeakScope): Promise<LeakReport> {
   }
 
   const existing = (ns: string, id: string) =>
+    (ns === pool && liveNetnsPaths.has(join(NETNS_DIR, records.find((r) => r.id === id)?.netns ?? ''))) ||
     states.some((st) => st.namespace === ns && st.containers.some((c) => c.id === id));
   const ipt = iptablesLeaks(await iptablesSave('nat'), await iptablesSave('filter'), config.subnet, liveIps);
   // Log FIFOs (<logDir>/<ns>/.fifo/<id>.out|.err) of containers that no longer exist.
