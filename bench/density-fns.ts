@@ -78,12 +78,36 @@ export async function removeFunction(s: TestStack, name: string): Promise<void> 
   await call(s, 'DELETE', '/system/functions', { functionName: name });
 }
 
-/** The ms fields of the provider's `deployed function` line for `name` (registry_ms, create_ms, ...). */
+/**
+ * The ms fields of the provider's last `deployed function` line for `name` (registry_ms, create_ms,
+ * cni_ms, cni_<part>_ms, start_ms): the last, since the bench deploys `alone0` again at each N.
+ */
 export function deployPhases(output: string, name: string): Record<string, number> {
   const line = output
     .split('\n')
-    .find((l) => l.includes('deployed function') && l.includes(` function=${name} `));
+    .findLast((l) => l.includes('deployed function') && l.includes(` function=${name} `));
   const out: Record<string, number> = {};
   for (const m of line?.matchAll(/ (\w+)_ms=(\d+)/g) ?? []) out[m[1] ?? ''] = Number(m[2]);
   return out;
+}
+
+/** Per phase, the median of the runs that logged it (a phase missing from every run is left out). */
+export function medianPhases(runs: Record<string, number>[]): Record<string, number> {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(
+    keys.map((k) => {
+      const v = runs.flatMap((r) => (r[k] === undefined ? [] : [r[k]])).sort((a, b) => a - b);
+      return [k, v[Math.floor((v.length - 1) / 2)] ?? NaN];
+    }),
+  );
+}
+
+/** One row of the split table: POST, then the provider's phases, CNI parts last (`cni_bridge 41`). */
+export function splitRow(n: number, postMs: number, phases: Record<string, number>): string {
+  const r = (k: string) => (phases[k] === undefined ? '-' : String(phases[k]));
+  const parts = Object.keys(phases)
+    .filter((k) => k.startsWith('cni_'))
+    .map((k) => `${k.slice(4)} ${r(k)}`)
+    .join(', ');
+  return `| ${n} | ${Math.round(postMs)} | ${r('registry')} | ${r('create')} | ${r('cni')} (${parts || '-'}) | ${r('start')} |`;
 }

@@ -16,7 +16,9 @@ import {
   fnName,
   IMAGE,
   inBatches,
+  medianPhases,
   removeFunction,
+  splitRow,
 } from './density-fns.js';
 import { startOnly } from './density-start.js';
 import { cpuMs, hostAvailableMb, latency, platformMemory, type PlatformMemory } from './density-measure.js';
@@ -107,6 +109,8 @@ interface Level {
   upMs: number;
   /** One deploy alone at this N (PUT, 404, POST; median of 3): what a user waits, without the batch. */
   aloneMs: number;
+  /** Where the alone deploys' time went, by the provider's deploy line (medians, ms). */
+  aloneSplit: Record<string, number>;
   availableMb: number;
 }
 
@@ -148,11 +152,13 @@ async function level(
   const [deployMs, posts] = await timed(() => deployAll(s, o, from, n));
   const last = posts.slice(-BATCH);
   const alone: number[] = [];
+  const aloneSplits: Record<string, number>[] = [];
   for (let i = 0; i < 3; i++) {
     const name = `alone${i}`;
     const [ms] = await timed(() => deployLikeFaasCli(s, name, false));
     alone.push(ms);
     await firstOk(s, name);
+    aloneSplits.push(deployPhases(s.up?.output() ?? '', name));
     await removeFunction(s, name);
   }
   const list = await latency(Math.min(50, 20 + n), () => `${s.gateway}/system/functions`, s.auth);
@@ -191,6 +197,7 @@ async function level(
     restartMs,
     upMs,
     aloneMs: median(alone),
+    aloneSplit: medianPhases(aloneSplits),
     availableMb: await hostAvailableMb(),
   };
 }
@@ -211,6 +218,12 @@ function table(levels: Level[], base: PlatformMemory): string[] {
     ),
     '',
     'goals: list p50 <= 50 ms and start <= 5 s at N = 1,000; <= 1 MB PSS per function; per-deploy at 1,000 within 1.5x of N = 1',
+    '',
+    "one deploy alone, split by phase (the provider's deploy line; medians of 3, ms):",
+    '',
+    '| N | POST | registry check | create | of which CNI (parts) | task start |',
+    '|---|---|---|---|---|---|',
+    ...levels.map((l) => splitRow(l.n, l.aloneMs, l.aloneSplit)),
   ];
 }
 
@@ -251,7 +264,9 @@ async function main(): Promise<void> {
       process.stderr.write(`bench/density: N = ${n}…\n`);
       levels.push(await level(s, ctd, o, have, n, base));
       have = n;
-      process.stderr.write(`${table(levels, base).slice(-3, -2).join('')}\n`);
+      // This level's row of each table: the main one (after its 4 head lines), and the split's last.
+      const rows = table(levels, base);
+      process.stderr.write(`${rows[3 + levels.length] ?? ''}\n${rows.at(-1) ?? ''}\n`);
     }
     process.stdout.write([...out, ...table(levels, base)].join('\n') + '\n');
     // Delete through the API too: the delete path is part of what N functions cost.
