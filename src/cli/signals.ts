@@ -1,10 +1,21 @@
-/** Resolves on the first SIGTERM or SIGINT, including one caught while the bundle was loading. */
+/**
+ * Resolves on the first SIGTERM or SIGINT, including one caught while the bundle was loading. The
+ * handlers stay: with `once`, a signal arriving while an execa child runs found signal-exit's handler
+ * alone (ours had removed itself), and signal-exit then raised the signal again: the daemon died by
+ * SIGTERM without stopping anything. A second signal while stopping exits at once.
+ */
 function untilSignal(): Promise<string> {
   return new Promise<string>((res) => {
     const early = (globalThis as { __faasdEarlySignal?: string }).__faasdEarlySignal;
     if (early) res(early);
-    process.once('SIGTERM', () => res('SIGTERM'));
-    process.once('SIGINT', () => res('SIGINT'));
+    let seen = Boolean(early);
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (seen) process.exit(sig === 'SIGINT' ? 130 : 143);
+      seen = true;
+      res(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
 }
 
