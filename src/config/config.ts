@@ -70,6 +70,11 @@ export interface FaasdConfig {
   callbackHosts: string[];
   /** Network namespaces kept attached for the next function deploys (network/netns-pool.ts); 0 = none, at most 8. */
   netnsPool: number;
+  /**
+   * Run each runc shim in a mount namespace of its own (runtime/shim-wrapper.ts), so containers'
+   * rootfs mounts stay out of the host's mount table; false: containerd's `io.containerd.runc.v2`.
+   */
+  shimMountNamespace: boolean;
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -107,6 +112,7 @@ export const DEFAULTS: FaasdConfig = {
   maxAttempts: 5,
   callbackHosts: [],
   netnsPool: 2,
+  shimMountNamespace: true,
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -146,6 +152,7 @@ export const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   maxAttempts: ['FAASD_MAX_ATTEMPTS'],
   callbackHosts: ['FAASD_CALLBACK_HOSTS'],
   netnsPool: ['FAASD_NETNS_POOL'],
+  shimMountNamespace: ['FAASD_SHIM_MOUNT_NS'],
 };
 
 export const LIST_FIELDS = new Set<keyof FaasdConfig>([
@@ -172,6 +179,9 @@ export const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
   'maxAttempts',
   'netnsPool',
 ]);
+
+/** On/off settings: `true`/`false` in the file; true|false|1|0|on|off in the environment. */
+export const BOOLEAN_FIELDS = new Set<keyof FaasdConfig>(['shimMountNamespace']);
 
 /** Settings that must be at least 1 (a bound of 0 would stop all work). */
 export const AT_LEAST_ONE = new Set<keyof FaasdConfig>([

@@ -15,6 +15,7 @@ export {
   cniStateDir,
   cniIpamDataDir,
   conflistFile,
+  shimWrapperFile,
   functionSecretsDir,
   functionLogDir,
 } from './paths.js';

@@ -33,6 +33,10 @@ export const cniIpamDataDir = (cfg: State): string => join(cniStateDir(cfg), 'ne
 export const conflistFile = (cfg: Pick<FaasdConfig, 'cniConfDir'>): string =>
   join(cfg.cniConfDir, '10-openfaas.conflist');
 
+/** The runc shim wrapper (runtime/shim-wrapper.ts): containers keep its path, so it lives with the state. */
+export const shimWrapperFile = (cfg: State): string =>
+  join(cfg.stateDir, 'bin', 'containerd-shim-runc-v2-mntns');
+
 /** Function secrets, one folder per namespace. */
 export const functionSecretsDir = (cfg: Provider): string => join(cfg.providerDir, 'secrets');
 /** Function logs, one folder per namespace. */

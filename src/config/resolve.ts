@@ -4,6 +4,7 @@ import { createLogger } from '../log.js';
 import {
   AT_LEAST_ONE,
   AT_MOST,
+  BOOLEAN_FIELDS,
   DEFAULTS,
   ENV,
   LIST_FIELDS,
@@ -26,8 +27,23 @@ function wholeNumber(key: keyof FaasdConfig, raw: unknown): number {
   return v;
 }
 
-function parseValue(key: keyof FaasdConfig, raw: string): string | string[] | number {
+const TRUE = new Set(['true', '1', 'on', 'yes']);
+const FALSE = new Set(['false', '0', 'off', 'no']);
+
+/** An on/off setting from the environment. */
+function onOff(key: keyof FaasdConfig, raw: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (TRUE.has(word)) return true;
+  if (FALSE.has(word)) return false;
+  throw new InvalidArgumentError(
+    key,
+    `setting ${key} ${JSON.stringify(raw)} must be one of true, false, 1, 0, on, off`,
+  );
+}
+
+function parseValue(key: keyof FaasdConfig, raw: string): string | string[] | number | boolean {
   if (NUMBER_FIELDS.has(key)) return wholeNumber(key, raw);
+  if (BOOLEAN_FIELDS.has(key)) return onOff(key, raw);
   if (!LIST_FIELDS.has(key)) return raw;
   return raw
     .split(key === 'cniBinDirs' ? ':' : ',')
@@ -53,7 +69,14 @@ export function readConfigFile(path: string | undefined): Partial<FaasdConfig> {
     if (!(key in DEFAULTS))
       throw new InvalidArgumentError('config', `config file ${path}: unknown setting ${JSON.stringify(key)}`);
     const k = key as keyof FaasdConfig;
-    if (NUMBER_FIELDS.has(k)) wholeNumber(k, (parsed as Record<string, unknown>)[key]);
+    const value = (parsed as Record<string, unknown>)[key];
+    if (NUMBER_FIELDS.has(k)) wholeNumber(k, value);
+    // A file's "off" would be kept as a truthy string: JSON booleans only.
+    if (BOOLEAN_FIELDS.has(k) && typeof value !== 'boolean')
+      throw new InvalidArgumentError(
+        k,
+        `config file ${path}: setting ${k} ${JSON.stringify(value)} must be true or false`,
+      );
   }
   return parsed;
 }

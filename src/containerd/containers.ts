@@ -12,6 +12,8 @@ export interface NewContainer {
   spec: object;
   snapshotter: string;
   snapshotKey: string;
+  /** The shim: a runtime name or an absolute path (runtime/shim-wrapper.ts); RUNC_RUNTIME when absent. */
+  runtime?: string | undefined;
 }
 
 export class Containers {
@@ -23,7 +25,7 @@ export class Containers {
         id: c.id,
         image: c.image,
         labels: c.labels,
-        runtime: { name: RUNC_RUNTIME },
+        runtime: { name: c.runtime ?? RUNC_RUNTIME },
         // `type_url`, not `typeUrl`: protobufjs's Any keeps the proto field name and drops an unknown
         // key silently, which left the URL empty and made `ctr containers info` fail.
         spec: { type_url: SPEC_TYPE_URL, value: Buffer.from(JSON.stringify(c.spec)) },

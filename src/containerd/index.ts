@@ -1,7 +1,7 @@
 export { Containerd } from './client.js';
 export { isAlreadyExists } from './errors.js';
 export { DigestMismatchError, sha256Digest, skipBytes } from './content.js';
-export { specOf } from './containers.js';
+export { specOf, RUNC_RUNTIME } from './containers.js';
 export type { ContainerRecord, Descriptor, ExitStatus, Mount, ProcessInfo } from './types.js';
 export type { ContainerdEvent } from './events.js';
 export { toDate } from './types.js';

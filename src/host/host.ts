@@ -1,7 +1,7 @@
 import { Containerd } from '../containerd/index.js';
-import { coreLogDir, functionLogDir, type FaasdConfig } from '../config/index.js';
+import { coreLogDir, functionLogDir, shimWrapperFile, type FaasdConfig } from '../config/index.js';
 import { RegistryClient } from '../image/index.js';
-import { ContainerRuntime } from '../runtime/index.js';
+import { ContainerRuntime, ensureShimWrapper } from '../runtime/index.js';
 import { networkFromConfig, type CniNetwork } from '../network/index.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -51,11 +51,20 @@ export async function openHost(config: FaasdConfig, o: OpenHostOptions): Promise
     throw err;
   }
   const network = networkFromConfig(config);
+  // Written before any container can name it; core services and functions alike (shim-wrapper.ts).
+  let shimRuntime: string | undefined;
+  try {
+    shimRuntime = config.shimMountNamespace ? await ensureShimWrapper(shimWrapperFile(config)) : undefined;
+  } catch (err) {
+    containerd.close();
+    throw err;
+  }
   const coreRuntime = new ContainerRuntime(containerd, {
     logDir: coreLogDir(config),
     network,
     stopGraceMs: config.stopGraceMs,
     log: o.log,
+    shimRuntime,
   });
   // Functions share runc shims (runtime/shim-groups.ts); core services keep one each. The spread
   // label is the provider's FUNCTION_LABEL: replicas of one function go to different shims.
@@ -65,6 +74,7 @@ export async function openHost(config: FaasdConfig, o: OpenHostOptions): Promise
     stopGraceMs: config.stopGraceMs,
     log: o.log,
     shimGroups: { spreadLabel: 'io.faasd.function' },
+    shimRuntime,
   });
   return {
     config,

@@ -17,9 +17,11 @@ import {
   prometheusConfigFile,
   prometheusDataDir,
   resolvConfFile,
+  shimWrapperFile,
   type FaasdConfig,
 } from '../config/index.js';
 import { networkFromConfig, parseDnsServers } from '../network/index.js';
+import { ensureShimWrapper } from '../runtime/index.js';
 import { writeFileAtomic } from '../fs.js';
 import { DEFAULT_COMPOSE, OLD_PROVIDER_UNIT, PROMETHEUS_YML, faasdUnit } from './files.js';
 import { ensureComposeSecrets, SECRETS_DIR_MODE } from './secrets.js';
@@ -67,6 +69,7 @@ function paths(o: InstallOptions) {
     conflist: at(conflistFile(c)),
     composeFile: at(defaultComposeFile(c)),
     prometheusConfig: at(prometheusConfigFile(c)),
+    shimWrapper: at(shimWrapperFile(c)),
     /** Folders faasd makes or fills as it runs; uninstall removes them, secrets aside. */
     dataDirs: [natsDataDir(c), prometheusDataDir(c), coreLogDir(c), functionLogDir(c)].map(at),
     runtimeDirs: [networkStateDir(c), cniStateDir(c)].map(at),
@@ -101,6 +104,9 @@ export async function install(o: InstallOptions): Promise<void> {
   await chmod(p.providerSecrets, SECRETS_DIR_MODE);
   await writeFileAtomic(p.composeFile, DEFAULT_COMPOSE);
   await writeFileAtomic(p.prometheusConfig, PROMETHEUS_YML);
+  // The daemon writes it again at start; placed here too so the installed tree is whole. Uninstall
+  // keeps it unless the state goes: containers it made name it, and containerd runs it to clean up.
+  if (o.config.shimMountNamespace) await ensureShimWrapper(p.shimWrapper);
   const password = join(p.secrets, 'basic-auth-password');
   const secrets = await ensureComposeSecrets(p.secrets);
   const made = secrets.created.includes(password);

@@ -16,6 +16,8 @@ export interface RecordParts {
   mounts: NonNullable<ContainerSpec['mounts']>;
   annotations: Record<string, string>;
   labels: Record<string, string>;
+  /** The shim containerd runs for it (kept in the record); containerd's runc v2 when absent. */
+  runtime?: string | undefined;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function createRecord(
       spec: ociSpec,
       snapshotter: ctd.snapshots.snapshotter,
       snapshotKey: spec.id,
+      runtime: p.runtime,
     });
     cleanups.push(() => ctd.containers.delete(spec.id));
   });

@@ -1,5 +1,5 @@
 import type { Containerd, ExitStatus } from '../containerd/index.js';
-import { isAlreadyExists } from '../containerd/index.js';
+import { isAlreadyExists, RUNC_RUNTIME } from '../containerd/index.js';
 import { resolveImage, type ImageConfig } from '../image/index.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   stopGraceMs?: number;
   /** Several containers per runc shim (shim-groups.ts); absent: one shim per container. */
   shimGroups?: ShimGroupOptions;
+  /** The runtime new containers name (an absolute path: shim-wrapper.ts); containerd's runc v2 when absent. */
+  shimRuntime?: string | undefined;
   /** Where the log collector reports lines it could not write. */
   log?: Logger;
 }
@@ -64,7 +66,10 @@ export class ContainerRuntime {
     this.graceMs = opts.stopGraceMs ?? 5_000;
     this.logs = new LogCollector(opts.logDir, opts.log ? { log: opts.log } : {});
     this.groups = opts.shimGroups
-      ? new ShimGroups((ns) => this.in(ns).containers.list(), opts.shimGroups)
+      ? new ShimGroups((ns) => this.in(ns).containers.list(), {
+          ...opts.shimGroups,
+          runtime: opts.shimRuntime ?? RUNC_RUNTIME,
+        })
       : undefined;
     this.teardown = { logs: this.logs, groups: this.groups, network: opts.network, logDir: opts.logDir };
   }
@@ -120,6 +125,7 @@ export class ContainerRuntime {
           nofile,
           // The attach's netns, whatever its name: a pooled one keeps the name it was made under.
           netnsPath: attached.value?.netnsPath,
+          runtime: this.opts.shimRuntime,
           mounts: [...(net ? net.sharedMounts() : []), ...(spec.mounts ?? [])],
           annotations: { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) },
           labels: {

@@ -20,15 +20,24 @@ export interface ShimGroupOptions {
   size?: number;
   /** A label whose value marks containers to keep apart (e.g. the replicas of one function). */
   spreadLabel?: string;
+  /**
+   * The runtime new containers name (shim-wrapper.ts). A group holding a container of another runtime
+   * is not joined: its shim was started by that runtime (e.g. in the host's mount namespace, before
+   * an upgrade), and a new member would be served by it. It is used again once it is empty.
+   */
+  runtime?: string | undefined;
 }
 
 export interface GroupedContainer {
   id: string;
   labels: Record<string, string>;
+  runtime?: { name: string } | null;
 }
 
 /** Members of each group in one namespace: container id → its spread key. */
 type Groups = Map<string, Map<string, string>>;
+/** A group's members when it holds a container of another runtime (never joined while so). */
+const FOREIGN = '\0foreign';
 
 export class ShimGroups {
   private readonly size: number;
@@ -50,7 +59,8 @@ export class ShimGroups {
     for (let i = 0; ; i++) {
       const name = `faasd-${i}`;
       const members = groups.get(name) ?? new Map<string, string>();
-      if (members.size >= this.size || [...members.values()].includes(spread)) continue;
+      const values = [...members.values()];
+      if (members.size >= this.size || values.includes(spread) || values.includes(FOREIGN)) continue;
       members.set(id, spread);
       groups.set(name, members);
       return name;
@@ -87,7 +97,8 @@ export class ShimGroups {
       const name = c.labels[SHIM_GROUP_LABEL];
       if (!name) continue;
       const members = groups.get(name) ?? new Map<string, string>();
-      members.set(c.id, this.spreadKey(c.id, c.labels));
+      const foreign = this.o.runtime !== undefined && (c.runtime?.name ?? this.o.runtime) !== this.o.runtime;
+      members.set(c.id, foreign ? FOREIGN : this.spreadKey(c.id, c.labels));
       groups.set(name, members);
     }
     return groups;

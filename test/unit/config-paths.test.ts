@@ -21,6 +21,7 @@ describe('paths derived from the configuration', () => {
     { name: 'prometheusDataDir', want: '/srv/state/prometheus' },
     { name: 'hostsFile', want: '/srv/state/hosts' },
     { name: 'resolvConfFile', want: '/srv/state/resolv.conf' },
+    { name: 'shimWrapperFile', want: '/srv/state/bin/containerd-shim-runc-v2-mntns' },
     { name: 'networkStateDir', want: '/srv/state/network' },
     { name: 'ipamStoreFile', want: '/srv/state/network/ipam.json' },
     { name: 'cniStateDir', want: '/srv/state/cni' },
