@@ -135,38 +135,31 @@ async function settle(
   ns: string,
   g: FunctionContainers<ContainerRecord>,
 ): Promise<ContainerRecord[]> {
-  let serving = g.serving;
-  if (serving.length === 0 && g.pending.length > 0) {
-    for (const p of g.pending) {
-      const labels = { ...p.labels };
-      delete labels[PENDING_LABEL];
-      await d.containerd.inNamespace(ns).containers.setLabels(p.id, labels);
-      d.log.info('adopted the pending version of an interrupted update', {
-        namespace: ns,
-        function: g.name,
-        container: p.id,
-      });
-    }
-    serving = g.pending;
-  } else {
-    for (const p of g.pending) {
-      await d.host.remove(ns, p.id, 0);
-      d.log.info('removed the pending version of an interrupted update', {
-        namespace: ns,
-        function: g.name,
-        container: p.id,
-      });
-    }
-  }
-  for (const s of g.stale) {
-    await d.host.remove(ns, s.id, 0);
-    d.log.info('removed the old version of an interrupted update', {
+  const adopt = g.serving.length === 0 && g.pending.length > 0;
+  for (const p of adopt ? g.pending : []) {
+    const labels = { ...p.labels };
+    delete labels[PENDING_LABEL];
+    await d.containerd.inNamespace(ns).containers.setLabels(p.id, labels);
+    d.log.info('adopted the pending version of an interrupted update', {
       namespace: ns,
       function: g.name,
-      container: s.id,
+      container: p.id,
     });
   }
-  return serving;
+  // One loop for what goes: a pending version when something else serves, and any old version.
+  const leftovers = [
+    ...(adopt ? [] : g.pending.map((c) => ({ c, what: 'pending' }))),
+    ...g.stale.map((c) => ({ c, what: 'old' })),
+  ];
+  for (const { c, what } of leftovers) {
+    await d.host.remove(ns, c.id, 0);
+    d.log.info(`removed the ${what} version of an interrupted update`, {
+      namespace: ns,
+      function: g.name,
+      container: c.id,
+    });
+  }
+  return adopt ? g.pending : g.serving;
 }
 
 /** One line once every adopted replica answered its first probe, exited, or ran out of time. */
