@@ -7,7 +7,6 @@ import { createProvider, type Provider } from '../provider/index.js';
 import { listenAll, loadCredentials } from '../http/index.js';
 import { LocalBackend, authSecretsDir, serveGateway } from '../gateway/index.js';
 import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
-import type { CronFunctionSource } from '../cron/index.js';
 import type { CoreService } from '../ui/index.js';
 import { serviceStatuses } from '../supervisor/index.js';
 import { gatewayAddresses, providerAddresses } from './addresses.js';
@@ -35,19 +34,6 @@ function coreUrl(host: Host, service: string, port: number, scheme: string) {
   return async (): Promise<string | undefined> => {
     const ip = await host.network.address(host.config.namespace, service);
     return ip ? `${scheme}://${ip}:${port}` : undefined;
-  };
-}
-
-/** Cron triggers' view of the functions in the daemon: the provider's services, no HTTP. */
-function localFunctions(provider: Provider): CronFunctionSource {
-  return {
-    async list() {
-      const all = [];
-      for (const namespace of await provider.namespaces.list())
-        for (const f of await provider.functions.list(namespace))
-          all.push({ name: f.name, namespace, annotations: f.annotations });
-      return all;
-    },
   };
 }
 
@@ -93,7 +79,7 @@ function startGatewayIn(
       listen: gatewayAddresses(cfg.gatewayBind, cfg.gatewayPort, host.network.gateway),
       limits: serverLimitsOf(cfg),
       log,
-      cron: { source: localFunctions(provider), timeoutMs: cfg.upstreamTimeoutMs },
+      cron: { source: { list: () => provider.annotations() }, timeoutMs: cfg.upstreamTimeoutMs },
       services: () => coreServices(host, declared),
     }),
   );
@@ -140,6 +126,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // does its clean-up when it cannot listen (a port in use) — left open, that clean-up never ended.
   let coreStarted!: (ok: boolean) => void;
   const coreUp = new Promise<boolean>((resolve) => (coreStarted = resolve));
+  let coreStart: Promise<void> | undefined;
   const stopAll = async () => {
     for (const r of front.reverse()) await r.stop().catch(() => undefined);
     await core?.stop().catch(() => undefined);
@@ -152,6 +139,17 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.info('stack is up', { core: [...names].join(','), provider: 'separate', ...marks.fields() });
       return { services: [...names], stop: stopAll };
     }
+    // The core starts beside the provider (issue #16): they share no state but the network store, whose
+    // reconciles are scoped to their own namespaces (the split deployment runs them in two processes at
+    // once). At a thousand functions the provider's reconcile and the core's start each took ~1.5 s.
+    coreStart = loaded.start(host).then((c) => {
+      core = c;
+      marks.mark('core');
+    });
+    coreStart.then(
+      () => coreStarted(true),
+      () => coreStarted(false),
+    );
     const provider = await createProvider(host, createLogger('faasd provider'));
     front.push(provider);
     marks.mark('provider');
@@ -174,12 +172,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       marks.mark('listen');
       log.info('gateway is listening', marks.fields());
     }
-    try {
-      core = await loaded.start(host);
-      marks.mark('core');
-    } finally {
-      coreStarted(core !== undefined);
-    }
+    await coreStart;
     const worker = names.has('queue-worker') ? 'container' : 'in-process';
     if (worker === 'in-process') {
       const w = await startWorkerIn(host, await natsUrl, createLogger('faasd queue-worker'));
@@ -200,6 +193,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     };
   } catch (err) {
     coreStarted(false);
+    // The core's start is not cancelled: it ends first, so stopAll stops what it started.
+    await coreStart?.catch(() => undefined);
     await stopAll();
     throw err;
   }

@@ -34,6 +34,29 @@ export interface FunctionStatusDeps {
   now?: () => number;
 }
 
+/** A function's name and annotations: what cron triggers read of every function on every refresh. */
+export interface FunctionAnnotations {
+  name: string;
+  namespace: string;
+  annotations: Record<string, string> | undefined;
+}
+
+/**
+ * Every function's annotations from the namespace's kept container list: no memory reading, task or
+ * address per function. The cron scheduler refreshes every 5 s; through the full list it read each
+ * replica's cgroup memory, most of the idle daemon's CPU at N = 500 (issue #16).
+ */
+export async function functionAnnotations(
+  host: Pick<StatusHost, 'cache'>,
+  namespace: string,
+): Promise<FunctionAnnotations[]> {
+  return [...groupsOf(await host.cache.list(namespace)).values()].map((g) => ({
+    name: g.name,
+    namespace,
+    annotations: functionDeployment(g, namespace).annotations,
+  }));
+}
+
 /** How long a replica's memory reading is shown again before the cgroup is read anew. */
 const MEMORY_MAX_AGE_MS = 2000;
 

@@ -16,6 +16,7 @@ import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
 import { runAutoscaler } from '../autoscaler/index.js';
 import { createProviderHandler, type ProviderHandler } from './server.js';
+import { functionAnnotations, type FunctionAnnotations } from './function-status.js';
 
 export interface ProviderOptions {
   config: FaasdConfig;
@@ -36,6 +37,8 @@ export interface Provider {
   functions: FunctionService;
   namespaces: NamespaceService;
   handler: ProviderHandler;
+  /** Every function's name and annotations, without its status (cron triggers' refresh). */
+  annotations(): Promise<FunctionAnnotations[]>;
   /** Stops following task exits and closes the function pools; running functions are left alone. */
   stop(): Promise<void>;
 }
@@ -112,6 +115,11 @@ export async function createProvider(
     functions,
     namespaces,
     handler,
+    async annotations() {
+      const all: FunctionAnnotations[] = [];
+      for (const ns of await namespaces.list()) all.push(...(await functionAnnotations(functions.host, ns)));
+      return all;
+    },
     async stop() {
       ctl.abort();
       handler.close();
