@@ -7,10 +7,20 @@ import type { ReadyOutcome } from './readiness.js';
 import { PENDING_LABEL, groupFunctions, replicasOf, type FunctionContainers } from './instances.js';
 import type { ContainerRecord } from '../containerd/index.js';
 
+/** What the create-leftovers sweep reads of a namespace (leases, snapshots, containers). */
+type LeftoverView = ReturnType<Parameters<typeof sweepCreateLeftovers>[0]['inNamespace']>;
+
+/** What reconcile uses of containerd in a namespace (the Containerd client; unit tests give a fake). */
+export interface ReconcileContainerd {
+  inNamespace(namespace: string): LeftoverView & {
+    containers: Pick<Containerd['containers'], 'list' | 'get' | 'setLabels'>;
+  };
+}
+
 export interface ReconcileDeps {
-  containerd: Containerd;
-  host: FunctionHost;
-  network: CniNetwork;
+  containerd: ReconcileContainerd;
+  host: Pick<FunctionHost, 'view' | 'containers' | 'remove' | 'watchRunning' | 'start'>;
+  network: { store: Pick<CniNetwork['store'], 'find'>; reconcile: CniNetwork['reconcile'] };
   namespaces: { list(): Promise<string[]> };
   /** Whether an adopted replica answered its first probe (the start's `replicas ready` line). */
   readiness: { waitReady(namespace: string, id: string, timeoutMs: number): Promise<ReadyOutcome> };
