@@ -1,4 +1,4 @@
-import { toDate } from '../containerd/index.js';
+import { toDate, type ContainerRecord } from '../containerd/index.js';
 import { memoryUsageBytes } from '../runtime/index.js';
 import { NotFoundError } from '../errors.js';
 import type { LoadTracker } from './balancer.js';
@@ -7,7 +7,7 @@ import type { FunctionStatus } from './types.js';
 import type { Readiness } from './readiness.js';
 import type { ScalePolicy } from './scale-labels.js';
 import { parseScaleLabels } from './scale-labels.js';
-import { groupFunctions, primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
+import { primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
 import { deploymentOf, functionDeployment, groupsOf, headOf, type Fn } from './function-records.js';
 
 /** One function as the autoscaler sees it. */
@@ -74,6 +74,8 @@ export class FunctionStatuses {
     string,
     { bytes: number | undefined; at: number; reading?: Promise<unknown> | undefined }
   >();
+  /** Each function head's scale policy, by `namespace/container`, with the record version it was read from. */
+  private readonly policies = new Map<string, { version: string; policy: ScalePolicy }>();
 
   constructor(private readonly deps: FunctionStatusDeps) {
     this.memoryOf = deps.memoryOf ?? memoryUsageBytes;
@@ -166,22 +168,40 @@ export class FunctionStatuses {
     };
   }
 
-  /** Every function with its policy and desired count, for the autoscaler: one list per namespace. */
+  /**
+   * Every function with its policy and desired count, for the autoscaler: one list per namespace. A
+   * policy is parsed once per container version (its updatedAt), not on every tick: a kept list lasts
+   * 1 s, so each 5 s tick got new records and parsed every function's spec again (issue #16).
+   */
   async scaleTargets(namespaces: string[]): Promise<ScaleTarget[]> {
     const out: ScaleTarget[] = [];
+    const seen = new Set<string>();
     for (const namespace of namespaces) {
-      for (const g of groupFunctions(await this.deps.host.containers(namespace)).values()) {
+      for (const g of groupsOf(await this.deps.host.cache.list(namespace)).values()) {
         const head = primaryOf(g);
         if (!head) continue;
+        const key = `${namespace}/${head.id}`;
+        seen.add(key);
         out.push({
           namespace,
           name: g.name,
-          policy: parseScaleLabels(deploymentOf(head)?.labels),
+          policy: this.policyOf(key, head),
           replicas: replicasOf(head),
           containers: g.serving.map((c) => c.id),
         });
       }
     }
+    for (const k of this.policies.keys()) if (!seen.has(k)) this.policies.delete(k);
     return out;
+  }
+
+  private policyOf(key: string, head: ContainerRecord): ScalePolicy {
+    const at = head.updatedAt ?? head.createdAt;
+    const version = at ? `${at.seconds}.${at.nanos}` : undefined;
+    const kept = this.policies.get(key);
+    if (version !== undefined && kept?.version === version) return kept.policy;
+    const policy = parseScaleLabels(deploymentOf(head)?.labels);
+    if (version !== undefined) this.policies.set(key, { version, policy });
+    return policy;
   }
 }
