@@ -1,4 +1,4 @@
-import { toDate, type ContainerRecord } from '../containerd/index.js';
+import { toDate } from '../containerd/index.js';
 import { memoryUsageBytes } from '../runtime/index.js';
 import { NotFoundError } from '../errors.js';
 import type { LoadTracker } from './balancer.js';
@@ -9,6 +9,7 @@ import type { ScalePolicy } from './scale-labels.js';
 import { parseScaleLabels } from './scale-labels.js';
 import { primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
 import { deploymentOf, functionDeployment, groupsOf, headOf, type Fn } from './function-records.js';
+import { PerVersion } from './record-versions.js';
 
 /** One function as the autoscaler sees it. */
 export interface ScaleTarget {
@@ -42,19 +43,30 @@ export interface FunctionAnnotations {
 }
 
 /**
- * Every function's annotations from the namespace's kept container list: no memory reading, task or
- * address per function. The cron scheduler refreshes every 5 s; through the full list it read each
- * replica's cgroup memory, most of the idle daemon's CPU at N = 500 (issue #16).
+ * Every function's annotations from the namespaces' kept container lists: no memory reading, task or
+ * address per function, and each container's parsed once per version (PerVersion). The cron scheduler
+ * refreshes every 5 s; through the full list it read each replica's cgroup memory, most of the idle
+ * daemon's CPU at N = 500 (issue #16).
  */
-export async function functionAnnotations(
-  host: Pick<StatusHost, 'cache'>,
-  namespace: string,
-): Promise<FunctionAnnotations[]> {
-  return [...groupsOf(await host.cache.list(namespace)).values()].map((g) => ({
-    name: g.name,
-    namespace,
-    annotations: functionDeployment(g, namespace).annotations,
-  }));
+export class FunctionAnnotationsReader {
+  private readonly annotations = new PerVersion((c) => deploymentOf(c)?.annotations);
+
+  constructor(private readonly host: Pick<StatusHost, 'cache'>) {}
+
+  async read(namespaces: readonly string[]): Promise<FunctionAnnotations[]> {
+    const out: FunctionAnnotations[] = [];
+    const seen = new Set<string>();
+    for (const namespace of namespaces) {
+      for (const g of groupsOf(await this.host.cache.list(namespace)).values()) {
+        const head = headOf(g);
+        if (!head) continue;
+        seen.add(`${namespace}/${head.id}`);
+        out.push({ name: g.name, namespace, annotations: this.annotations.get(namespace, head) });
+      }
+    }
+    this.annotations.keepOnly(namespaces, seen);
+    return out;
+  }
 }
 
 /** How long a replica's memory reading is shown again before the cgroup is read anew. */
@@ -74,8 +86,8 @@ export class FunctionStatuses {
     string,
     { bytes: number | undefined; at: number; reading?: Promise<unknown> | undefined }
   >();
-  /** Each function head's scale policy, by `namespace/container`, with the record version it was read from. */
-  private readonly policies = new Map<string, { version: string; policy: ScalePolicy }>();
+  /** Each function head's scale policy, read once per record version. */
+  private readonly policies = new PerVersion((c) => parseScaleLabels(deploymentOf(c)?.labels));
 
   constructor(private readonly deps: FunctionStatusDeps) {
     this.memoryOf = deps.memoryOf ?? memoryUsageBytes;
@@ -185,23 +197,13 @@ export class FunctionStatuses {
         out.push({
           namespace,
           name: g.name,
-          policy: this.policyOf(key, head),
+          policy: this.policies.get(namespace, head),
           replicas: replicasOf(head),
           containers: g.serving.map((c) => c.id),
         });
       }
     }
-    for (const k of this.policies.keys()) if (!seen.has(k)) this.policies.delete(k);
+    this.policies.keepOnly(namespaces, seen);
     return out;
-  }
-
-  private policyOf(key: string, head: ContainerRecord): ScalePolicy {
-    const at = head.updatedAt ?? head.createdAt;
-    const version = at ? `${at.seconds}.${at.nanos}` : undefined;
-    const kept = this.policies.get(key);
-    if (version !== undefined && kept?.version === version) return kept.policy;
-    const policy = parseScaleLabels(deploymentOf(head)?.labels);
-    if (version !== undefined) this.policies.set(key, { version, policy });
-    return policy;
   }
 }

@@ -16,7 +16,7 @@ import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
 import { runAutoscaler } from '../autoscaler/index.js';
 import { createProviderHandler, type ProviderHandler } from './server.js';
-import { functionAnnotations, type FunctionAnnotations } from './function-status.js';
+import { FunctionAnnotationsReader, type FunctionAnnotations } from './function-status.js';
 
 export interface ProviderOptions {
   config: FaasdConfig;
@@ -109,17 +109,14 @@ export async function createProvider(
     recheckIntervalMs: o.recheckIntervalMs ?? 5_000,
   });
   watcher.start();
+  const annotations = new FunctionAnnotationsReader(functions.host);
   const ctl = new AbortController();
   const scaling = runAutoscaler(functions, resolver.load, cfg.autoscaleIntervalMs, log, ctl.signal);
   return {
     functions,
     namespaces,
     handler,
-    async annotations() {
-      const all: FunctionAnnotations[] = [];
-      for (const ns of await namespaces.list()) all.push(...(await functionAnnotations(functions.host, ns)));
-      return all;
-    },
+    annotations: async () => annotations.read(await namespaces.list()),
     async stop() {
       ctl.abort();
       handler.close();
