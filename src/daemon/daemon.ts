@@ -139,17 +139,23 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.info('stack is up', { core: [...names].join(','), provider: 'separate', ...marks.fields() });
       return { services: [...names], stop: stopAll };
     }
+    const startCore = () => {
+      coreStart = loaded.start(host).then((c) => {
+        core = c;
+        marks.mark('core');
+      });
+      coreStart.then(
+        () => coreStarted(true),
+        () => coreStarted(false),
+      );
+      return coreStart;
+    };
     // The core starts beside the provider (issue #16): they share no state but the network store, whose
     // reconciles are scoped to their own namespaces (the split deployment runs them in two processes at
     // once). At a thousand functions the provider's reconcile and the core's start each took ~1.5 s.
-    coreStart = loaded.start(host).then((c) => {
-      core = c;
-      marks.mark('core');
-    });
-    coreStart.then(
-      () => coreStarted(true),
-      () => coreStarted(false),
-    );
+    // A gateway container calls our provider API from its start: it starts once the API listens.
+    const gateway = names.has('gateway') ? 'container' : 'in-process';
+    if (gateway === 'in-process') void startCore().catch(() => undefined);
     const provider = await createProvider(host, createLogger('faasd provider'));
     front.push(provider);
     marks.mark('provider');
@@ -166,13 +172,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const natsUrl = coreUp.then(async (ok) =>
       ok ? urlSetting(o.config.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')()) : undefined,
     );
-    const gateway = names.has('gateway') ? 'container' : 'in-process';
     if (gateway === 'in-process') {
       front.push(await startGatewayIn(host, [...names], provider, natsUrl, createLogger('faasd gateway')));
       marks.mark('listen');
       log.info('gateway is listening', marks.fields());
     }
-    await coreStart;
+    await (coreStart ?? startCore());
     const worker = names.has('queue-worker') ? 'container' : 'in-process';
     if (worker === 'in-process') {
       const w = await startWorkerIn(host, await natsUrl, createLogger('faasd queue-worker'));
