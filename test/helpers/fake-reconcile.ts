@@ -16,6 +16,14 @@ export class FakeReconcileWorld implements ReconcileContainerd {
   readonly relabelled: string[] = [];
   readonly watched: string[] = [];
   readonly started: string[] = [];
+  /** Containers.List calls on containerd (the host's own list is apart). */
+  lists = 0;
+  /** Containers.Get calls (the network's judge asks for containers it did not list). */
+  readonly gets: string[] = [];
+  /** Attachments whose containers the network's judge took for gone. */
+  readonly judgedGone: string[] = [];
+  /** Attachments without a function container (an orphan, or a container without the label). */
+  readonly extraAttachments: string[] = [];
 
   /** A container of function `name` (generation `generation`; `pending`: an update's new version). */
   add(id: string, name: string, o: { generation: number; pending?: boolean; running?: boolean }): void {
@@ -35,8 +43,14 @@ export class FakeReconcileWorld implements ReconcileContainerd {
   inNamespace(): ReturnType<ReconcileContainerd['inNamespace']> {
     return {
       containers: {
-        list: () => Promise.resolve([...this.records]),
-        get: (id: string) => Promise.resolve(this.records.find((r) => r.id === id)),
+        list: () => {
+          this.lists++;
+          return Promise.resolve([...this.records]);
+        },
+        get: (id: string) => {
+          this.gets.push(id);
+          return Promise.resolve(this.records.find((r) => r.id === id));
+        },
         setLabels: (id: string, labels: Record<string, string>) => {
           const r = this.records.find((c) => c.id === id);
           if (r) r.labels = labels;
@@ -87,6 +101,12 @@ export class FakeReconcileWorld implements ReconcileContainerd {
         );
       },
     },
-    reconcile: () => Promise.resolve([]),
+    // Judges every attachment of the namespaces it is given, as CniNetwork.reconcile does.
+    reconcile: async (exists, namespaces) => {
+      const ids = new Set([...this.ips.keys(), ...this.removed, ...this.extraAttachments]);
+      for (const ns of namespaces ?? [])
+        for (const id of ids) if (!(await exists(ns, id))) this.judgedGone.push(id);
+      return [];
+    },
   };
 }

@@ -57,4 +57,19 @@ describe('reconcile after an interrupted update', () => {
     assert.deepEqual(world.watched, ['fn-new']);
     assert.deepEqual(world.started, ['fn-new.1']);
   });
+
+  it('judges attachments by the containers it listed: no second List, a Get only for the unlisted', async () => {
+    const world = new FakeReconcileWorld();
+    world.add('fn', 'fn', { generation: 2 });
+    world.add('fn-old', 'fn', { generation: 1 });
+    world.extraAttachments.push('orphan');
+
+    await reconcile(world);
+
+    // fn-old was removed here, orphan has no container: both gone; fn was listed, so no Get for it.
+    assert.deepEqual(world.judgedGone.sort(), ['fn-old', 'orphan']);
+    assert.deepEqual(world.gets.sort(), ['fn-old', 'orphan']);
+    // The create-leftovers sweep's List; none more for the network's judge.
+    assert.equal(world.lists, 1);
+  });
 });
