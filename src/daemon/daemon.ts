@@ -126,7 +126,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // does its clean-up when it cannot listen (a port in use) — left open, that clean-up never ended.
   let coreStarted!: (ok: boolean) => void;
   const coreUp = new Promise<boolean>((resolve) => (coreStarted = resolve));
-  let coreStart: Promise<void> | undefined;
   const stopAll = async () => {
     for (const r of front.reverse()) await r.stop().catch(() => undefined);
     await core?.stop().catch(() => undefined);
@@ -139,23 +138,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.info('stack is up', { core: [...names].join(','), provider: 'separate', ...marks.fields() });
       return { services: [...names], stop: stopAll };
     }
-    const startCore = () => {
-      coreStart = loaded.start(host).then((c) => {
-        core = c;
-        marks.mark('core');
-      });
-      coreStart.then(
-        () => coreStarted(true),
-        () => coreStarted(false),
-      );
-      return coreStart;
-    };
-    // The core starts beside the provider (issue #16): they share no state but the network store, whose
-    // reconciles are scoped to their own namespaces (the split deployment runs them in two processes at
-    // once). At a thousand functions the provider's reconcile and the core's start each took ~1.5 s.
-    // A gateway container calls our provider API from its start: it starts once the API listens.
-    const gateway = names.has('gateway') ? 'container' : 'in-process';
-    if (gateway === 'in-process') void startCore().catch(() => undefined);
     const provider = await createProvider(host, createLogger('faasd provider'));
     front.push(provider);
     marks.mark('provider');
@@ -172,12 +154,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const natsUrl = coreUp.then(async (ok) =>
       ok ? urlSetting(o.config.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')()) : undefined,
     );
+    const gateway = names.has('gateway') ? 'container' : 'in-process';
     if (gateway === 'in-process') {
       front.push(await startGatewayIn(host, [...names], provider, natsUrl, createLogger('faasd gateway')));
       marks.mark('listen');
       log.info('gateway is listening', marks.fields());
     }
-    await (coreStart ?? startCore());
+    // The core starts once the provider serves. Started beside the provider's reconcile (issue #16:
+    // ~1.5 s less at N = 1,000), one adopted function of a thousand never answered its probes after
+    // two restarts in two (not understood yet; see the session's report): kept in this order for now.
+    try {
+      core = await loaded.start(host);
+      marks.mark('core');
+    } finally {
+      coreStarted(core !== undefined);
+    }
     const worker = names.has('queue-worker') ? 'container' : 'in-process';
     if (worker === 'in-process') {
       const w = await startWorkerIn(host, await natsUrl, createLogger('faasd queue-worker'));
@@ -198,8 +189,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     };
   } catch (err) {
     coreStarted(false);
-    // The core's start is not cancelled: it ends first, so stopAll stops what it started.
-    await coreStart?.catch(() => undefined);
     await stopAll();
     throw err;
   }
