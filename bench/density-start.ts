@@ -2,10 +2,11 @@
 // the daemon `restarts` times with them present and prints, for each start, the time until the gateway
 // answered and until every function answered, with the daemon's own marks (startup-marks.ts) and the
 // provider's reconcile phases (its `reconciled functions` and `replicas ready after start` lines).
+import { appendFile } from 'node:fs/promises';
 import type { TestStack } from '../test/helpers/stack.js';
 import { parseStartupMarks } from '../src/daemon/startup-marks.js';
 import { firstOk, inBatches } from './density-fns.js';
-import { latency } from './density-measure.js';
+import { cpuMs, latency } from './density-measure.js';
 import { timed } from './stats.js';
 
 export interface StartRun {
@@ -17,6 +18,15 @@ export interface StartRun {
   reconcile: Record<string, number>;
   /** The provider's `replicas ready after start` fields. */
   readiness: Record<string, number>;
+  /** The daemon's CPU over 10 s once every function answered (ms per second). */
+  idleCpu: number;
+}
+
+/** The daemon's CPU time over `ms` of wall time, in ms per second. */
+async function idleCpuOf(pid: number, ms: number): Promise<number> {
+  const cpu0 = await cpuMs(pid);
+  const [wall] = await timed(() => new Promise((r) => setTimeout(r, ms)));
+  return ((await cpuMs(pid)) - cpu0) / (wall / 1000);
 }
 
 /** The `_ms=` (and plain number) fields of the last line of `output` that contains `marker`. */
@@ -37,8 +47,16 @@ export async function restartOnce(s: TestStack, names: string[]): Promise<StartR
   const [allMs] = await timed(async () => {
     [upMs] = await timed(() => s.startUp());
     await inBatches(names, (name) => firstOk(s, name));
+  }).catch(async (err: unknown) => {
+    if (process.env.DENSITY_SAVE_LOG) await appendFile(process.env.DENSITY_SAVE_LOG, s.up?.output() ?? '');
+    throw err;
   });
+  // The readiness line and a few autoscaler and exit-sweep ticks (5 s each) fall in the next 10 s
+  // (DENSITY_IDLE_MS: longer, to attach a profiler to the idle daemon).
+  const idleCpu = await idleCpuOf(s.up?.proc.pid ?? 0, Number(process.env.DENSITY_IDLE_MS ?? 10_000));
   const out = s.up?.output() ?? '';
+  // DENSITY_SAVE_LOG: keep the daemon's own log of each start (the bench prints only its last warnings).
+  if (process.env.DENSITY_SAVE_LOG) await appendFile(process.env.DENSITY_SAVE_LOG, out);
   const stackLine = out
     .split('\n')
     .filter((l) => l.includes('stack is up'))
@@ -49,6 +67,7 @@ export async function restartOnce(s: TestStack, names: string[]): Promise<StartR
     marks: parseStartupMarks(stackLine ?? ''),
     reconcile: fieldsOf(out, 'reconciled functions'),
     readiness: fieldsOf(out, 'replicas ready after start'),
+    idleCpu,
   };
 }
 
@@ -72,7 +91,7 @@ export async function startOnly(s: TestStack, names: string[], restarts: number)
   for (let i = 0; i < restarts; i++) {
     const r = await restartOnce(s, names);
     const line =
-      `start ${i + 1}: up ${Math.round(r.upMs)} ms, all ${n} answer ${Math.round(r.allMs)} ms (goal <= 5000) | ` +
+      `start ${i + 1}: up ${Math.round(r.upMs)} ms, all ${n} answer ${Math.round(r.allMs)} ms (goal <= 5000), idle CPU ${Math.round(r.idleCpu)} ms/s | ` +
       `marks: ${fmt(r.marks)} | reconcile: ${fmt(r.reconcile)} | readiness: ${fmt(r.readiness)}`;
     process.stderr.write(`${line}\n`);
     out.push(line);

@@ -7,7 +7,6 @@ import { createProvider, type Provider } from '../provider/index.js';
 import { listenAll, loadCredentials } from '../http/index.js';
 import { LocalBackend, authSecretsDir, serveGateway } from '../gateway/index.js';
 import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
-import type { CronFunctionSource } from '../cron/index.js';
 import type { CoreService } from '../ui/index.js';
 import { serviceStatuses } from '../supervisor/index.js';
 import { gatewayAddresses, providerAddresses } from './addresses.js';
@@ -35,19 +34,6 @@ function coreUrl(host: Host, service: string, port: number, scheme: string) {
   return async (): Promise<string | undefined> => {
     const ip = await host.network.address(host.config.namespace, service);
     return ip ? `${scheme}://${ip}:${port}` : undefined;
-  };
-}
-
-/** Cron triggers' view of the functions in the daemon: the provider's services, no HTTP. */
-function localFunctions(provider: Provider): CronFunctionSource {
-  return {
-    async list() {
-      const all = [];
-      for (const namespace of await provider.namespaces.list())
-        for (const f of await provider.functions.list(namespace))
-          all.push({ name: f.name, namespace, annotations: f.annotations });
-      return all;
-    },
   };
 }
 
@@ -93,7 +79,7 @@ function startGatewayIn(
       listen: gatewayAddresses(cfg.gatewayBind, cfg.gatewayPort, host.network.gateway),
       limits: serverLimitsOf(cfg),
       log,
-      cron: { source: localFunctions(provider), timeoutMs: cfg.upstreamTimeoutMs },
+      cron: { source: { list: () => provider.annotations() }, timeoutMs: cfg.upstreamTimeoutMs },
       services: () => coreServices(host, declared),
     }),
   );
@@ -174,6 +160,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       marks.mark('listen');
       log.info('gateway is listening', marks.fields());
     }
+    // The core starts once the provider serves. Started beside the provider's reconcile (issue #16:
+    // ~1.5 s less at N = 1,000), one adopted function of a thousand never answered its probes after
+    // two restarts in two (not understood yet; see the session's report): kept in this order for now.
     try {
       core = await loaded.start(host);
       marks.mark('core');

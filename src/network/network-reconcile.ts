@@ -22,9 +22,9 @@ export interface ReconcileScope {
 /**
  * Removes attachments whose containers no longer exist, pending ones (a crash mid-ADD), netns of
  * owned namespaces that no record names, and plugin rules on this network no attachment owns.
- * Returns what it removed. `namespaces`: judge only these namespaces' attachments — another process
- * (or part of this one) may be creating a container in the others, its record pending or attached and
- * its container not made yet.
+ * Returns what it removed. `namespaces`: judge only these namespaces' attachments and netns — another
+ * process (or part of this one) may be creating a container in the others, its record pending or
+ * attached and its container not made yet, or its netns made and its record not yet written.
  */
 export async function reconcileAttachments(
   net: ReconcileScope,
@@ -43,7 +43,7 @@ export async function reconcileAttachments(
   const owns = (netns: string): boolean => ownedBy(net.owned, netns);
   const known = new Set((await net.store.read()).map((r) => cniIdsOf(r).netnsName));
   for (const netns of await listNetns()) {
-    if (known.has(netns) || !owns(netns)) continue;
+    if (known.has(netns) || !owns(netns) || !judged(netns, namespaces)) continue;
     await net.runner
       .del(net.lists.plain, { containerId: netns, netns: netnsPath(netns), ifname: IFNAME })
       .catch(() => undefined);
@@ -54,6 +54,17 @@ export async function reconcileAttachments(
   }
   removed.push(...(await sweepRules(name, net.subnet, owns, () => live(net))));
   return removed;
+}
+
+/**
+ * Whether a netns is judged by a reconcile of `namespaces`: one of another namespace may be an attach
+ * under way, its netns made beside its pending record (attach-add.ts), so not yet named by any record
+ * (the daemon starts its core beside the provider's reconcile). A name from before the separator
+ * names no namespace, and no attach makes one now: it is judged.
+ */
+function judged(netns: string, namespaces: string[] | undefined): boolean {
+  const ns = namespaceOfNetns(netns);
+  return !namespaces || ns === undefined || namespaces.includes(ns);
 }
 
 /** Whether a netns name (= CNI container ID) is this network's: its namespace is or starts with an owned one. */

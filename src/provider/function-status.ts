@@ -7,8 +7,9 @@ import type { FunctionStatus } from './types.js';
 import type { Readiness } from './readiness.js';
 import type { ScalePolicy } from './scale-labels.js';
 import { parseScaleLabels } from './scale-labels.js';
-import { groupFunctions, primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
+import { primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
 import { deploymentOf, functionDeployment, groupsOf, headOf, type Fn } from './function-records.js';
+import { PerVersion } from './record-versions.js';
 
 /** One function as the autoscaler sees it. */
 export interface ScaleTarget {
@@ -34,6 +35,40 @@ export interface FunctionStatusDeps {
   now?: () => number;
 }
 
+/** A function's name and annotations: what cron triggers read of every function on every refresh. */
+export interface FunctionAnnotations {
+  name: string;
+  namespace: string;
+  annotations: Record<string, string> | undefined;
+}
+
+/**
+ * Every function's annotations from the namespaces' kept container lists: no memory reading, task or
+ * address per function, and each container's parsed once per version (PerVersion). The cron scheduler
+ * refreshes every 5 s; through the full list it read each replica's cgroup memory, most of the idle
+ * daemon's CPU at N = 500 (issue #16).
+ */
+export class FunctionAnnotationsReader {
+  private readonly annotations = new PerVersion((c) => deploymentOf(c)?.annotations);
+
+  constructor(private readonly host: Pick<StatusHost, 'cache'>) {}
+
+  async read(namespaces: readonly string[]): Promise<FunctionAnnotations[]> {
+    const out: FunctionAnnotations[] = [];
+    const seen = new Set<string>();
+    for (const namespace of namespaces) {
+      for (const g of groupsOf(await this.host.cache.list(namespace)).values()) {
+        const head = headOf(g);
+        if (!head) continue;
+        seen.add(`${namespace}/${head.id}`);
+        out.push({ name: g.name, namespace, annotations: this.annotations.get(namespace, head) });
+      }
+    }
+    this.annotations.keepOnly(namespaces, seen);
+    return out;
+  }
+}
+
 /** How long a replica's memory reading is shown again before the cgroup is read anew. */
 const MEMORY_MAX_AGE_MS = 2000;
 
@@ -51,6 +86,8 @@ export class FunctionStatuses {
     string,
     { bytes: number | undefined; at: number; reading?: Promise<unknown> | undefined }
   >();
+  /** Each function head's scale policy, read once per record version. */
+  private readonly policies = new PerVersion((c) => parseScaleLabels(deploymentOf(c)?.labels));
 
   constructor(private readonly deps: FunctionStatusDeps) {
     this.memoryOf = deps.memoryOf ?? memoryUsageBytes;
@@ -143,22 +180,30 @@ export class FunctionStatuses {
     };
   }
 
-  /** Every function with its policy and desired count, for the autoscaler: one list per namespace. */
+  /**
+   * Every function with its policy and desired count, for the autoscaler: one list per namespace. A
+   * policy is parsed once per container version (its updatedAt), not on every tick: a kept list lasts
+   * 1 s, so each 5 s tick got new records and parsed every function's spec again (issue #16).
+   */
   async scaleTargets(namespaces: string[]): Promise<ScaleTarget[]> {
     const out: ScaleTarget[] = [];
+    const seen = new Set<string>();
     for (const namespace of namespaces) {
-      for (const g of groupFunctions(await this.deps.host.containers(namespace)).values()) {
+      for (const g of groupsOf(await this.deps.host.cache.list(namespace)).values()) {
         const head = primaryOf(g);
         if (!head) continue;
+        const key = `${namespace}/${head.id}`;
+        seen.add(key);
         out.push({
           namespace,
           name: g.name,
-          policy: parseScaleLabels(deploymentOf(head)?.labels),
+          policy: this.policies.get(namespace, head),
           replicas: replicasOf(head),
           containers: g.serving.map((c) => c.id),
         });
       }
     }
+    this.policies.keepOnly(namespaces, seen);
     return out;
   }
 }

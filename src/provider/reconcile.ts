@@ -7,10 +7,20 @@ import type { ReadyOutcome } from './readiness.js';
 import { PENDING_LABEL, groupFunctions, replicasOf, type FunctionContainers } from './instances.js';
 import type { ContainerRecord } from '../containerd/index.js';
 
+/** What the create-leftovers sweep reads of a namespace (leases, snapshots, containers). */
+type LeftoverView = ReturnType<Parameters<typeof sweepCreateLeftovers>[0]['inNamespace']>;
+
+/** What reconcile uses of containerd in a namespace (the Containerd client; unit tests give a fake). */
+export interface ReconcileContainerd {
+  inNamespace(namespace: string): LeftoverView & {
+    containers: Pick<Containerd['containers'], 'list' | 'get' | 'setLabels'>;
+  };
+}
+
 export interface ReconcileDeps {
-  containerd: Containerd;
-  host: FunctionHost;
-  network: CniNetwork;
+  containerd: ReconcileContainerd;
+  host: Pick<FunctionHost, 'view' | 'containers' | 'remove' | 'watchRunning' | 'start'>;
+  network: { store: Pick<CniNetwork['store'], 'find'>; reconcile: CniNetwork['reconcile'] };
   namespaces: { list(): Promise<string[]> };
   /** Whether an adopted replica answered its first probe (the start's `replicas ready` line). */
   readiness: { waitReady(namespace: string, id: string, timeoutMs: number): Promise<ReadyOutcome> };
@@ -61,6 +71,12 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
   };
   const namespaces = await d.namespaces.list();
   const adopted: [namespace: string, id: string][] = [];
+  // Each namespace's function containers as listed, less those removed here: the network's judge below.
+  const listed = new Map<string, Set<string>>();
+  const remove = async (ns: string, id: string) => {
+    await d.host.remove(ns, id, 0);
+    listed.get(ns)?.delete(id);
+  };
   for (const ns of namespaces) {
     // A create killed half-way (a lease, a prepared snapshot, no container): nothing else creates yet.
     for (const r of await sweepCreateLeftovers(d.containerd, ns))
@@ -70,10 +86,11 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
     const [view, containers] = await Promise.all([d.host.view(ns), d.host.containers(ns)]);
     p.list_ms += lap();
     p.containers += containers.length;
+    listed.set(ns, new Set(containers.map((c) => c.id)));
     for (const g of groupFunctions(containers).values()) {
-      for (const s of await settle(d, ns, g)) {
+      for (const s of await settle(d, ns, g, remove)) {
         if (!view.ips.has(s.id) && !(await d.network.store.find(ns, s.id))) {
-          await d.host.remove(ns, s.id, 0);
+          await remove(ns, s.id);
           d.log.info('removed half-deployed function', { namespace: ns, function: g.name, container: s.id });
           continue;
         }
@@ -95,25 +112,14 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
     }
     p.adopt_ms += lap();
   }
-  // Which containers exist: one list per namespace, not a Get per attachment.
-  const ids = new Map<string, Promise<Set<string>>>();
-  const idsOf = (ns: string) => {
-    let known = ids.get(ns);
-    if (!known) {
-      known = d.containerd
-        .inNamespace(ns)
-        .containers.list()
-        .then((cs) => new Set(cs.map((c) => c.id)));
-      ids.set(ns, known);
-    }
-    return known;
-  };
-  // Only the function namespaces: the core namespace's attachments are the supervisor's to judge, and
-  // it may be creating a service there now (network-reconcile-scope.test.ts). A container made since
-  // the list is asked about on its own, so none is taken for gone.
+  // Which containers exist: the function containers listed above (at N = 1,000 a second, unfiltered
+  // List took ~200 ms of the start, issue #16); any other (a container made since, or one without the
+  // function label) is asked about on its own, so none is taken for gone. Only the function
+  // namespaces: the core namespace's attachments are the supervisor's to judge, and it may be creating
+  // a service there now (network-reconcile-scope.test.ts).
   const removed = await d.network.reconcile(
     async (ns, id) =>
-      (await idsOf(ns)).has(id) || Boolean(await d.containerd.inNamespace(ns).containers.get(id)),
+      Boolean(listed.get(ns)?.has(id)) || Boolean(await d.containerd.inNamespace(ns).containers.get(id)),
     namespaces,
   );
   for (const r of removed) d.log.info('reconciled network attachment', { attachment: r });
@@ -134,39 +140,33 @@ async function settle(
   d: ReconcileDeps,
   ns: string,
   g: FunctionContainers<ContainerRecord>,
+  remove: (ns: string, id: string) => Promise<void>,
 ): Promise<ContainerRecord[]> {
-  let serving = g.serving;
-  if (serving.length === 0 && g.pending.length > 0) {
-    for (const p of g.pending) {
-      const labels = { ...p.labels };
-      delete labels[PENDING_LABEL];
-      await d.containerd.inNamespace(ns).containers.setLabels(p.id, labels);
-      d.log.info('adopted the pending version of an interrupted update', {
-        namespace: ns,
-        function: g.name,
-        container: p.id,
-      });
-    }
-    serving = g.pending;
-  } else {
-    for (const p of g.pending) {
-      await d.host.remove(ns, p.id, 0);
-      d.log.info('removed the pending version of an interrupted update', {
-        namespace: ns,
-        function: g.name,
-        container: p.id,
-      });
-    }
-  }
-  for (const s of g.stale) {
-    await d.host.remove(ns, s.id, 0);
-    d.log.info('removed the old version of an interrupted update', {
+  const adopt = g.serving.length === 0 && g.pending.length > 0;
+  for (const p of adopt ? g.pending : []) {
+    const labels = { ...p.labels };
+    delete labels[PENDING_LABEL];
+    await d.containerd.inNamespace(ns).containers.setLabels(p.id, labels);
+    d.log.info('adopted the pending version of an interrupted update', {
       namespace: ns,
       function: g.name,
-      container: s.id,
+      container: p.id,
     });
   }
-  return serving;
+  // One loop for what goes: a pending version when something else serves, and any old version.
+  const leftovers = [
+    ...(adopt ? [] : g.pending.map((c) => ({ c, what: 'pending' }))),
+    ...g.stale.map((c) => ({ c, what: 'old' })),
+  ];
+  for (const { c, what } of leftovers) {
+    await remove(ns, c.id);
+    d.log.info(`removed the ${what} version of an interrupted update`, {
+      namespace: ns,
+      function: g.name,
+      container: c.id,
+    });
+  }
+  return adopt ? g.pending : g.serving;
 }
 
 /** One line once every adopted replica answered its first probe, exited, or ran out of time. */

@@ -16,6 +16,7 @@ import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
 import { runAutoscaler } from '../autoscaler/index.js';
 import { createProviderHandler, type ProviderHandler } from './server.js';
+import { FunctionAnnotationsReader, type FunctionAnnotations } from './function-status.js';
 
 export interface ProviderOptions {
   config: FaasdConfig;
@@ -36,6 +37,8 @@ export interface Provider {
   functions: FunctionService;
   namespaces: NamespaceService;
   handler: ProviderHandler;
+  /** Every function's name and annotations, without its status (cron triggers' refresh). */
+  annotations(): Promise<FunctionAnnotations[]>;
   /** Stops following task exits and closes the function pools; running functions are left alone. */
   stop(): Promise<void>;
 }
@@ -107,12 +110,14 @@ export async function createProvider(
     recheckIntervalMs: o.recheckIntervalMs ?? 5_000,
   });
   watcher.start();
+  const annotations = new FunctionAnnotationsReader(functions.host);
   const ctl = new AbortController();
   const scaling = runAutoscaler(functions, resolver.load, cfg.autoscaleIntervalMs, log, ctl.signal);
   return {
     functions,
     namespaces,
     handler,
+    annotations: async () => annotations.read(await namespaces.list()),
     async stop() {
       ctl.abort();
       handler.close();
