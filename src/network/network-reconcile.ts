@@ -3,6 +3,7 @@ import { Address4 } from 'ip-address';
 import type { CniRunner, NetworkList } from './cni.js';
 import type { ConflistKind } from './conflist.js';
 import { cniIdsOf, type IpamStore } from './ipam-store.js';
+import { poolNamespace } from './netns-pool.js';
 import { deleteNetns, IFNAME, listNetns, namespaceOfNetns, netnsPath } from './netns.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
 
@@ -64,7 +65,10 @@ export async function reconcileAttachments(
  */
 function judged(netns: string, namespaces: string[] | undefined): boolean {
   const ns = namespaceOfNetns(netns);
-  return !namespaces || ns === undefined || namespaces.includes(ns);
+  if (!namespaces || ns === undefined || namespaces.includes(ns)) return true;
+  // A function namespace's netns pool (netns-pool.ts) is judged with it: the provider reconciles before
+  // its pool starts, so an entry's netns that no record names is one a killed process left.
+  return namespaces.some((n) => ns === poolNamespace(n));
 }
 
 /** Whether a netns name (= CNI container ID) is this network's: its namespace is or starts with an owned one. */
