@@ -61,3 +61,27 @@ export async function testProvider(
   };
   return tp;
 }
+
+export interface ApiAnswer {
+  status: number;
+  text: string;
+  json<T>(): T;
+}
+
+/** Calls the provider's API with its basic auth: a body (a string as is, else JSON) when given. */
+export function providerApi(
+  p: Pick<TestProvider, 'url' | 'auth'>,
+): (method: string, path: string, body?: unknown) => Promise<ApiAnswer> {
+  return async (method, path, body) => {
+    const res = await fetch(`${p.url}${path}`, {
+      method,
+      headers: {
+        Authorization: p.auth,
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
+  };
+}

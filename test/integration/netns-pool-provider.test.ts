@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
-import { testProvider, type TestProvider } from '../helpers/provider.js';
+import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
 import { packReplicaFunction } from '../helpers/replica-function.js';
 import { HeldFunction } from '../helpers/held-function.js';
 import { pollUntil } from '../helpers/wait.js';
@@ -35,14 +35,7 @@ describe('provider: pooled network namespaces', { skip: needsRoot }, () => {
   const gatewayHits = new HeldFunction();
   let hitUrl = '';
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${p.url}${path}`, {
-      method,
-      headers: { Authorization: p.auth, 'Content-Type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, text: await res.text() };
-  };
+  const api = (method: string, path: string, body?: unknown) => providerApi(p)(method, path, body);
   const deploy = async (service: string) => {
     const r = await api('POST', '/system/functions', {
       service,

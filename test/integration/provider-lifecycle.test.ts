@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
-import { testProvider, type TestProvider } from '../helpers/provider.js';
+import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
 import { packSlowFunction } from '../helpers/lifecycle-function.js';
 import { pollUntil } from '../helpers/wait.js';
 import { networkFromConfig } from '../../src/network/index.js';
@@ -21,15 +21,7 @@ describe('function lifecycle: readiness, updates, one change at a time, secrets'
   let ns: string;
   let legacySecret: string;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${p.url}${path}`, {
-      method,
-      headers: { Authorization: p.auth, 'Content-Type': 'application/json' },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
-  };
+  const api = (method: string, path: string, body?: unknown) => providerApi(p)(method, path, body);
   const describeFn = async (name: string) =>
     (await api('GET', `/system/function/${name}`)).json<{
       image: string;

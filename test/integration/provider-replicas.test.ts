@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
-import { testProvider, type TestProvider } from '../helpers/provider.js';
+import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
 import { packReplicaFunction } from '../helpers/replica-function.js';
 import { HeldFunction } from '../helpers/held-function.js';
 import { pollUntil } from '../helpers/wait.js';
@@ -20,15 +20,7 @@ describe('replicas: balancing, restarts, updates, idle zero, autoscaling', { ski
   const held = new HeldFunction();
   let holdUrl = '';
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${p.url}${path}`, {
-      method,
-      headers: { Authorization: p.auth, 'Content-Type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
-  };
+  const api = (method: string, path: string, body?: unknown) => providerApi(p)(method, path, body);
   type Status = { replicas: number; availableReplicas: number; annotations?: Record<string, string> };
   const describeFn = async (name: string) => (await api('GET', `/system/function/${name}`)).json<Status>();
   const invoke = async (name: string) => {

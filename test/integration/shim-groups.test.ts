@@ -1,21 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
-import { testProvider, type TestProvider } from '../helpers/provider.js';
+import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
+import { parentOf } from '../helpers/procfs.js';
 import { packSlowFunction } from '../helpers/lifecycle-function.js';
 import { pollUntil } from '../helpers/wait.js';
 import { SHIM_GROUP_LABEL } from '../../src/runtime/shim-groups.js';
 
 const SLOW = 'faasd.test/slow-grouped:1';
-
-/** The parent of a host pid: a task's init process is the child of the shim that serves it. */
-async function parentOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
 
 /** Issue #16's acceptance: functions that share runc shims survive a delete, a crash and a shim's death. */
 describe('functions grouped into shared runc shims', { skip: needsRoot }, () => {
@@ -23,14 +17,7 @@ describe('functions grouped into shared runc shims', { skip: needsRoot }, () => 
   let p: TestProvider;
   let ns: string;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${p.url}${path}`, {
-      method,
-      headers: { Authorization: p.auth, 'Content-Type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, text: await res.text() };
-  };
+  const api = (method: string, path: string, body?: unknown) => providerApi(p)(method, path, body);
   const invoke = async (name: string) => (await fetch(`${p.url}/function/${name}`)).status;
   /** Invokes each of `names` in turn until stop() (at most `max` rounds); the statuses it saw. */
   const invokeLoop = (names: string[], max = 1000) => {

@@ -4,7 +4,8 @@ import { readFile, readlink, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
-import { testProvider, type TestProvider } from '../helpers/provider.js';
+import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
+import { parentOf } from '../helpers/procfs.js';
 import { packSlowFunction } from '../helpers/lifecycle-function.js';
 import { pollUntil } from '../helpers/wait.js';
 import { shimWrapperFile } from '../../src/config/index.js';
@@ -14,11 +15,6 @@ import { SHIM_WRAPPER_SCRIPT } from '../../src/runtime/shim-wrapper.js';
 
 const SLOW = 'faasd.test/slow-shimns:1';
 
-/** The parent of a host pid: a task's init process is the child of the shim that serves it. */
-async function parentOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
 const mountNs = (pid: number | 'self') => readlink(`/proc/${pid}/ns/mnt`);
 /** Mount points in `pid`'s mount namespace. */
 async function mountPoints(pid: number | 'self'): Promise<Set<string>> {
@@ -44,14 +40,7 @@ describe('runc shims in mount namespaces of their own', { skip: needsRoot }, () 
   let p: TestProvider;
   let ns: string;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${p.url}${path}`, {
-      method,
-      headers: { Authorization: p.auth, 'Content-Type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, text: await res.text() };
-  };
+  const api = (method: string, path: string, body?: unknown) => providerApi(p)(method, path, body);
   const invoke = async (name: string) => (await fetch(`${p.url}/function/${name}`)).status;
   const deploy = (service: string) =>
     api('POST', '/system/functions', { service, image: SLOW, envVars: { START_DELAY: '1' } });
