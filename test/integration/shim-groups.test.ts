@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
 import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
-import { parentOf } from '../helpers/procfs.js';
+import { parentOf, runsAgain } from '../helpers/procfs.js';
 import { packSlowFunction } from '../helpers/lifecycle-function.js';
 import { pollUntil } from '../helpers/wait.js';
 import { SHIM_GROUP_LABEL } from '../../src/runtime/shim-groups.js';
@@ -50,16 +50,7 @@ describe('functions grouped into shared runc shims', { skip: needsRoot }, () => 
       },
       { timeoutMs: 60_000, intervalMs: 100 },
     );
-  /** Waits until `id` runs again in a new process (its old pid gone), then until its function answers. */
-  const cameBack = async (id: string, oldPid: number) =>
-    pollUntil(
-      `${id} to run again`,
-      async () => {
-        const t = await task(id);
-        return t?.status === 'RUNNING' && t.pid !== oldPid ? t.pid : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+  const cameBack = (id: string, oldPid: number) => runsAgain(task, id, oldPid);
 
   before(async () => {
     ctd = await startContainerd('shimgroups');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
 import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
-import { parentOf } from '../helpers/procfs.js';
+import { parentOf, runsAgain } from '../helpers/procfs.js';
 import { packSlowFunction } from '../helpers/lifecycle-function.js';
 import { pollUntil } from '../helpers/wait.js';
 import { shimWrapperFile } from '../../src/config/index.js';
@@ -64,15 +64,7 @@ describe('runc shims in mount namespaces of their own', { skip: needsRoot }, () 
     for (const id of ids) if (await ctd.client.inNamespace(ns).snapshots.stat(id)) left.push(id);
     return left;
   };
-  const cameBack = (id: string, oldPid: number) =>
-    pollUntil(
-      `${id} to run again`,
-      async () => {
-        const t = await task(id);
-        return t?.status === 'RUNNING' && t.pid !== oldPid ? t.pid : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+  const cameBack = (id: string, oldPid: number) => runsAgain(task, id, oldPid);
 
   before(async () => {
     ctd = await startContainerd('shimns');
