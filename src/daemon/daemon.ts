@@ -162,7 +162,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     }
     // The core starts once the provider serves. Started beside the provider's reconcile (issue #16:
     // ~1.5 s less at N = 1,000), one adopted function of a thousand never answered its probes after
-    // two restarts in two (not understood yet; see the session's report): kept in this order for now.
+    // either of two restarts (bench/density --only start; cause not found): kept in this order for now.
     try {
       core = await loaded.start(host);
       marks.mark('core');

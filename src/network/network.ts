@@ -21,7 +21,7 @@ import { pinBridgeAddress } from './bridge-mac.js';
 import { containerResolvConf } from './dns.js';
 import { Split, type AttachSplit } from './split.js';
 import { AttachSplits } from './attach-splits.js';
-import { NetnsPool, poolNamespace, type PoolOptions } from './netns-pool.js';
+import { NetnsPool, poolNamespace } from './netns-pool.js';
 import { addAttachment } from './attach-add.js';
 import { removeAttachment } from './attach-del.js';
 
@@ -52,7 +52,7 @@ export class CniNetwork implements NetworkAttacher {
   readonly gateway: string;
   /** Where each recent attach's time went (ms per phase and plugin), taken once by the deploy's log line. */
   private readonly attachSplits = new AttachSplits();
-  /** Netns attached ahead for functions; idle until the process that creates functions starts it. */
+  /** Netns attached ahead for functions; idle until the process that creates functions starts it (pool.start). */
   readonly pool: NetnsPool;
   private readonly rules: HostRulesGuard;
   private bridgePinned = false;
@@ -78,11 +78,6 @@ export class CniNetwork implements NetworkAttacher {
       },
       options.poolNamespace ?? poolNamespace(options.coreNamespace),
     );
-  }
-
-  /** Starts the pool of attached netns (the provider's process only: it creates the functions). */
-  startPool(o: PoolOptions): void {
-    this.pool.start(o);
   }
 
   sharedMounts(): BindMount[] {
@@ -140,28 +135,30 @@ export class CniNetwork implements NetworkAttacher {
   ): Promise<Attachment> {
     const portMappings = opts.portMappings ?? [];
     this.pool.busy();
+    const split = new Split();
+    if (await this.store.find(namespace, id)) await this.detach(namespace, id);
     if (portMappings.length === 0 && namespace !== this.options.coreNamespace && this.pool.available > 0) {
-      const split = new Split();
-      if (await this.store.find(namespace, id)) await this.detach(namespace, id);
       const taken = await this.pool.take(namespace, id);
       split.lap('pool');
       if (taken) return (this.attachSplits.set(namespace, id, split.done()), taken);
     }
-    return this.attachAs(namespace, id, netnsName(namespace, id), portMappings);
+    return this.attachAs(namespace, id, netnsName(namespace, id), portMappings, split);
   }
 
-  /** Attaches under `name` (netns name and CNI container ID): a restore keeps the name it had. */
+  /**
+   * Attaches under `name` (netns name and CNI container ID): a restore keeps the name it had. The
+   * caller has removed any earlier attachment of (namespace, id).
+   */
   private async attachAs(
     namespace: string,
     id: string,
     name: string,
     portMappings: PortMapping[],
+    split = new Split(),
   ): Promise<Attachment> {
-    if (await this.store.find(namespace, id)) await this.detach(namespace, id);
     const att: CniAttachment = { containerId: name, netns: netnsPath(name), ifname: IFNAME };
     const pending = pendingRecord(namespace, id, name, portMappings);
     const conflist = pending.conflist ?? 'plain';
-    const split = new Split();
     try {
       const result = await addAttachment(
         { store: this.store, runner: this.runner, list: this.lists[conflist], rulesOf: this.list.name },
@@ -200,6 +197,7 @@ export class CniNetwork implements NetworkAttacher {
     if (record?.state !== 'attached') return false;
     const { netnsName: name } = cniIdsOf(record);
     if (await netnsExists(name)) return false;
+    await this.detach(namespace, id); // DEL with the stored result: frees the old address and rules
     await this.attachAs(namespace, id, name, record.portMappings ?? []);
     return true;
   }

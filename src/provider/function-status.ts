@@ -55,16 +55,14 @@ export class FunctionAnnotationsReader {
 
   async read(namespaces: readonly string[]): Promise<FunctionAnnotations[]> {
     const out: FunctionAnnotations[] = [];
-    const seen = new Set<string>();
     for (const namespace of namespaces) {
       for (const g of groupsOf(await this.host.cache.list(namespace)).values()) {
         const head = headOf(g);
         if (!head) continue;
-        seen.add(`${namespace}/${head.id}`);
         out.push({ name: g.name, namespace, annotations: this.annotations.get(namespace, head) });
       }
     }
-    this.annotations.keepOnly(namespaces, seen);
+    this.annotations.forgetUnseen(namespaces);
     return out;
   }
 }
@@ -187,13 +185,10 @@ export class FunctionStatuses {
    */
   async scaleTargets(namespaces: string[]): Promise<ScaleTarget[]> {
     const out: ScaleTarget[] = [];
-    const seen = new Set<string>();
     for (const namespace of namespaces) {
       for (const g of groupsOf(await this.deps.host.cache.list(namespace)).values()) {
         const head = primaryOf(g);
         if (!head) continue;
-        const key = `${namespace}/${head.id}`;
-        seen.add(key);
         out.push({
           namespace,
           name: g.name,
@@ -203,7 +198,7 @@ export class FunctionStatuses {
         });
       }
     }
-    this.policies.keepOnly(namespaces, seen);
+    this.policies.forgetUnseen(namespaces);
     return out;
   }
 }

@@ -8,6 +8,8 @@ import type { ContainerRecord } from '../containerd/index.js';
  */
 export class PerVersion<T> {
   private readonly kept = new Map<string, { version: string; value: T }>();
+  /** Keys asked for since the last forgetUnseen. */
+  private readonly seen = new Set<string>();
 
   constructor(private readonly derive: (c: ContainerRecord) => T) {}
 
@@ -15,6 +17,7 @@ export class PerVersion<T> {
     const at = c.updatedAt ?? c.createdAt;
     const version = at ? `${at.seconds}.${at.nanos}` : undefined;
     const key = `${namespace}/${c.id}`;
+    this.seen.add(key);
     const hit = this.kept.get(key);
     if (version !== undefined && hit?.version === version) return hit.value;
     const value = this.derive(c);
@@ -22,9 +25,13 @@ export class PerVersion<T> {
     return value;
   }
 
-  /** Forgets the containers of `namespaces` that are not in `seen` (`namespace/id`): removed ones. */
-  keepOnly(namespaces: readonly string[], seen: ReadonlySet<string>): void {
+  /**
+   * After a pass over every container of `namespaces`: forgets those of them not asked for since the
+   * last call (removed containers).
+   */
+  forgetUnseen(namespaces: readonly string[]): void {
     for (const k of this.kept.keys())
-      if (!seen.has(k) && namespaces.some((ns) => k.startsWith(`${ns}/`))) this.kept.delete(k);
+      if (!this.seen.has(k) && namespaces.some((ns) => k.startsWith(`${ns}/`))) this.kept.delete(k);
+    this.seen.clear();
   }
 }

@@ -85,7 +85,7 @@ export async function createProvider(
   // Read on from the log FIFOs of functions that ran on while no provider did.
   await host.functionRuntime.resumeLogs();
   await functions.reconcile();
-  network.startPool({ size: cfg.netnsPool, log }); // in the background (network/netns-pool.ts)
+  network.pool.start({ size: cfg.netnsPool, log }); // in the background (network/netns-pool.ts)
   const handler = createProviderHandler({
     logDir,
     functions,

@@ -50,6 +50,8 @@ export function processArgs(config: ImageConfig, spec: ContainerSpec): string[] 
  */
 export class ContainerRuntime {
   private readonly graceMs: number;
+  /** The runtime every new container names (runc v2, or the wrapper of shim-wrapper.ts). */
+  private readonly shimRuntime: string;
   /** Read once: what this host lets a container have (rlimit.ts). */
   private nofile: Promise<number> | undefined;
   /** Every container's output, read by this process (log-collector.ts). */
@@ -64,11 +66,12 @@ export class ContainerRuntime {
     private readonly opts: RuntimeOptions,
   ) {
     this.graceMs = opts.stopGraceMs ?? 5_000;
+    this.shimRuntime = opts.shimRuntime ?? RUNC_RUNTIME;
     this.logs = new LogCollector(opts.logDir, opts.log ? { log: opts.log } : {});
     this.groups = opts.shimGroups
       ? new ShimGroups((ns) => this.in(ns).containers.list(), {
           ...opts.shimGroups,
-          runtime: opts.shimRuntime ?? RUNC_RUNTIME,
+          runtime: this.shimRuntime,
         })
       : undefined;
     this.teardown = { logs: this.logs, groups: this.groups, network: opts.network, logDir: opts.logDir };
@@ -125,7 +128,7 @@ export class ContainerRuntime {
           nofile,
           // The attach's netns, whatever its name: a pooled one keeps the name it was made under.
           netnsPath: attached.value?.netnsPath,
-          runtime: this.opts.shimRuntime,
+          runtime: this.shimRuntime,
           mounts: [...(net ? net.sharedMounts() : []), ...(spec.mounts ?? [])],
           annotations: { ...spec.annotations, ...(group ? { [SHIM_GROUP_ANNOTATION]: group } : {}) },
           labels: {

@@ -19,9 +19,8 @@ import { writeFileAtomic } from '../fs.js';
  * so the file must outlive every container made with it: it lives in the state dir, is rewritten only
  * when its content differs, and is never removed while faasd's state is kept (config/paths.ts:
  * shimWrapperFile).
- */
-/**
- * The script. Names, not paths: containerd runs a shim with its own PATH (where it found
+ *
+ * The script names programs, not paths: containerd runs a shim with its own PATH (where it found
  * containerd-shim-runc-v2 itself), and unshare (util-linux) looks the shim up in that PATH.
  */
 export const SHIM_WRAPPER_SCRIPT = [

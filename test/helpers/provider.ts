@@ -1,4 +1,5 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { pollUntil } from './wait.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isolatedEnv } from './test-env.js';
@@ -84,4 +85,23 @@ export function providerApi(
     const text = await res.text();
     return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
   };
+}
+
+/** Waits (bounded) until describe shows `replicas` available and an invocation answers 200. */
+export function replicasReady(
+  p: Pick<TestProvider, 'url' | 'auth'>,
+  name: string,
+  replicas = 1,
+): Promise<true> {
+  const api = providerApi(p);
+  return pollUntil(
+    `${name} to have ${replicas} ready`,
+    async () => {
+      const r = await api('GET', `/system/function/${name}`);
+      const d = r.status === 200 ? r.json<{ availableReplicas: number }>() : undefined;
+      const answers = async () => (await fetch(`${p.url}/function/${name}`)).status === 200;
+      return d?.availableReplicas === replicas && (await answers()) ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
 }

@@ -43,7 +43,7 @@ describe('network: pool of attached netns', { skip: needsRoot }, () => {
     core = net.options.coreNamespace;
     fn = `${core}-fn`; // owned by the network as a function namespace is (it starts with an owned one)
     pool = poolNamespace(core);
-    net.network.startPool({ size: 2, quietMs: 0 });
+    net.network.pool.start({ size: 2, quietMs: 0 });
   });
   after(async () => {
     await net?.cleanup();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
-import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
+import { testProvider, type TestProvider, providerApi, replicasReady } from '../helpers/provider.js';
 import { parentOf, runsAgain } from '../helpers/procfs.js';
 import { packSlowFunction } from '../helpers/lifecycle-function.js';
 import { pollUntil } from '../helpers/wait.js';
@@ -40,16 +40,7 @@ describe('functions grouped into shared runc shims', { skip: needsRoot }, () => 
   const task = async (id: string) => ctd.client.inNamespace(ns).tasks.get(id);
   const groupOf = async (id: string) =>
     (await ctd.client.inNamespace(ns).containers.get(id))?.labels[SHIM_GROUP_LABEL];
-  const ready = (name: string, replicas = 1) =>
-    pollUntil(
-      `${name} to have ${replicas} ready`,
-      async () => {
-        const r = await api('GET', `/system/function/${name}`);
-        const d = r.status === 200 ? (JSON.parse(r.text) as { availableReplicas: number }) : undefined;
-        return d?.availableReplicas === replicas && (await invoke(name)) === 200 ? true : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+  const ready = (name: string, replicas = 1) => replicasReady(p, name, replicas);
   const cameBack = (id: string, oldPid: number) => runsAgain(task, id, oldPid);
 
   before(async () => {

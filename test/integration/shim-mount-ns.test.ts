@@ -4,7 +4,7 @@ import { readFile, readlink, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startContainerd, type TestContainerd } from '../helpers/containerd.js';
 import { needsRoot } from '../helpers/root.js';
-import { testProvider, type TestProvider, providerApi } from '../helpers/provider.js';
+import { testProvider, type TestProvider, providerApi, replicasReady } from '../helpers/provider.js';
 import { parentOf, runsAgain } from '../helpers/procfs.js';
 import { packSlowFunction } from '../helpers/lifecycle-function.js';
 import { pollUntil } from '../helpers/wait.js';
@@ -41,19 +41,9 @@ describe('runc shims in mount namespaces of their own', { skip: needsRoot }, () 
   let ns: string;
 
   const api = (method: string, path: string, body?: unknown) => providerApi(p)(method, path, body);
-  const invoke = async (name: string) => (await fetch(`${p.url}/function/${name}`)).status;
   const deploy = (service: string) =>
     api('POST', '/system/functions', { service, image: SLOW, envVars: { START_DELAY: '1' } });
-  const ready = (name: string, replicas = 1) =>
-    pollUntil(
-      `${name} to have ${replicas} ready`,
-      async () => {
-        const r = await api('GET', `/system/function/${name}`);
-        const d = r.status === 200 ? (JSON.parse(r.text) as { availableReplicas: number }) : undefined;
-        return d?.availableReplicas === replicas && (await invoke(name)) === 200 ? true : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+  const ready = (name: string, replicas = 1) => replicasReady(p, name, replicas);
   const task = async (id: string) => ctd.client.inNamespace(ns).tasks.get(id);
   const pidOf = async (id: string) => (await task(id))?.pid ?? 0;
   const record = async (id: string) => ctd.client.inNamespace(ns).containers.get(id);
