@@ -1,10 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { FunctionLoad } from '../provider/balancer.js';
-import { replicasFor } from '../provider/scale-labels.js';
-import type { ScaleTarget } from '../provider/functions.js';
-import { ScaleMetrics } from '../provider/scale-metrics.js';
+import { replicasFor, type LoadSample, type ScaleTarget } from './policy.js';
+import { ScaleMetrics } from './scale-metrics.js';
 import { Stabiliser } from './stabiliser.js';
 
 export interface AutoscalerDeps {
@@ -12,7 +10,7 @@ export interface AutoscalerDeps {
     scaleTargets(): Promise<ScaleTarget[]>;
     autoscale(namespace: string, name: string, replicas: number): Promise<void>;
   };
-  load: { load(namespace: string, name: string): FunctionLoad };
+  load: { load(namespace: string, name: string): LoadSample };
   /** A container's CPU time so far in µs (runtime's cpuUsageMicros). */
   cpuMicros: (namespace: string, id: string) => Promise<number | undefined>;
   log: Logger;

@@ -1,25 +1,22 @@
-import type { Logger } from '../log.js';
-import type { FunctionService, LoadTracker } from '../provider/index.js';
 import { cpuUsageMicros } from '../runtime/index.js';
-import { Autoscaler } from './autoscaler.js';
+import { Autoscaler, type AutoscalerDeps } from './autoscaler.js';
+import { ScaleMetrics } from './scale-metrics.js';
+
+export { ScaleMetrics };
+export type { AutoscalePolicy, LoadSample, ScaleTarget } from './policy.js';
 
 /**
- * Runs the autoscaler beside a FunctionService until `signal` aborts: every `intervalMs`, with a scale
- * down window of twelve intervals (60 s at the default 5 s).
+ * Runs the autoscaler until `signal` aborts: every `intervalMs`, with a scale down window of twelve
+ * intervals (60 s at the default 5 s). Its inputs are handed in (the provider's functions and load).
  */
 export function runAutoscaler(
-  functions: FunctionService,
-  load: LoadTracker,
+  inputs: Pick<AutoscalerDeps, 'functions' | 'load' | 'log'> & { metrics: ScaleMetrics },
   intervalMs: number,
-  log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
   return new Autoscaler({
-    functions,
-    load,
+    ...inputs,
     cpuMicros: cpuUsageMicros,
-    log,
-    metrics: functions.scaleMetrics,
     intervalMs,
     stabilisationMs: 12 * intervalMs,
   }).run(signal);

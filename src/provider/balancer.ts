@@ -1,18 +1,12 @@
+import type { LoadSample } from '../autoscaler/index.js';
+
 /**
  * Per-function load as the provider's invoke path sees it (every invocation, sync or async, passes
  * there whether the gateway runs in this process or in front of it): requests in flight per replica
  * address, a request counter per function, the time of its last invocation. The autoscaler reads it;
  * no Prometheus round trip.
  */
-export interface FunctionLoad {
-  /** Requests begun since the provider started (monotonic: the autoscaler takes deltas). */
-  requests: number;
-  inflight: number;
-  /** Date.now() of the last invocation or endpoint lookup. */
-  lastActive: number;
-  /** Invocations waiting for a ready replica (a start, a scale from zero): the function is not idle. */
-  waiting: number;
-}
+export type FunctionLoad = LoadSample;
 
 /** The address with the fewest requests in flight; ties go to the one listed first. */
 export function leastLoaded(

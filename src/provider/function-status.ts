@@ -5,22 +5,11 @@ import type { LoadTracker } from './balancer.js';
 import type { FunctionHost } from './function-host.js';
 import type { FunctionStatus } from './types.js';
 import type { Readiness } from './readiness.js';
-import type { ScalePolicy } from './scale-labels.js';
+import type { ScaleTarget } from '../autoscaler/index.js';
 import { parseScaleLabels } from './scale-labels.js';
 import { primaryOf, replicasOf, UPDATE_ERROR_LABEL } from './instances.js';
 import { deploymentOf, functionDeployment, groupsOf, headOf, type Fn } from './function-records.js';
 import { PerVersion } from './record-versions.js';
-
-/** One function as the autoscaler sees it. */
-export interface ScaleTarget {
-  namespace: string;
-  name: string;
-  policy: ScalePolicy;
-  /** The desired count (0: scaled to zero). */
-  replicas: number;
-  /** Its serving containers' IDs (for cpu). */
-  containers: string[];
-}
 
 /** What a status reads of the host (FunctionHost; unit tests give a fake). */
 export type StatusHost = Pick<FunctionHost, 'cache' | 'addresses' | 'ip' | 'observe' | 'containers'>;

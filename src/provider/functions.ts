@@ -13,16 +13,14 @@ import { ChangeGuard } from './changes.js';
 import { Readiness, probeHealth } from './readiness.js';
 import { FunctionHost } from './function-host.js';
 import { setReplicas } from './replicas.js';
-import { ScaleMetrics } from './scale-metrics.js';
 import { reconcileFunctions } from './reconcile.js';
 import { ScaleFromZero } from './scale-from-zero.js';
 import { FunctionLookup } from './function-lookup.js';
-import { FunctionStatuses, type ScaleTarget } from './function-status.js';
+import { FunctionStatuses } from './function-status.js';
+import type { ScaleTarget } from '../autoscaler/index.js';
 import { Endpoints } from './endpoints.js';
 import { ContainerCache } from './container-cache.js';
 import { FunctionChanges, type ReplicaChangeDeps } from './function-changes.js';
-
-export type { ScaleTarget } from './function-status.js';
 
 export interface FunctionServiceDeps {
   /** The client in the default function namespace (inNamespace reaches the others). */
@@ -58,9 +56,6 @@ export class FunctionService {
   readonly host: FunctionHost;
   /** Restarts of functions that died. */
   readonly live: Liveness;
-  /** Replicas per function and the autoscaler's decisions, rendered on /metrics. */
-  readonly scaleMetrics = new ScaleMetrics();
-
   /** The client in the default function namespace (inNamespace reaches the others). */
   private readonly containerd: Containerd;
   private readonly network: CniNetwork;

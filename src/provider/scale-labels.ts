@@ -124,12 +124,3 @@ export function parseScaleLabels(labels: Record<string, string> | undefined): Sc
   p.autoscale = labelled.some((k) => l[k] !== undefined) && p.min < p.max;
   return p;
 }
-
-/** The replicas a load asks for: ceil(load / (target × proportion)), clamped to [min, max]. */
-export function replicasFor(
-  load: number,
-  p: Pick<ScalePolicy, 'min' | 'max' | 'target' | 'proportion'>,
-): number {
-  const want = load > 0 ? Math.ceil(load / (p.target * p.proportion) - 1e-9) : 0;
-  return Math.min(p.max, Math.max(p.min, want));
-}

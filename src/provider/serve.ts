@@ -14,7 +14,7 @@ import { FunctionService } from './functions.js';
 import { NamespaceService } from './namespaces.js';
 import { Resolver } from './resolver.js';
 import { SecretStore } from './secrets.js';
-import { runAutoscaler } from '../autoscaler/index.js';
+import { runAutoscaler, ScaleMetrics } from '../autoscaler/index.js';
 import { createProviderHandler, type ProviderHandler } from './server.js';
 import { FunctionAnnotationsReader, type FunctionAnnotations } from './function-status.js';
 
@@ -86,6 +86,7 @@ export async function createProvider(
   await host.functionRuntime.resumeLogs();
   await functions.reconcile();
   network.pool.start({ size: cfg.netnsPool, log }); // in the background (network/netns-pool.ts)
+  const scaleMetrics = new ScaleMetrics();
   const handler = createProviderHandler({
     logDir,
     functions,
@@ -95,7 +96,7 @@ export async function createProvider(
     resolver,
     log,
     functionMaxConnections: cfg.functionMaxConnections,
-    scaleMetrics: functions.scaleMetrics,
+    scaleMetrics,
   });
   // The one keep-alive (#13 item 6): the watcher reports a dead replica, Liveness restarts it.
   const watcher = new TaskWatcher({
@@ -112,7 +113,11 @@ export async function createProvider(
   watcher.start();
   const annotations = new FunctionAnnotationsReader(functions.host);
   const ctl = new AbortController();
-  const scaling = runAutoscaler(functions, resolver.load, cfg.autoscaleIntervalMs, log, ctl.signal);
+  const scaling = runAutoscaler(
+    { functions, load: resolver.load, log, metrics: scaleMetrics },
+    cfg.autoscaleIntervalMs,
+    ctl.signal,
+  );
   return {
     functions,
     namespaces,

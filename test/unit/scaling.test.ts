@@ -6,11 +6,11 @@ import {
   HARD_MAX_REPLICAS,
   parseGoDuration,
   parseScaleLabels,
-  replicasFor,
 } from '../../src/provider/scale-labels.js';
+import { replicasFor } from '../../src/autoscaler/policy.js';
 import { LoadTracker, leastLoaded } from '../../src/provider/balancer.js';
 import { Stabiliser } from '../../src/autoscaler/stabiliser.js';
-import { ScaleMetrics } from '../../src/provider/scale-metrics.js';
+import { ScaleMetrics } from '../../src/autoscaler/scale-metrics.js';
 
 const L = 'com.openfaas.scale.';
 
