@@ -102,12 +102,50 @@ export function medianPhases(runs: Record<string, number>[]): Record<string, num
   );
 }
 
-/** One row of the split table: POST, then the provider's phases, CNI parts last (`cni_bridge 41`). */
+/** The split table's columns; every other phase the deploy line has goes to its last column. */
+const COLUMNS = ['total', 'registry', 'create', 'cni', 'start'];
+
+/**
+ * One row of the split table: POST, the provider's whole call and main phases, CNI parts and task
+ * start steps in brackets (`cni_bridge 41`, `start_task_create 60`), then every other step.
+ */
 export function splitRow(n: number, postMs: number, phases: Record<string, number>): string {
   const r = (k: string) => (phases[k] === undefined ? '-' : String(phases[k]));
-  const parts = Object.keys(phases)
-    .filter((k) => k.startsWith('cni_'))
-    .map((k) => `${k.slice(4)} ${r(k)}`)
+  const partsOf = (prefix: string) =>
+    Object.keys(phases)
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => `${k.slice(prefix.length)} ${r(k)}`)
+      .join(', ') || '-';
+  const other = Object.keys(phases)
+    .filter((k) => !COLUMNS.includes(k) && !k.startsWith('cni_') && !k.startsWith('start_'))
+    .map((k) => `${k} ${r(k)}`)
     .join(', ');
-  return `| ${n} | ${Math.round(postMs)} | ${r('registry')} | ${r('create')} | ${r('cni')} (${parts || '-'}) | ${r('start')} |`;
+  return (
+    `| ${n} | ${Math.round(postMs)} | ${r('total')} | ${r('registry')} | ${r('create')} | ${r('cni')} (${partsOf('cni_')}) | ` +
+    `${r('start')} (${partsOf('start_')}) | ${other || '-'} |`
+  );
+}
+
+/** The split table's head, for splitRow's rows. */
+export const SPLIT_HEAD = [
+  '| N | POST | in the provider | registry check | create | of which CNI (parts) | task start (steps) | other steps |',
+  '|---|---|---|---|---|---|---|---|',
+];
+
+/** One deploy alone, `runs` times (alone0, alone1, ...: each removed after): POST ms and the split's medians. */
+export async function aloneDeploys(
+  s: TestStack,
+  runs: number,
+): Promise<{ postMs: number; split: Record<string, number> }> {
+  const posts: number[] = [];
+  const splits: Record<string, number>[] = [];
+  for (let i = 0; i < runs; i++) {
+    const name = `alone${i}`;
+    posts.push(await deployLikeFaasCli(s, name, false));
+    await firstOk(s, name);
+    splits.push(deployPhases(s.up?.output() ?? '', name));
+    await removeFunction(s, name);
+  }
+  const sorted = posts.sort((a, b) => a - b);
+  return { postMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN, split: medianPhases(splits) };
 }

@@ -1,4 +1,5 @@
 import type { CniNetwork } from '../network/index.js';
+import { Laps } from '../runtime/index.js';
 import { freeSlot, instanceLabels, slotsFilter } from './instances.js';
 import { startInstance, type RolloutDeps } from './rollout.js';
 import type { StoredDeployment } from './function-records.js';
@@ -19,10 +20,12 @@ export async function startFirstReplicas(
   timing: Record<string, number>,
 ): Promise<void> {
   const ns = dep.namespace;
+  const laps = new Laps(timing);
   // Only the slots in use: a List of NAME and NAME.k, not of every container in the namespace.
   const taken = new Set(
     (await d.ctd.inNamespace(ns).containers.list(slotsFilter(dep.service))).map((c) => c.id),
   );
+  laps.lap('slots');
   const ids = Array.from({ length: replicas }, () => {
     const id = freeSlot(dep.service, taken);
     taken.add(id);

@@ -9,6 +9,7 @@ import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOpti
 import { imageUser } from './image-user.js';
 import { UserFilesCache } from './user-files-cache.js';
 import { createRecord } from './container-record.js';
+import { Laps } from './laps.js';
 import { hostNofileLimit } from './rlimit.js';
 import { removeContainer, stopTask, type TeardownParts } from './stop-remove.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
@@ -151,29 +152,36 @@ export class ContainerRuntime {
 
   /**
    * Starts the container's task with stdout and stderr going through FIFOs that this process reads
-   * into its log file (log-collector.ts).
+   * into its log file (log-collector.ts). `timing` gets each step's ms (`start_<step>_ms`).
    */
-  async start(namespace: string, id: string): Promise<RunningContainer> {
+  async start(namespace: string, id: string, timing?: Record<string, number>): Promise<RunningContainer> {
+    const laps = new Laps(timing, 'start_');
     const ctd = this.in(namespace);
     const container = await ctd.containers.get(id);
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
     const stale = await ctd.tasks.get(id);
     if (stale) await stopTask(ctd, this.logs, namespace, id, this.graceMs);
+    laps.lap('get');
     // After a host reboot the container outlives its netns; a task cannot start without one.
     await this.opts.network?.restore(namespace, id);
+    laps.lap('restore');
     await prepareLog(this.opts.logDir, namespace);
     const log = logPath(this.opts.logDir, namespace, id);
     const rootfs = await ctd.snapshots.mounts(container.snapshotKey);
+    laps.lap('mounts');
     // A reader left from an earlier task (its shim gone without closing its end) gives way to a new one.
     await this.logs.detach(namespace, id, 0);
     const fifos = await this.logs.attach(namespace, id);
+    laps.lap('fifos');
     try {
       await ctd.tasks.create({ containerId: id, rootfs, stdout: fifos.stdout, stderr: fifos.stderr });
     } catch (err) {
       await this.logs.detach(namespace, id, 0);
       throw err;
     }
+    laps.lap('task_create');
     const pid = await ctd.tasks.start(id);
+    laps.lap('task_start');
     return { namespace, id, pid, ip: undefined, logPath: log };
   }
 
