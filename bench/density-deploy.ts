@@ -16,6 +16,8 @@ export async function deploysOnly(
   for (const n of levels) {
     const [ms, posts] = await timed(() => deployAll(have, n));
     have = n;
+    // A mark for a profiler started by hand (perf record -a) around the deploys alone.
+    process.stderr.write(`bench/density: N = ${n}: ${posts.length} deployed; now 5 deploys alone\n`);
     const alone = await aloneDeploys(s, 5);
     batches.push(
       `N = ${n}: batch of ${posts.length} in ${Math.round(ms)} ms, POST p50 of its last ${BATCH} ` +

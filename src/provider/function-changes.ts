@@ -10,7 +10,7 @@ import type { ChangeGuard } from './changes.js';
 import type { FunctionHost } from './function-host.js';
 import type { FunctionLookup } from './function-lookup.js';
 import { rollout } from './rollout.js';
-import { startFirstReplicas, type FirstDeployDeps } from './first-deploy.js';
+import { startFirstReplicas, usedSlots, type FirstDeployDeps } from './first-deploy.js';
 import { setReplicas, writeLabel, type ReplicaDeps } from './replicas.js';
 import { parseScaleLabels } from './scale-labels.js';
 import { unlinkFunctionLog } from './function-logs.js';
@@ -79,12 +79,14 @@ export class FunctionChanges {
     const replicas = parseScaleLabels(dep.labels).min;
     await this.guard.change(ns, dep.service, 'deploy', async () => {
       laps.lap('queue');
-      if (await this.lookup.group(ns, dep.service)) throw new AlreadyExistsError('function', dep.service);
+      // The slots' List, not lookup.group: within a change the cache is dropped, so it would List too.
+      const slots = await usedSlots(this.in(ns).containers, dep.service);
+      if (slots.exists) throw new AlreadyExistsError('function', dep.service);
       laps.lap('lookup');
       await ensureImage(this.in(ns), this.registry, dep.image, this.log);
       laps.lap('registry');
       try {
-        await startFirstReplicas(this.replicaDeps, dep, replicas, timing);
+        await startFirstReplicas(this.replicaDeps, dep, replicas, slots.taken, timing);
       } finally {
         laps.lap('replicas');
         this.resolver.invalidate(ns, dep.service);
