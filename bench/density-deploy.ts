@@ -1,7 +1,7 @@
 // bench/density --only deploy: at each N the batch (50 at a time) and one deploy alone, split by the
 // provider's deploy line, without the list, invoke, memory and restart parts (issue #16's 1.5x goal).
 import type { TestStack } from '../test/helpers/stack.js';
-import { aloneDeploys, BATCH, SPLIT_HEAD, splitRow } from './density-fns.js';
+import { aloneDeploys, BATCH, byCniPath, medianRun, SPLIT_HEAD, splitRow } from './density-fns.js';
 import { median, timed } from './stats.js';
 
 /** Deploys up to each of `levels` (ascending) with `deployAll`; the batch line and split row per N. */
@@ -24,7 +24,14 @@ export async function deploysOnly(
         `${Math.round(median(posts.slice(-BATCH)))} ms; one deploy alone (median of 5) ${Math.round(alone.postMs)} ms`,
     );
     rows.push(splitRow(n, alone.postMs, alone.split));
-    process.stderr.write(`${batches.at(-1) ?? ''}\n${rows.at(-1) ?? ''}\n`);
+    // The same runs by CNI path (a pooled netns or an attach of its own), each where it has runs.
+    const paths = byCniPath(alone.runs);
+    for (const [path, runs] of Object.entries(paths)) {
+      if (runs.length === 0) continue;
+      const m = medianRun(runs);
+      rows.push(splitRow(n, m.postMs, m.split).replace(/^\| \d+ /, `| ${n}, ${path} x${runs.length} `));
+    }
+    process.stderr.write(`${batches.at(-1) ?? ''}\n${rows.slice(-3).join('\n')}\n`);
   }
   return [
     ...batches,

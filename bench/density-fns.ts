@@ -132,20 +132,42 @@ export const SPLIT_HEAD = [
   '|---|---|---|---|---|---|---|---|',
 ];
 
+/** One deploy alone's POST ms and the provider's split of it. */
+export interface AloneRun {
+  postMs: number;
+  split: Record<string, number>;
+}
+
 /** One deploy alone, `runs` times (alone0, alone1, ...: each removed after): POST ms and the split's medians. */
 export async function aloneDeploys(
   s: TestStack,
   runs: number,
-): Promise<{ postMs: number; split: Record<string, number> }> {
-  const posts: number[] = [];
-  const splits: Record<string, number>[] = [];
+): Promise<{ postMs: number; split: Record<string, number>; runs: AloneRun[] }> {
+  const out: AloneRun[] = [];
   for (let i = 0; i < runs; i++) {
     const name = `alone${i}`;
-    posts.push(await deployLikeFaasCli(s, name, false));
+    const postMs = await deployLikeFaasCli(s, name, false);
     await firstOk(s, name);
-    splits.push(deployPhases(s.up?.output() ?? '', name));
+    out.push({ postMs, split: deployPhases(s.up?.output() ?? '', name) });
     await removeFunction(s, name);
   }
-  const sorted = posts.sort((a, b) => a - b);
-  return { postMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN, split: medianPhases(splits) };
+  return { ...medianRun(out), runs: out };
+}
+
+/** The POSTs' median and the splits' medians of `runs`. */
+export function medianRun(runs: AloneRun[]): AloneRun {
+  const sorted = runs.map((r) => r.postMs).sort((a, b) => a - b);
+  return {
+    postMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN,
+    split: medianPhases(runs.map((r) => r.split)),
+  };
+}
+
+/**
+ * Runs whose create took a pooled netns (the deploy line's cni_pool_ms without an attach's laps after
+ * it) and runs that attached their own: the two paths differ by ~30 ms, so a ratio compares like with like.
+ */
+export function byCniPath(runs: AloneRun[]): { pool: AloneRun[]; attach: AloneRun[] } {
+  const pooled = (r: AloneRun) => r.split.cni_pool !== undefined && r.split.cni_store_netns === undefined;
+  return { pool: runs.filter(pooled), attach: runs.filter((r) => !pooled(r)) };
 }
