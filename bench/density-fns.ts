@@ -106,8 +106,8 @@ export function medianPhases(runs: Record<string, number>[]): Record<string, num
 const COLUMNS = ['total', 'registry', 'create', 'cni', 'start'];
 
 /**
- * One row of the split table: POST, the provider's whole call and main phases, CNI parts and task
- * start steps in brackets (`cni_bridge 41`, `start_task_create 60`), then every other step.
+ * One row of the split table: POST, the provider's whole call and main phases, create steps, CNI parts
+ * and task start steps in brackets (`cni_bridge 41`, `start_task_create 60`), then every other step.
  */
 export function splitRow(n: number, postMs: number, phases: Record<string, number>): string {
   const r = (k: string) => (phases[k] === undefined ? '-' : String(phases[k]));
@@ -117,18 +117,18 @@ export function splitRow(n: number, postMs: number, phases: Record<string, numbe
       .map((k) => `${k.slice(prefix.length)} ${r(k)}`)
       .join(', ') || '-';
   const other = Object.keys(phases)
-    .filter((k) => !COLUMNS.includes(k) && !k.startsWith('cni_') && !k.startsWith('start_'))
+    .filter((k) => !COLUMNS.includes(k) && !['cni_', 'create_', 'start_'].some((p) => k.startsWith(p)))
     .map((k) => `${k} ${r(k)}`)
     .join(', ');
   return (
-    `| ${n} | ${Math.round(postMs)} | ${r('total')} | ${r('registry')} | ${r('create')} | ${r('cni')} (${partsOf('cni_')}) | ` +
+    `| ${n} | ${Math.round(postMs)} | ${r('total')} | ${r('registry')} | ${r('create')} (${partsOf('create_')}) | ${r('cni')} (${partsOf('cni_')}) | ` +
     `${r('start')} (${partsOf('start_')}) | ${other || '-'} |`
   );
 }
 
 /** The split table's head, for splitRow's rows. */
 export const SPLIT_HEAD = [
-  '| N | POST | in the provider | registry check | create | of which CNI (parts) | task start (steps) | other steps |',
+  '| N | POST | in the provider | registry check | create (steps) | of which CNI (parts) | task start (steps) | other steps |',
   '|---|---|---|---|---|---|---|---|',
 ];
 

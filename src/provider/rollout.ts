@@ -53,7 +53,7 @@ export async function startInstance(
   // The new container's logger must open a file of its own, not the link to the serving one's.
   if (d.logDir && instance.id === dep.service) await unlinkFunctionLog(d.logDir, ns, dep.service);
   laps.lap('spec');
-  await d.runtime.create(spec);
+  await d.runtime.create(spec, opts.timing);
   laps.lap('create');
   try {
     if (replicas === 0) return;

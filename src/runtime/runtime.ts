@@ -88,9 +88,10 @@ export class ContainerRuntime {
    * between leaves an attachment for no container, which reconcile removes — never a container whose
    * attachment is half made (its task would start in a netns reconcile then takes away). Running the
    * two at once gained nothing measurable on two cores (docs/field-notes.md). When any part fails,
-   * all are undone.
+   * all are undone. `timing` gets each step's ms (`create_<step>_ms`).
    */
-  async create(spec: ContainerSpec): Promise<{ ip: string | undefined }> {
+  async create(spec: ContainerSpec, timing?: Record<string, number>): Promise<{ ip: string | undefined }> {
+    const laps = new Laps(timing, 'create_');
     const ctd = this.in(spec.namespace);
     await ctd.namespaces.ensure(spec.namespace);
     if (await ctd.containers.get(spec.id))
@@ -101,6 +102,7 @@ export class ContainerRuntime {
     const user = await imageUser(ctd, this.userFiles, spec, image, env);
     if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
     const nofile = await (this.nofile ??= hostNofileLimit());
+    laps.lap('image');
     const net = spec.network ? this.opts.network : undefined;
     if (spec.network && !net)
       throw new InvalidArgumentError('network', 'no network is configured for this runtime');
@@ -118,6 +120,7 @@ export class ContainerRuntime {
       ]);
       if (attached.status === 'rejected') throw attached.reason;
       if (fifos.status === 'rejected') throw fifos.reason;
+      laps.lap('attach');
       await createRecord(
         ctd,
         spec,
@@ -140,6 +143,7 @@ export class ContainerRuntime {
         },
         cleanups,
       );
+      laps.lap('record');
       return { ip: attached.value?.ip };
     } catch (err) {
       // Reverse order: the container record, its snapshot, the FIFOs, the attachment, the shim group.
