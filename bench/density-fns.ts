@@ -102,12 +102,72 @@ export function medianPhases(runs: Record<string, number>[]): Record<string, num
   );
 }
 
-/** One row of the split table: POST, then the provider's phases, CNI parts last (`cni_bridge 41`). */
+/** The split table's columns; every other phase the deploy line has goes to its last column. */
+const COLUMNS = ['total', 'registry', 'create', 'cni', 'start'];
+
+/**
+ * One row of the split table: POST, the provider's whole call and main phases, create steps, CNI parts
+ * and task start steps in brackets (`cni_bridge 41`, `start_task_create 60`), then every other step.
+ */
 export function splitRow(n: number, postMs: number, phases: Record<string, number>): string {
   const r = (k: string) => (phases[k] === undefined ? '-' : String(phases[k]));
-  const parts = Object.keys(phases)
-    .filter((k) => k.startsWith('cni_'))
-    .map((k) => `${k.slice(4)} ${r(k)}`)
+  const partsOf = (prefix: string) =>
+    Object.keys(phases)
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => `${k.slice(prefix.length)} ${r(k)}`)
+      .join(', ') || '-';
+  const other = Object.keys(phases)
+    .filter((k) => !COLUMNS.includes(k) && !['cni_', 'create_', 'start_'].some((p) => k.startsWith(p)))
+    .map((k) => `${k} ${r(k)}`)
     .join(', ');
-  return `| ${n} | ${Math.round(postMs)} | ${r('registry')} | ${r('create')} | ${r('cni')} (${parts || '-'}) | ${r('start')} |`;
+  return (
+    `| ${n} | ${Math.round(postMs)} | ${r('total')} | ${r('registry')} | ${r('create')} (${partsOf('create_')}) | ${r('cni')} (${partsOf('cni_')}) | ` +
+    `${r('start')} (${partsOf('start_')}) | ${other || '-'} |`
+  );
+}
+
+/** The split table's head, for splitRow's rows. */
+export const SPLIT_HEAD = [
+  '| N | POST | in the provider | registry check | create (steps) | of which CNI (parts) | task start (steps) | other steps |',
+  '|---|---|---|---|---|---|---|---|',
+];
+
+/** One deploy alone's POST ms and the provider's split of it. */
+export interface AloneRun {
+  postMs: number;
+  split: Record<string, number>;
+}
+
+/** One deploy alone, `runs` times (alone0, alone1, ...: each removed after): POST ms and the split's medians. */
+export async function aloneDeploys(
+  s: TestStack,
+  runs: number,
+): Promise<{ postMs: number; split: Record<string, number>; runs: AloneRun[] }> {
+  const out: AloneRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const name = `alone${i}`;
+    const postMs = await deployLikeFaasCli(s, name, false);
+    await firstOk(s, name);
+    out.push({ postMs, split: deployPhases(s.up?.output() ?? '', name) });
+    await removeFunction(s, name);
+  }
+  return { ...medianRun(out), runs: out };
+}
+
+/** The POSTs' median and the splits' medians of `runs`. */
+export function medianRun(runs: AloneRun[]): AloneRun {
+  const sorted = runs.map((r) => r.postMs).sort((a, b) => a - b);
+  return {
+    postMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN,
+    split: medianPhases(runs.map((r) => r.split)),
+  };
+}
+
+/**
+ * Runs whose create took a pooled netns (the deploy line's cni_pool_ms without an attach's laps after
+ * it) and runs that attached their own: the two paths differ by ~30 ms, so a ratio compares like with like.
+ */
+export function byCniPath(runs: AloneRun[]): { pool: AloneRun[]; attach: AloneRun[] } {
+  const pooled = (r: AloneRun) => r.split.cni_pool !== undefined && r.split.cni_store_netns === undefined;
+  return { pool: runs.filter(pooled), attach: runs.filter((r) => !pooled(r)) };
 }

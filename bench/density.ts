@@ -10,17 +10,19 @@ import { packCompiledFunction } from './compiled-function.js';
 import {
   BATCH,
   DeployError,
+  aloneDeploys,
   deployLikeFaasCli,
   deployPhases,
   firstOk,
   fnName,
   IMAGE,
   inBatches,
-  medianPhases,
   removeFunction,
   splitRow,
+  SPLIT_HEAD,
 } from './density-fns.js';
 import { startOnly } from './density-start.js';
+import { deploysOnly } from './density-deploy.js';
 import { cpuMs, hostAvailableMb, latency, platformMemory, type PlatformMemory } from './density-measure.js';
 import { median, timed } from './stats.js';
 
@@ -28,8 +30,11 @@ interface Options {
   levels: number[];
   /** The share of functions deployed with com.openfaas.scale.zero=true (5 m idle). */
   zero: number;
-  /** `start`: deploy the largest N once, then only the list and `restarts` daemon starts (density-start.ts). */
-  only: 'start' | undefined;
+  /**
+   * `start`: deploy the largest N once, then only the list and `restarts` daemon starts (density-start.ts).
+   * `deploy`: at each N only the batch and 5 deploys alone with their split (issue #16's 1.5x goal).
+   */
+  only: 'start' | 'deploy' | undefined;
   restarts: number;
 }
 
@@ -48,7 +53,7 @@ function parseArgs(argv: string[]): Options {
       if (!(o.zero >= 0 && o.zero <= 1)) throw new Error(`--zero ${v}: give a share from 0 to 1`);
       i++;
     } else if (argv[i] === '--only') {
-      if (v !== 'start') throw new Error(`--only ${v}: the one part to run alone is start`);
+      if (v !== 'start' && v !== 'deploy') throw new Error(`--only ${v}: give start or deploy`);
       o.only = v;
       i++;
     } else if (argv[i] === '--restarts') {
@@ -58,7 +63,7 @@ function parseArgs(argv: string[]): Options {
       i++;
     } else
       throw new Error(
-        `unknown argument ${argv[i]} (use --n 1,100,500,1000, --zero 0.5, --only start --restarts 3)`,
+        `unknown argument ${argv[i]} (use --n 1,100,500,1000, --zero 0.5, --only start --restarts 3, --only deploy)`,
       );
   }
   return o;
@@ -151,16 +156,7 @@ async function level(
 ): Promise<Level> {
   const [deployMs, posts] = await timed(() => deployAll(s, o, from, n));
   const last = posts.slice(-BATCH);
-  const alone: number[] = [];
-  const aloneSplits: Record<string, number>[] = [];
-  for (let i = 0; i < 3; i++) {
-    const name = `alone${i}`;
-    const [ms] = await timed(() => deployLikeFaasCli(s, name, false));
-    alone.push(ms);
-    await firstOk(s, name);
-    aloneSplits.push(deployPhases(s.up?.output() ?? '', name));
-    await removeFunction(s, name);
-  }
+  const alone = await aloneDeploys(s, 3);
   const list = await latency(Math.min(50, 20 + n), () => `${s.gateway}/system/functions`, s.auth);
   const up = () => {
     for (;;) {
@@ -196,8 +192,8 @@ async function level(
     perFnMb: (mem.pssMb - base.pssMb) / n,
     restartMs,
     upMs,
-    aloneMs: median(alone),
-    aloneSplit: medianPhases(aloneSplits),
+    aloneMs: alone.postMs,
+    aloneSplit: alone.split,
     availableMb: await hostAvailableMb(),
   };
 }
@@ -221,8 +217,7 @@ function table(levels: Level[], base: PlatformMemory): string[] {
     '',
     "one deploy alone, split by phase (the provider's deploy line; medians of 3, ms):",
     '',
-    '| N | POST | registry check | create | of which CNI (parts) | task start |',
-    '|---|---|---|---|---|---|',
+    ...SPLIT_HEAD,
     ...levels.map((l) => splitRow(l.n, l.aloneMs, l.aloneSplit)),
   ];
 }
@@ -251,6 +246,13 @@ async function main(): Promise<void> {
       const gone = new Set([...failed.map((f) => f.fn), ...silent]);
       const names = Array.from({ length: n }, (_, i) => fnName(i)).filter((f) => !gone.has(f));
       process.stdout.write(`${(await startOnly(s, names, o.restarts)).join('\n')}\n`);
+      await s.stop(s.up);
+      return;
+    }
+    if (o.only === 'deploy') {
+      process.stdout.write(
+        `${(await deploysOnly(s, o.levels, (from, n) => deployAll(s!, o, from, n))).join('\n')}\n`,
+      );
       await s.stop(s.up);
       return;
     }

@@ -1,5 +1,6 @@
 import type { CniNetwork } from '../network/index.js';
-import { freeSlot, instanceLabels, slotsFilter } from './instances.js';
+import type { Containerd } from '../containerd/index.js';
+import { freeSlot, groupFunctions, instanceLabels, slotsFilter } from './instances.js';
 import { startInstance, type RolloutDeps } from './rollout.js';
 import type { StoredDeployment } from './function-records.js';
 
@@ -8,21 +9,33 @@ export interface FirstDeployDeps extends RolloutDeps {
 }
 
 /**
- * A first deploy's containers: `replicas` of NAME, NAME.1, ... created and started at once, without
- * waiting for ready (invocations wait). Any failure removes those that started. `timing` gets where the
- * first replica's time went (create, CNI, task start), for the deploy's log line.
+ * The container IDs of NAME's slots in use (NAME, NAME.k) and whether the function exists: one List
+ * filtered by ID. Every container of a function sits in one of its slots (freeSlot), so this answers
+ * what a lookup by its label would, and a deploy makes one List where it made two; containerd reads
+ * every record of the namespace for each filtered List (issue #16).
+ */
+export async function usedSlots(
+  containers: Pick<Containerd['containers'], 'list'>,
+  name: string,
+): Promise<{ exists: boolean; taken: Set<string> }> {
+  const slots = await containers.list(slotsFilter(name));
+  return { exists: groupFunctions(slots).has(name), taken: new Set(slots.map((c) => c.id)) };
+}
+
+/**
+ * A first deploy's containers: `replicas` of NAME, NAME.1, ... (in slots not `taken`) created and
+ * started at once, without waiting for ready (invocations wait). Any failure removes those that
+ * started. `timing` gets where the first replica's time went (create, CNI, task start), for the
+ * deploy's log line.
  */
 export async function startFirstReplicas(
   d: FirstDeployDeps,
   dep: StoredDeployment,
   replicas: number,
+  taken: Set<string>,
   timing: Record<string, number>,
 ): Promise<void> {
   const ns = dep.namespace;
-  // Only the slots in use: a List of NAME and NAME.k, not of every container in the namespace.
-  const taken = new Set(
-    (await d.ctd.inNamespace(ns).containers.list(slotsFilter(dep.service))).map((c) => c.id),
-  );
   const ids = Array.from({ length: replicas }, () => {
     const id = freeSlot(dep.service, taken);
     taken.add(id);

@@ -1,5 +1,5 @@
 import type { Containerd, ContainerRecord } from '../containerd/index.js';
-import type { ContainerRuntime } from '../runtime/index.js';
+import { Laps, type ContainerRuntime } from '../runtime/index.js';
 import type { CniNetwork } from '../network/index.js';
 import { FUNCTION_LABEL } from './deployment.js';
 import type { FunctionTasks } from './liveness.js';
@@ -91,12 +91,15 @@ export class FunctionHost implements FunctionTasks {
     return (await this.network.store.find(namespace, id))?.ip;
   }
 
-  async start(namespace: string, id: string): Promise<void> {
+  /** Starts the task and begins probing it; `timing` gets the start's steps (a deploy's log line). */
+  async start(namespace: string, id: string, timing?: Record<string, number>): Promise<void> {
     const t0 = performance.now();
-    const { pid } = await this.runtime.start(namespace, id);
+    const { pid } = await this.runtime.start(namespace, id, timing);
     const startMs = Math.round(performance.now() - t0);
+    const laps = new Laps(timing, 'start_');
     const ip = await this.ip(namespace, id);
     if (ip) this.readiness.watch(namespace, id, ip, pid, startMs);
+    laps.lap('watch');
   }
 
   /** Probes a task that runs (started before this provider did, or seen by a status call). */

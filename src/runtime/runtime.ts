@@ -9,6 +9,7 @@ import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOpti
 import { imageUser } from './image-user.js';
 import { UserFilesCache } from './user-files-cache.js';
 import { createRecord } from './container-record.js';
+import { Laps } from './laps.js';
 import { hostNofileLimit } from './rlimit.js';
 import { removeContainer, stopTask, type TeardownParts } from './stop-remove.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';
@@ -87,9 +88,10 @@ export class ContainerRuntime {
    * between leaves an attachment for no container, which reconcile removes — never a container whose
    * attachment is half made (its task would start in a netns reconcile then takes away). Running the
    * two at once gained nothing measurable on two cores (docs/field-notes.md). When any part fails,
-   * all are undone.
+   * all are undone. `timing` gets each step's ms (`create_<step>_ms`).
    */
-  async create(spec: ContainerSpec): Promise<{ ip: string | undefined }> {
+  async create(spec: ContainerSpec, timing?: Record<string, number>): Promise<{ ip: string | undefined }> {
+    const laps = new Laps(timing, 'create_');
     const ctd = this.in(spec.namespace);
     await ctd.namespaces.ensure(spec.namespace);
     if (await ctd.containers.get(spec.id))
@@ -100,6 +102,7 @@ export class ContainerRuntime {
     const user = await imageUser(ctd, this.userFiles, spec, image, env);
     if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
     const nofile = await (this.nofile ??= hostNofileLimit());
+    laps.lap('image');
     const net = spec.network ? this.opts.network : undefined;
     if (spec.network && !net)
       throw new InvalidArgumentError('network', 'no network is configured for this runtime');
@@ -117,6 +120,7 @@ export class ContainerRuntime {
       ]);
       if (attached.status === 'rejected') throw attached.reason;
       if (fifos.status === 'rejected') throw fifos.reason;
+      laps.lap('attach');
       await createRecord(
         ctd,
         spec,
@@ -139,6 +143,7 @@ export class ContainerRuntime {
         },
         cleanups,
       );
+      laps.lap('record');
       return { ip: attached.value?.ip };
     } catch (err) {
       // Reverse order: the container record, its snapshot, the FIFOs, the attachment, the shim group.
@@ -151,29 +156,36 @@ export class ContainerRuntime {
 
   /**
    * Starts the container's task with stdout and stderr going through FIFOs that this process reads
-   * into its log file (log-collector.ts).
+   * into its log file (log-collector.ts). `timing` gets each step's ms (`start_<step>_ms`).
    */
-  async start(namespace: string, id: string): Promise<RunningContainer> {
+  async start(namespace: string, id: string, timing?: Record<string, number>): Promise<RunningContainer> {
+    const laps = new Laps(timing, 'start_');
     const ctd = this.in(namespace);
     const container = await ctd.containers.get(id);
     if (!container) throw new NotFoundError('container', `${namespace}/${id}`);
     const stale = await ctd.tasks.get(id);
     if (stale) await stopTask(ctd, this.logs, namespace, id, this.graceMs);
+    laps.lap('get');
     // After a host reboot the container outlives its netns; a task cannot start without one.
     await this.opts.network?.restore(namespace, id);
+    laps.lap('restore');
     await prepareLog(this.opts.logDir, namespace);
     const log = logPath(this.opts.logDir, namespace, id);
     const rootfs = await ctd.snapshots.mounts(container.snapshotKey);
+    laps.lap('mounts');
     // A reader left from an earlier task (its shim gone without closing its end) gives way to a new one.
     await this.logs.detach(namespace, id, 0);
     const fifos = await this.logs.attach(namespace, id);
+    laps.lap('fifos');
     try {
       await ctd.tasks.create({ containerId: id, rootfs, stdout: fifos.stdout, stderr: fifos.stderr });
     } catch (err) {
       await this.logs.detach(namespace, id, 0);
       throw err;
     }
+    laps.lap('task_create');
     const pid = await ctd.tasks.start(id);
+    laps.lap('task_start');
     return { namespace, id, pid, ip: undefined, logPath: log };
   }
 
