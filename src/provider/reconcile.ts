@@ -6,6 +6,7 @@ import type { FunctionHost } from './function-host.js';
 import type { ReadyOutcome } from './readiness.js';
 import { PENDING_LABEL, groupFunctions, replicasOf, type FunctionContainers } from './instances.js';
 import type { ContainerRecord } from '../containerd/index.js';
+import { laps } from './laps.js';
 
 /** What the create-leftovers sweep reads of a namespace (leases, snapshots, containers). */
 type LeftoverView = ReturnType<Parameters<typeof sweepCreateLeftovers>[0]['inNamespace']>;
@@ -51,15 +52,7 @@ interface Phases {
  */
 export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
   const t0 = performance.now();
-  const lap = (() => {
-    let last = t0;
-    return () => {
-      const now = performance.now();
-      const ms = Math.round(now - last);
-      last = now;
-      return ms;
-    };
-  })();
+  const lap = laps();
   const p: Phases = {
     sweep_ms: 0,
     list_ms: 0,

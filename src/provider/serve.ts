@@ -17,6 +17,7 @@ import { SecretStore } from './secrets.js';
 import { runAutoscaler } from '../autoscaler/index.js';
 import { createProviderHandler, type ProviderHandler } from './server.js';
 import { FunctionAnnotationsReader, type FunctionAnnotations } from './function-status.js';
+import { laps } from './laps.js';
 
 export interface ProviderOptions {
   config: FaasdConfig;
@@ -48,18 +49,34 @@ export interface RunningProvider {
   stop(): Promise<void>;
 }
 
+/**
+ * What must be on the host before any container of it is made: the files containers bind-mount (hosts,
+ * resolv.conf), the neighbour table's room, and the bridge with its fixed MAC (bridge-mac.ts: made by
+ * the first CNI ADD instead, it would have none). `faasd up` runs it before its core starts beside
+ * the provider's reconcile.
+ */
+export async function prepareHostNetwork(host: Host, log: Logger): Promise<void> {
+  const network = host.network;
+  for (const change of await network.prepareFiles(log))
+    log.info('raised the host neighbour table limit (a neighbour per function)', { change });
+  await ensureBridge(host.config.bridge, network.gateway, network.prefix);
+}
+
 /** Builds the provider on the host's clients: reconcile, then follow task exits until stop(). */
 export async function createProvider(
   host: Host,
   log: Logger,
-  o: Pick<ProviderOptions, 'recheckIntervalMs' | 'readyTimeoutMs'> = {},
+  o: Pick<ProviderOptions, 'recheckIntervalMs' | 'readyTimeoutMs'> & {
+    /** prepareHostNetwork has run (the daemon's core may be attaching beside this provider now). */
+    networkReady?: boolean;
+  } = {},
 ): Promise<Provider> {
   const cfg = host.config;
   const ctd = host.containerd.inNamespace(cfg.functionNamespace);
   const network = host.network;
-  for (const change of await network.prepareFiles(log))
-    log.info('raised the host neighbour table limit (a neighbour per function)', { change });
-  await ensureBridge(cfg.bridge, network.gateway, network.prefix);
+  const lap = laps();
+  if (!o.networkReady) await prepareHostNetwork(host, log);
+  const network_ms = lap();
   const logDir = functionLogDir(cfg);
   // No function lives in these (the core services' namespace and containerd's default).
   const reserved = [cfg.namespace, 'default'];
@@ -82,9 +99,12 @@ export async function createProvider(
     ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
   });
   await secrets.migrate(log);
+  const prepare_ms = lap();
   // Read on from the log FIFOs of functions that ran on while no provider did.
   await host.functionRuntime.resumeLogs();
+  const logs_ms = lap();
   await functions.reconcile();
+  log.info('provider started', { network_ms, prepare_ms, logs_ms, reconcile_ms: lap() });
   network.pool.start({ size: cfg.netnsPool, log }); // in the background (network/netns-pool.ts)
   const handler = createProviderHandler({
     logDir,
