@@ -207,10 +207,12 @@ export class FunctionService {
   }
 
   /** After a provider restart or crash: finish or undo half-done changes, start what should run. */
-  async reconcile(): Promise<void> {
+  /** `changesAfter`: see ReconcileDeps (the log collectors' resume at start). */
+  async reconcile(changesAfter?: Promise<unknown>): Promise<void> {
     // It removes and relabels containers outside the guard: what was kept before or during it goes.
     try {
       await reconcileFunctions({
+        ...(changesAfter ? { changesAfter } : {}),
         containerd: this.containerd,
         host: this.host,
         network: this.network,
