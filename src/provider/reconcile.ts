@@ -174,11 +174,14 @@ async function logReadiness(d: ReconcileDeps, adopted: [string, string][], t0: n
   const timeoutMs = d.readyTimeoutMs ?? 60_000;
   const outcomes = await Promise.all(adopted.map(([ns, id]) => d.readiness.waitReady(ns, id, timeoutMs)));
   const count = (o: ReadyOutcome) => outcomes.filter((x) => x === o).length;
+  // Which ones did not answer (the first few): where to look next (issue #16: one of a thousand once).
+  const late = adopted.filter((_, i) => outcomes[i] === 'timeout').map(([ns, id]) => `${ns}/${id}`);
   d.log.info('replicas ready after start', {
     adopted: adopted.length,
     ready: count('ready'),
     exited: count('exited'),
-    not_ready: count('timeout'),
+    not_ready: late.length,
+    ...(late.length ? { not_ready_ids: late.slice(0, 10).join(',') } : {}),
     after_ms: Math.round(performance.now() - t0),
   });
 }
