@@ -14,7 +14,7 @@ import { Readiness, probeHealth } from './readiness.js';
 import { FunctionHost } from './function-host.js';
 import { setReplicas } from './replicas.js';
 import { ScaleMetrics } from './scale-metrics.js';
-import { reconcileFunctions } from './reconcile.js';
+import { reconcileFunctions, type Reconciled } from './reconcile.js';
 import { ScaleFromZero } from './scale-from-zero.js';
 import { FunctionLookup } from './function-lookup.js';
 import { FunctionStatuses, type ScaleTarget } from './function-status.js';
@@ -208,10 +208,10 @@ export class FunctionService {
 
   /** After a provider restart or crash: finish or undo half-done changes, start what should run. */
   /** `changesAfter`: see ReconcileDeps (the log collectors' resume at start). */
-  async reconcile(changesAfter?: Promise<unknown>): Promise<void> {
+  async reconcile(changesAfter?: Promise<unknown>): Promise<Reconciled> {
     // It removes and relabels containers outside the guard: what was kept before or during it goes.
     try {
-      await reconcileFunctions({
+      return await reconcileFunctions({
         ...(changesAfter ? { changesAfter } : {}),
         containerd: this.containerd,
         host: this.host,

@@ -35,6 +35,12 @@ export interface ReconcileDeps {
   readyTimeoutMs?: number;
 }
 
+/** What a reconcile leaves running. */
+export interface Reconciled {
+  /** Settles once every adopted replica answered its first probe, exited, or ran out of time. */
+  adoptedReady: Promise<void>;
+}
+
 /** Where a reconcile spent its time, and what it found. */
 interface Phases {
   sweep_ms: number;
@@ -53,9 +59,9 @@ interface Phases {
  * a container without a network (a crash mid-deploy) cannot run and goes; the rest is started when it
  * should run, or probed when it runs (running replicas are adopted, never re-created: issue #12). Then
  * network attachments of vanished containers go. Logs one line with its phases (issue #16), and later
- * one when every adopted replica answered its first probe (or did not in time).
+ * one when every adopted replica answered its first probe (or did not in time): `adoptedReady`.
  */
-export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
+export async function reconcileFunctions(d: ReconcileDeps): Promise<Reconciled> {
   const t0 = performance.now();
   const lap = laps();
   const p: Phases = {
@@ -129,7 +135,7 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
     ...p,
     total_ms: Math.round(performance.now() - t0),
   });
-  void logReadiness(d, adopted, t0);
+  return { adoptedReady: logReadiness(d, adopted, t0) };
 }
 
 /**

@@ -108,11 +108,21 @@ export async function createProvider(
     logs_ms = Math.round(performance.now() - t1);
   });
   // Both settle before a failure is thrown: nothing of either runs on under a stopping daemon.
-  const both = await Promise.allSettled([functions.reconcile(resumed.catch(() => undefined)), resumed]);
-  for (const r of both) if (r.status === 'rejected') throw r.reason;
+  const [reconciled, resume] = await Promise.allSettled([
+    functions.reconcile(resumed.catch(() => undefined)),
+    resumed,
+  ]);
+  if (reconciled.status === 'rejected') throw reconciled.reason;
+  if (resume.status === 'rejected') throw resume.reason;
   // logs_ms ran beside reconcile; reconcile_ms is the two together.
   log.info('provider started', { network_ms, prepare_ms, logs_ms, reconcile_ms: lap() });
-  network.pool.start({ size: cfg.netnsPool, log }); // in the background (network/netns-pool.ts)
+  // The pool's background work (a stale entry's DEL, a refill's ADD: plugin processes that walk every
+  // address) waits until the adopted replicas answered their first probe: on 2 cores it competed with
+  // the probes and first invocations after a restart (issue #16). A deploy before then attaches alone.
+  let stopped = false;
+  void reconciled.value.adoptedReady.then(() => {
+    if (!stopped) network.pool.start({ size: cfg.netnsPool, log }); // network/netns-pool.ts
+  });
   const handler = createProviderHandler({
     logDir,
     functions,
@@ -146,6 +156,7 @@ export async function createProvider(
     handler,
     annotations: async () => annotations.read(await namespaces.list()),
     async stop() {
+      stopped = true;
       ctl.abort();
       handler.close();
       await Promise.all([watcher.stop(), scaling, network.pool.stop()]);

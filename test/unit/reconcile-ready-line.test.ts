@@ -32,4 +32,25 @@ describe("reconcile's readiness line after a start", () => {
     assert.equal(line.fields.not_ready, 1);
     assert.equal(line.fields.not_ready_ids, 'ns/b');
   });
+
+  it('adoptedReady settles once every adopted replica has an outcome, not before', async () => {
+    const world = new FakeReconcileWorld();
+    world.add('a', 'a', { generation: 1 });
+    let answer!: (o: ReadyOutcome) => void;
+    const pending = new Promise<ReadyOutcome>((r) => (answer = r));
+    const { adoptedReady } = await reconcileFunctions({
+      containerd: world,
+      host: world.host,
+      network: world.network,
+      namespaces: { list: () => Promise.resolve(['ns']) },
+      readiness: { waitReady: () => pending },
+      log: new RecordingLogger(),
+    });
+    let settled = false;
+    void adoptedReady.then(() => (settled = true));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false, 'still probing: the pool and other background work wait');
+    answer('ready');
+    await adoptedReady;
+  });
 });
