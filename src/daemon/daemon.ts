@@ -161,8 +161,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.info('gateway is listening', marks.fields());
     }
     // The core starts once the provider serves. Started beside the provider's reconcile (issue #16:
-    // ~1.5 s less at N = 1,000), one adopted function of a thousand never answered its probes after
-    // either of two restarts (bench/density --only start; cause not found): kept in this order for now.
+    // ~1.5 s less at N = 1,000), the pool's first netns were attached before the core's at a fresh
+    // start, and at the first restart the functions that took them (the subnet's first addresses)
+    // answered no ARP for 7-13 s in one run and never in another (docs/field-notes.md, "Daemon start
+    // with a thousand functions"; cause not found): kept in this order until it is understood.
     try {
       core = await loaded.start(host);
       marks.mark('core');

@@ -2,7 +2,7 @@ import type { Containerd } from '../containerd/index.js';
 import { ensureImage, type RegistryClient } from '../image/index.js';
 import { AlreadyExistsError, NotFoundError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { Laps } from '../runtime/index.js';
+import { Laps } from '../laps.js';
 import type { NamespaceService } from './namespaces.js';
 import type { SecretStore } from './secrets.js';
 import type { Resolver } from './resolver.js';

@@ -1,5 +1,6 @@
 import type { Containerd, ContainerRecord } from '../containerd/index.js';
-import { Laps, type ContainerRuntime } from '../runtime/index.js';
+import type { ContainerRuntime } from '../runtime/index.js';
+import { Laps } from '../laps.js';
 import type { CniNetwork } from '../network/index.js';
 import { FUNCTION_LABEL } from './deployment.js';
 import type { FunctionTasks } from './liveness.js';

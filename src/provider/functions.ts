@@ -13,7 +13,7 @@ import { ChangeGuard } from './changes.js';
 import { Readiness, probeHealth } from './readiness.js';
 import { FunctionHost } from './function-host.js';
 import { setReplicas } from './replicas.js';
-import { reconcileFunctions } from './reconcile.js';
+import { reconcileFunctions, type Reconciled } from './reconcile.js';
 import { ScaleFromZero } from './scale-from-zero.js';
 import { FunctionLookup } from './function-lookup.js';
 import { FunctionStatuses } from './function-status.js';
@@ -202,10 +202,12 @@ export class FunctionService {
   }
 
   /** After a provider restart or crash: finish or undo half-done changes, start what should run. */
-  async reconcile(): Promise<void> {
+  /** `changesAfter`: see ReconcileDeps (the log collectors' resume at start). */
+  async reconcile(changesAfter?: Promise<unknown>): Promise<Reconciled> {
     // It removes and relabels containers outside the guard: what was kept before or during it goes.
     try {
-      await reconcileFunctions({
+      return await reconcileFunctions({
+        ...(changesAfter ? { changesAfter } : {}),
         containerd: this.containerd,
         host: this.host,
         network: this.network,

@@ -157,6 +157,8 @@ export class Readiness {
     const live = ws as Watch[];
     if (live.some((w) => w.ready)) return Promise.resolve('ready');
     if (live.length === 0) return Promise.resolve('exited');
+    // An invocation waits on these: their queued probes go first (after a restart, behind a thousand).
+    for (const id of ids) this.gate.hurry(this.key(namespace, id));
     return new Promise((resolve) => {
       let open = live.length;
       const finish = (o: ReadyOutcome) => {
@@ -212,7 +214,7 @@ export class Readiness {
     let interval = this.d.firstMs ?? 10;
     try {
       while (!w.ended && !w.ready) {
-        const answer = await this.gate.run(() => this.d.probe(w.ip, this.d.port));
+        const answer = await this.gate.run(() => this.d.probe(w.ip, this.d.port), k);
         w.probes++;
         if (w.ended) return;
         if (isReadyAnswer(answer)) {

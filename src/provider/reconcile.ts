@@ -6,6 +6,7 @@ import type { FunctionHost } from './function-host.js';
 import type { ReadyOutcome } from './readiness.js';
 import { PENDING_LABEL, groupFunctions, replicasOf, type FunctionContainers } from './instances.js';
 import type { ContainerRecord } from '../containerd/index.js';
+import { Laps } from '../laps.js';
 
 /** What the create-leftovers sweep reads of a namespace (leases, snapshots, containers). */
 type LeftoverView = ReturnType<Parameters<typeof sweepCreateLeftovers>[0]['inNamespace']>;
@@ -25,8 +26,19 @@ export interface ReconcileDeps {
   /** Whether an adopted replica answered its first probe (the start's `replicas ready` line). */
   readiness: { waitReady(namespace: string, id: string, timeoutMs: number): Promise<ReadyOutcome> };
   log: Logger;
+  /**
+   * Settles when containers may be removed or started: the log collectors' resume, which must see
+   * no container go or start under it, runs beside the reads (issue #16: ~0.6 s at N = 500).
+   */
+  changesAfter?: Promise<unknown>;
   /** How long the `replicas ready after start` line waits for the slowest adopted replica. */
   readyTimeoutMs?: number;
+}
+
+/** What a reconcile leaves running. */
+export interface Reconciled {
+  /** Settles once every adopted replica answered its first probe, exited, or ran out of time. */
+  adoptedReady: Promise<void>;
 }
 
 /** Where a reconcile spent its time, and what it found. */
@@ -47,19 +59,11 @@ interface Phases {
  * a container without a network (a crash mid-deploy) cannot run and goes; the rest is started when it
  * should run, or probed when it runs (running replicas are adopted, never re-created: issue #12). Then
  * network attachments of vanished containers go. Logs one line with its phases (issue #16), and later
- * one when every adopted replica answered its first probe (or did not in time).
+ * one when every adopted replica answered its first probe (or did not in time): `adoptedReady`.
  */
-export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
+export async function reconcileFunctions(d: ReconcileDeps): Promise<Reconciled> {
   const t0 = performance.now();
-  const lap = (() => {
-    let last = t0;
-    return () => {
-      const now = performance.now();
-      const ms = Math.round(now - last);
-      last = now;
-      return ms;
-    };
-  })();
+  const laps = new Laps();
   const p: Phases = {
     sweep_ms: 0,
     list_ms: 0,
@@ -74,6 +78,7 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
   // Each namespace's function containers as listed, less those removed here: the network's judge below.
   const listed = new Map<string, Set<string>>();
   const remove = async (ns: string, id: string) => {
+    await d.changesAfter;
     await d.host.remove(ns, id, 0);
     listed.get(ns)?.delete(id);
   };
@@ -81,10 +86,10 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
     // A create killed half-way (a lease, a prepared snapshot, no container): nothing else creates yet.
     for (const r of await sweepCreateLeftovers(d.containerd, ns))
       d.log.info('removed what an interrupted create left', { namespace: ns, removed: r });
-    p.sweep_ms += lap();
+    p.sweep_ms += laps.next();
     // One Tasks.List, one Containers.List and one store read for the namespace, at once (issue #16).
     const [view, containers] = await Promise.all([d.host.view(ns), d.host.containers(ns)]);
-    p.list_ms += lap();
+    p.list_ms += laps.next();
     p.containers += containers.length;
     listed.set(ns, new Set(containers.map((c) => c.id)));
     for (const g of groupFunctions(containers).values()) {
@@ -100,6 +105,7 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
           adopted.push([ns, s.id]);
           p.running++;
         } else if (replicasOf(s) > 0) {
+          await d.changesAfter;
           await d.host.start(ns, s.id);
           p.started++;
           d.log.info('started function that should run', {
@@ -110,7 +116,7 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
         }
       }
     }
-    p.adopt_ms += lap();
+    p.adopt_ms += laps.next();
   }
   // Which containers exist: the function containers listed above (at N = 1,000 a second, unfiltered
   // List took ~200 ms of the start, issue #16); any other (a container made since, or one without the
@@ -123,13 +129,13 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<void> {
     namespaces,
   );
   for (const r of removed) d.log.info('reconciled network attachment', { attachment: r });
-  p.network_ms = lap();
+  p.network_ms = laps.next();
   d.log.info('reconciled functions', {
     namespaces: namespaces.length,
     ...p,
     total_ms: Math.round(performance.now() - t0),
   });
-  void logReadiness(d, adopted, t0);
+  return { adoptedReady: logReadiness(d, adopted, t0) };
 }
 
 /**
@@ -174,11 +180,14 @@ async function logReadiness(d: ReconcileDeps, adopted: [string, string][], t0: n
   const timeoutMs = d.readyTimeoutMs ?? 60_000;
   const outcomes = await Promise.all(adopted.map(([ns, id]) => d.readiness.waitReady(ns, id, timeoutMs)));
   const count = (o: ReadyOutcome) => outcomes.filter((x) => x === o).length;
+  // Which ones did not answer (the first few): where to look next (issue #16: one of a thousand once).
+  const late = adopted.filter((_, i) => outcomes[i] === 'timeout').map(([ns, id]) => `${ns}/${id}`);
   d.log.info('replicas ready after start', {
     adopted: adopted.length,
     ready: count('ready'),
     exited: count('exited'),
-    not_ready: count('timeout'),
+    not_ready: late.length,
+    ...(late.length ? { not_ready_ids: late.slice(0, 10).join(',') } : {}),
     after_ms: Math.round(performance.now() - t0),
   });
 }

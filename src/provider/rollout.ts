@@ -1,5 +1,6 @@
 import type { Containerd, ContainerRecord } from '../containerd/index.js';
-import { Laps, type ContainerRuntime } from '../runtime/index.js';
+import type { ContainerRuntime } from '../runtime/index.js';
+import { Laps } from '../laps.js';
 import { FaasdError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { containerSpecOf } from './deployment.js';

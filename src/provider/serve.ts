@@ -17,6 +17,7 @@ import { SecretStore } from './secrets.js';
 import { runAutoscaler, ScaleMetrics } from '../autoscaler/index.js';
 import { createProviderHandler, type ProviderHandler } from './server.js';
 import { FunctionAnnotationsReader, type FunctionAnnotations } from './function-status.js';
+import { Laps } from '../laps.js';
 
 export interface ProviderOptions {
   config: FaasdConfig;
@@ -48,6 +49,18 @@ export interface RunningProvider {
   stop(): Promise<void>;
 }
 
+/**
+ * What must be on the host before any container of it is made: the files containers bind-mount (hosts,
+ * resolv.conf), the neighbour table's room, and the bridge with its fixed MAC (bridge-mac.ts: made by
+ * the first CNI ADD instead, it would have none).
+ */
+async function prepareHostNetwork(host: Host, log: Logger): Promise<void> {
+  const network = host.network;
+  for (const change of await network.prepareFiles(log))
+    log.info('raised the host neighbour table limit (a neighbour per function)', { change });
+  await ensureBridge(host.config.bridge, network.gateway, network.prefix);
+}
+
 /** Builds the provider on the host's clients: reconcile, then follow task exits until stop(). */
 export async function createProvider(
   host: Host,
@@ -57,9 +70,9 @@ export async function createProvider(
   const cfg = host.config;
   const ctd = host.containerd.inNamespace(cfg.functionNamespace);
   const network = host.network;
-  for (const change of await network.prepareFiles(log))
-    log.info('raised the host neighbour table limit (a neighbour per function)', { change });
-  await ensureBridge(cfg.bridge, network.gateway, network.prefix);
+  const laps = new Laps();
+  await prepareHostNetwork(host, log);
+  const network_ms = laps.next();
   const logDir = functionLogDir(cfg);
   // No function lives in these (the core services' namespace and containerd's default).
   const reserved = [cfg.namespace, 'default'];
@@ -82,10 +95,30 @@ export async function createProvider(
     ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
   });
   await secrets.migrate(log);
-  // Read on from the log FIFOs of functions that ran on while no provider did.
-  await host.functionRuntime.resumeLogs();
-  await functions.reconcile();
-  network.pool.start({ size: cfg.netnsPool, log }); // in the background (network/netns-pool.ts)
+  const prepare_ms = laps.next();
+  // Read on from the log FIFOs of functions that ran on while no provider did: beside reconcile's
+  // reads (a shim buffers 64 KiB while nobody reads), before it removes or starts anything.
+  const t1 = performance.now();
+  let logs_ms = 0;
+  const resumed = host.functionRuntime.resumeLogs().finally(() => {
+    logs_ms = Math.round(performance.now() - t1);
+  });
+  // Both settle before a failure is thrown: nothing of either runs on under a stopping daemon.
+  const [reconciled, resume] = await Promise.allSettled([
+    functions.reconcile(resumed.catch(() => undefined)),
+    resumed,
+  ]);
+  if (reconciled.status === 'rejected') throw reconciled.reason;
+  if (resume.status === 'rejected') throw resume.reason;
+  // logs_ms ran beside reconcile; reconcile_ms is the two together.
+  log.info('provider started', { network_ms, prepare_ms, logs_ms, reconcile_ms: laps.next() });
+  // The pool's background work (a stale entry's DEL, a refill's ADD: plugin processes that walk every
+  // address) waits until the adopted replicas answered their first probe: on 2 cores it competed with
+  // the probes and first invocations after a restart (issue #16). A deploy before then attaches alone.
+  let stopped = false;
+  void reconciled.value.adoptedReady.then(() => {
+    if (!stopped) network.pool.start({ size: cfg.netnsPool, log }); // network/netns-pool.ts
+  });
   const scaleMetrics = new ScaleMetrics();
   const handler = createProviderHandler({
     logDir,
@@ -124,6 +157,7 @@ export async function createProvider(
     handler,
     annotations: async () => annotations.read(await namespaces.list()),
     async stop() {
+      stopped = true;
       ctl.abort();
       handler.close();
       await Promise.all([watcher.stop(), scaling, network.pool.stop()]);

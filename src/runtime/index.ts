@@ -1,5 +1,4 @@
 export { ContainerRuntime } from './runtime.js';
-export { Laps } from './laps.js';
 export { ensureShimWrapper } from './shim-wrapper.js';
 export { sweepCreateLeftovers } from './create-leftovers.js';
 export { logPath, parseLogLine, type LogLine } from './logs.js';

@@ -9,7 +9,7 @@ import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOpti
 import { imageUser } from './image-user.js';
 import { UserFilesCache } from './user-files-cache.js';
 import { createRecord } from './container-record.js';
-import { Laps } from './laps.js';
+import { Laps } from '../laps.js';
 import { hostNofileLimit } from './rlimit.js';
 import { removeContainer, stopTask, type TeardownParts } from './stop-remove.js';
 import type { ContainerSpec, NetworkAttacher, RunningContainer } from './types.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Laps } from '../../src/runtime/laps.js';
+import { Laps } from '../../src/laps.js';
 
 describe('Laps', () => {
   it('records each lap as <prefix><name>_ms, whole ms', () => {
@@ -15,5 +15,13 @@ describe('Laps', () => {
   it('records nothing when not asked (no sink)', () => {
     const laps = new Laps(undefined);
     assert.doesNotThrow(() => laps.lap('get'));
+  });
+
+  it('next() is the whole ms since the previous lap, and a lap moves the mark', () => {
+    const laps = new Laps();
+    const first = laps.next();
+    laps.lap('x');
+    const again = laps.next();
+    for (const v of [first, again]) assert.ok(Number.isInteger(v) && v >= 0, `${v}`);
   });
 });
