@@ -3,6 +3,7 @@
 // gateway's own /healthz; async enqueue and how long the queue takes to drain.
 import type { TestStack } from '../test/helpers/stack.js';
 import { pollUntil } from '../test/helpers/wait.js';
+import { cpuPerRequest, type CpuPerRequest } from './proc-stats.js';
 import type { BenchResult } from './stats.js';
 import { POST_SCRIPT, wrk, type WrkResult } from './wrk.js';
 
@@ -31,8 +32,30 @@ function row(name: string, r: WrkResult, reference?: string): BenchResult {
   };
 }
 
+/**
+ * The daemon's CPU per request over one wrk run: req/s swings with the machine's load (±20 % here), CPU
+ * time per request far less, so each change to the invoke path is judged by it (issue #12).
+ */
+function cpuRow(name: string, c: CpuPerRequest): BenchResult {
+  return {
+    name: `${name}: daemon CPU per request`,
+    value: c.mainUs,
+    unit: `µs main thread (${c.mainSystemUs} µs of it in the kernel); ${c.processUs} µs all threads`,
+    reference: 'issue #12: < ~66 µs on the main thread for 15,000 req/s',
+  };
+}
+
+/** wrk against `url`, with the CPU per request of the daemon that answers it (when its PID is known). */
+async function measured(url: string, pid: number | undefined): Promise<[WrkResult, CpuPerRequest?]> {
+  if (!pid) return [await wrk(url, LOAD)];
+  return cpuPerRequest(pid, () => wrk(url, LOAD));
+}
+
 export async function benchInvoke(s: TestStack, fns: FunctionUnderTest[]): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
+  // The daemon variant serves both paths from `faasd up`; the split one has a provider process of its own.
+  const gatewayPid = s.variant === 'daemon' ? s.up?.proc.pid : undefined;
+  const providerPid = s.providerProc?.proc.pid ?? gatewayPid;
   out.push(
     row('gateway /healthz, 8 conns', await wrk(`${s.gateway}/healthz`, LOAD), 'issue #12: 30,700 req/s'),
   );
@@ -42,10 +65,12 @@ export async function benchInvoke(s: TestStack, fns: FunctionUnderTest[]): Promi
     await wrk(viaGateway, WARM); // warms the function, the provider and the gateway alike
     out.push(row(`${fn.label} function alone, 8 conns`, await wrk(fn.direct, LOAD)));
     // Provider then gateway back to back, so their ratio compares like with like on a shared machine.
-    const provider = await wrk(viaProvider, LOAD);
-    const gateway = await wrk(viaGateway, LOAD);
+    const [provider, providerCpu] = await measured(viaProvider, providerPid);
+    const [gateway, gatewayCpu] = await measured(viaGateway, gatewayPid);
     out.push(row(`${fn.label} via provider, 8 conns`, provider));
+    if (providerCpu) out.push(cpuRow(`${fn.label} via provider`, providerCpu));
     out.push(row(`${fn.label} via gateway, 8 conns`, gateway, fn.gatewayGoal));
+    if (gatewayCpu) out.push(cpuRow(`${fn.label} via gateway`, gatewayCpu));
     out.push({
       name: `${fn.label}: gateway / provider, same run`,
       value: provider.rps ? Number((gateway.rps / provider.rps).toFixed(2)) : 0,

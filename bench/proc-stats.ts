@@ -60,3 +60,62 @@ export function procTable(tracks: ProcTrack[]): string {
     ...tracks.map((t) => `| ${t.name} | ${cell(t, 'rssMb')} | ${cell(t, 'pssMb')} | ${cell(t, 'fds')} |`),
   ].join('\n');
 }
+
+/** CPU time a process (or one of its threads) has used so far, from /proc/PID[/task/TID]/stat. */
+export interface CpuTime {
+  userMs: number;
+  systemMs: number;
+}
+
+/**
+ * Linux reports utime and stime in USER_HZ ticks, which is 100 on every architecture Node runs on
+ * (sysconf(_SC_CLK_TCK); fixed by the kernel's user-space ABI, whatever CONFIG_HZ is).
+ */
+const TICK_MS = 10;
+
+/** utime and stime of a /proc stat line; the command name in brackets may hold spaces and ')'. */
+export function parseProcStat(text: string): CpuTime {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of proc(5); `fields` starts at field 3 (state).
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime))
+    throw new Error(`cannot read utime/stime from ${JSON.stringify(text.slice(0, 200))}`);
+  return { userMs: utime * TICK_MS, systemMs: stime * TICK_MS };
+}
+
+/** The process's CPU time (all threads), or with `tid` one thread's (the main thread: tid = pid). */
+export async function cpuTime(pid: number, tid?: number): Promise<CpuTime> {
+  const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  return parseProcStat(await readFile(path, 'utf8'));
+}
+
+/** CPU a daemon spent per request over one load run: the figure that shifts least with the machine's load. */
+export interface CpuPerRequest {
+  /** All threads (main, libuv pool, V8's GC helpers) per request, µs. */
+  processUs: number;
+  /** The main thread alone (the event loop: the limit), per request, µs. */
+  mainUs: number;
+  /** Of the main thread's: kernel time per request, µs. */
+  mainSystemUs: number;
+}
+
+/** Runs `load` (which answers how many requests it made) and divides the daemon's CPU time by them. */
+export async function cpuPerRequest<T extends { requests: number }>(
+  pid: number,
+  load: () => Promise<T>,
+): Promise<[T, CpuPerRequest]> {
+  const [p0, m0] = await Promise.all([cpuTime(pid), cpuTime(pid, pid)]);
+  const result = await load();
+  const [p1, m1] = await Promise.all([cpuTime(pid), cpuTime(pid, pid)]);
+  const per = (ms: number) => (result.requests ? Number(((ms * 1000) / result.requests).toFixed(1)) : 0);
+  const total = (a: CpuTime, b: CpuTime) => b.userMs + b.systemMs - a.userMs - a.systemMs;
+  return [
+    result,
+    {
+      processUs: per(total(p0, p1)),
+      mainUs: per(total(m0, m1)),
+      mainSystemUs: per(m1.systemMs - m0.systemMs),
+    },
+  ];
+}

@@ -32,7 +32,9 @@ export interface ScalerOptions {
  * is the first 200 within 150 ms, and a fixed 50 ms wait first was a third of it).
  */
 export class Scaler {
-  private readonly readyUntil = new Map<string, number>();
+  // namespace → name → ready until (ms): looked up on every invocation, so no "namespace/name" key is
+  // built and hashed per request (issue #12).
+  private readonly readyUntil = new Map<string, Map<string, number>>();
   private readonly sleep: (ms: number) => Promise<void>;
   /** Checks under way: callers that find the cache expired at once share one describe (single flight). */
   private readonly checking = new Map<string, Promise<void>>();
@@ -45,13 +47,13 @@ export class Scaler {
   }
 
   invalidate(name: string, namespace?: string): void {
-    if (namespace) this.readyUntil.delete(`${namespace}/${name}`);
-    else for (const k of this.readyUntil.keys()) if (k.endsWith(`/${name}`)) this.readyUntil.delete(k);
+    if (namespace) this.readyUntil.get(namespace)?.delete(name);
+    else for (const names of this.readyUntil.values()) names.delete(name);
   }
 
   /** Known ready (checked in the last few seconds): the invoke hot path skips ensureReady and its promise. */
   isReady(name: string, namespace: string): boolean {
-    return (this.readyUntil.get(`${namespace}/${name}`) ?? 0) > Date.now();
+    return (this.readyUntil.get(namespace)?.get(name) ?? 0) > Date.now();
   }
 
   async ensureReady(name: string, namespace: string): Promise<void> {
@@ -61,12 +63,12 @@ export class Scaler {
     const key = `${namespace}/${name}`;
     const running = this.checking.get(key);
     if (running) return running;
-    const check = this.check(name, namespace, key).finally(() => this.checking.delete(key));
+    const check = this.check(name, namespace).finally(() => this.checking.delete(key));
     this.checking.set(key, check);
     return check;
   }
 
-  private async check(name: string, namespace: string, key: string): Promise<void> {
+  private async check(name: string, namespace: string): Promise<void> {
     const t0 = performance.now();
     const status = await this.provider.describe(name, namespace);
     if (status.availableReplicas < 1) {
@@ -86,7 +88,9 @@ export class Scaler {
           polls,
         });
     }
-    this.readyUntil.set(key, Date.now() + this.opts.cacheMs);
+    let names = this.readyUntil.get(namespace);
+    if (!names) this.readyUntil.set(namespace, (names = new Map<string, number>()));
+    names.set(name, Date.now() + this.opts.cacheMs);
   }
 
   /** Looks at once, then at growing intervals, until a replica is available; how many looks it took. */

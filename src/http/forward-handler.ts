@@ -74,7 +74,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
     private readonly timeoutMs: number,
     private readonly done: (err: Error | undefined, status: number) => void,
   ) {
-    res.once('close', this.onClientClose);
+    // on/removeListener, not once: once wraps the listener in a closure per request (the hot path).
+    res.on('close', this.onClientClose);
   }
 
   // 'close' before the answer was written: the client hung up. Without this the upstream request (and
@@ -141,7 +142,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandlers {
   private finish(err: Error | undefined): void {
     if (this.settled) return;
     this.settled = true;
-    this.res.off('close', this.onClientClose);
+    this.res.removeListener('close', this.onClientClose);
     this.done(err, this.status || 502);
   }
 }

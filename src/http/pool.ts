@@ -27,24 +27,32 @@ export interface PoolEntry {
   used: number;
 }
 
+/** key → port → host → pool: found from the strings a request holds, no origin URL built per request. */
+type ByPort = Map<number, Map<string, PoolEntry>>;
+
+function originOf(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}
+
 /**
  * One connection pool per function and address, so a slow function fills only its own pool and never
  * delays another's calls (issue #17 item 2: one shared pool of 256 sockets did). Keyed by namespace/name
  * first: an update gives the function a new address, and its traffic stays in pools of its own.
  */
 export class ProxyPools {
-  private readonly byKey = new Map<string, Map<string, PoolEntry>>();
+  private readonly byKey = new Map<string, ByPort>();
   private count = 0;
   private tick = 0;
 
   constructor(private readonly opts: PoolOptions = POOL_DEFAULTS) {}
 
-  get(key: string, origin: string): PoolEntry {
-    let origins = this.byKey.get(key);
-    let entry = origins?.get(origin);
+  get(key: string, host: string, port: number): PoolEntry {
+    let ports = this.byKey.get(key);
+    let hosts = ports?.get(port);
+    let entry = hosts?.get(host);
     if (!entry) {
       entry = {
-        pool: new Pool(origin, {
+        pool: new Pool(originOf(host, port), {
           connections: this.opts.socketsPerKey,
           pipelining: 1,
           keepAliveTimeout: this.opts.idleSocketMs,
@@ -55,8 +63,9 @@ export class ProxyPools {
         inFlight: 0,
         used: 0,
       };
-      if (!origins) this.byKey.set(key, (origins = new Map<string, PoolEntry>()));
-      origins.set(origin, entry);
+      if (!ports) this.byKey.set(key, (ports = new Map<number, Map<string, PoolEntry>>()));
+      if (!hosts) ports.set(port, (hosts = new Map<string, PoolEntry>()));
+      hosts.set(host, entry);
       this.count++;
       this.trim(entry);
     }
@@ -65,10 +74,19 @@ export class ProxyPools {
     return entry;
   }
 
+  /** Every pool of `key` (or of all keys), with where it is filed. */
+  private *entries(only?: string): Generator<{ key: string; port: number; host: string; entry: PoolEntry }> {
+    const keys: Iterable<[string, ByPort]> = only
+      ? [[only, this.byKey.get(only) ?? new Map<number, Map<string, PoolEntry>>()]]
+      : this.byKey;
+    for (const [key, ports] of keys)
+      for (const [port, hosts] of ports) for (const [host, entry] of hosts) yield { key, port, host, entry };
+  }
+
   /** Requests in flight (or waiting for a connection) for `key`, over all its addresses. */
   inFlight(key: string): number {
     let n = 0;
-    for (const e of this.byKey.get(key)?.values() ?? []) n += e.inFlight;
+    for (const { entry } of this.entries(key)) n += entry.inFlight;
     return n;
   }
 
@@ -79,27 +97,37 @@ export class ProxyPools {
   /** Drops idle pools past the bound, least recently used first; a busy pool is kept (those are bounded by the server's connection cap). */
   private trim(keep: PoolEntry): void {
     while (this.count > this.opts.maxPools) {
-      let oldest: { key: string; origin: string; entry: PoolEntry } | undefined;
-      for (const [key, origins] of this.byKey)
-        for (const [origin, entry] of origins)
-          if (entry !== keep && entry.inFlight === 0 && (!oldest || entry.used < oldest.entry.used))
-            oldest = { key, origin, entry };
+      let oldest: { key: string; port: number; host: string; entry: PoolEntry } | undefined;
+      for (const e of this.entries())
+        if (e.entry !== keep && e.entry.inFlight === 0 && (!oldest || e.entry.used < oldest.entry.used))
+          oldest = e;
       if (!oldest) return;
-      this.drop(oldest.key, oldest.origin, oldest.entry);
+      this.drop(oldest);
     }
   }
 
-  private drop(key: string, origin: string, entry: PoolEntry): void {
-    const origins = this.byKey.get(key);
-    origins?.delete(origin);
-    if (origins?.size === 0) this.byKey.delete(key);
+  private drop({
+    key,
+    port,
+    host,
+    entry,
+  }: {
+    key: string;
+    port: number;
+    host: string;
+    entry: PoolEntry;
+  }): void {
+    const ports = this.byKey.get(key);
+    const hosts = ports?.get(port);
+    hosts?.delete(host);
+    if (hosts?.size === 0) ports?.delete(port);
+    if (ports?.size === 0) this.byKey.delete(key);
     this.count--;
     entry.pool.destroy().catch(() => undefined); // idle: nothing in flight to fail
   }
 
   close(): void {
-    for (const origins of this.byKey.values())
-      for (const e of origins.values()) e.pool.destroy().catch(() => undefined);
+    for (const { entry } of this.entries()) entry.pool.destroy().catch(() => undefined);
     this.byKey.clear();
     this.count = 0;
   }

@@ -29,10 +29,6 @@ export function parseFunctionPath(
     : { name: target, namespace: undefined, rest };
 }
 
-function originOf(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
-}
-
 /** No body to send: undici then needs no stream (and the request can be sent again after a reset). */
 function bodiless(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -55,7 +51,7 @@ export class FunctionProxy {
   }
 
   forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<number> {
-    const entry = this.pools.get(target.pool, originOf(target.host, target.port));
+    const entry = this.pools.get(target.pool, target.host, target.port);
     const body = bodiless(req) ? null : new RequestBody(req);
     return new Promise<number>((resolve, reject) => {
       entry.inFlight++;

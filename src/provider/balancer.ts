@@ -27,7 +27,9 @@ export function leastLoaded(
  * address the provider handed out, and dropped when the function or replica goes (forget/retired).
  */
 export class LoadTracker {
-  private readonly fns = new Map<string, FunctionLoad>();
+  // namespace → name → load: two lookups of the strings the request already holds (each hashed once),
+  // not a "namespace/name" key built and hashed again at every step of every invocation (issue #12).
+  private readonly fns = new Map<string, Map<string, FunctionLoad>>();
   private readonly byAddress = new Map<string, number>();
   /** Rotates where ties start, so replicas with equal load take turns (sequential callers see 0 each). */
   private turn = 0;
@@ -36,16 +38,13 @@ export class LoadTracker {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private key(namespace: string, name: string): string {
-    return `${namespace}/${name}`;
-  }
-
   private fn(namespace: string, name: string): FunctionLoad {
-    const k = this.key(namespace, name);
-    let f = this.fns.get(k);
+    let names = this.fns.get(namespace);
+    if (!names) this.fns.set(namespace, (names = new Map<string, FunctionLoad>()));
+    let f = names.get(name);
     if (!f) {
       f = { requests: 0, inflight: 0, lastActive: this.now(), waiting: 0 };
-      this.fns.set(k, f);
+      names.set(name, f);
     }
     return f;
   }
@@ -105,15 +104,21 @@ export class LoadTracker {
   }
 
   begin(namespace: string, name: string, address: string): void {
-    const f = this.fn(namespace, name);
+    this.started(this.fn(namespace, name), address);
+  }
+
+  end(namespace: string, name: string, address: string): void {
+    this.ended(this.fn(namespace, name), address);
+  }
+
+  private started(f: FunctionLoad, address: string): void {
     f.requests++;
     f.inflight++;
     f.lastActive = this.now();
     this.byAddress.set(address, this.inflight(address) + 1);
   }
 
-  end(namespace: string, name: string, address: string): void {
-    const f = this.fn(namespace, name);
+  private ended(f: FunctionLoad, address: string): void {
     f.inflight = Math.max(0, f.inflight - 1);
     f.lastActive = this.now();
     const n = this.inflight(address) - 1;
@@ -122,18 +127,38 @@ export class LoadTracker {
     for (const wake of this.draining.get(address) ?? []) wake();
   }
 
-  /** Runs one request against `address`, counted in flight while it runs. */
-  track<T>(namespace: string, name: string, address: string, run: () => Promise<T>): Promise<T> {
-    this.begin(namespace, name, address);
-    const end = () => this.end(namespace, name, address);
+  /**
+   * Runs one request against `address`, counted in flight while it runs. The function's record is looked
+   * up once for both ends; one forgotten meanwhile (deleted) is not made again by the end. `failed` sees
+   * a failure before it is passed on (the resolver's: one promise less per invocation than a catch).
+   */
+  track<T>(
+    namespace: string,
+    name: string,
+    address: string,
+    run: () => Promise<T>,
+    failed?: (err: unknown) => void,
+  ): Promise<T> {
+    const f = this.fn(namespace, name);
+    this.started(f, address);
     let running: Promise<T>;
     try {
       running = run();
     } catch (err) {
-      end();
+      this.ended(f, address);
       throw err;
     }
-    return running.finally(end);
+    return running.then(
+      (v) => {
+        this.ended(f, address);
+        return v;
+      },
+      (err: unknown) => {
+        this.ended(f, address);
+        failed?.(err);
+        throw err;
+      },
+    );
   }
 
   load(namespace: string, name: string): FunctionLoad {
@@ -168,13 +193,14 @@ export class LoadTracker {
 
   /** The function is gone. */
   forget(namespace: string, name: string): void {
-    this.fns.delete(this.key(namespace, name));
+    const names = this.fns.get(namespace);
+    names?.delete(name);
+    if (names?.size === 0) this.fns.delete(namespace);
   }
 
   functions(): { namespace: string; name: string }[] {
-    return [...this.fns.keys()].map((k) => {
-      const i = k.indexOf('/');
-      return { namespace: k.slice(0, i), name: k.slice(i + 1) };
-    });
+    const out: { namespace: string; name: string }[] = [];
+    for (const [namespace, names] of this.fns) for (const name of names.keys()) out.push({ namespace, name });
+    return out;
   }
 }

@@ -8,7 +8,8 @@ import { UpstreamError } from '../http/index.js';
  * and task exits; the lookup answers only with ready replicas.
  */
 export class Resolver {
-  private readonly cache = new Map<string, string[]>();
+  // namespace → name → ready addresses: no "namespace/name" key built per lookup (the invoke hot path).
+  private readonly cache = new Map<string, Map<string, string[]>>();
   /** Bumped by every invalidate: a lookup that began before one must not cache its (old) answer. */
   private epoch = 0;
   readonly load: LoadTracker;
@@ -22,10 +23,6 @@ export class Resolver {
     this.load = load;
   }
 
-  private key(namespace: string, name: string): string {
-    return `${namespace}/${name}`;
-  }
-
   /** Set once FunctionService exists (it is built with this resolver). */
   whenRefused(f: (namespace: string, name: string, address: string) => void): void {
     this.onRefused = f;
@@ -33,17 +30,20 @@ export class Resolver {
 
   /** The cached answer, without a promise (the invoke hot path); undefined when resolve() must look. */
   resolveCached(namespace: string, name: string): string | undefined {
-    const hit = this.cache.get(this.key(namespace, name));
+    const hit = this.cache.get(namespace)?.get(name);
     return hit && this.load.choose(hit);
   }
 
   async resolve(namespace: string, name: string): Promise<string | undefined> {
     const chosen = this.resolveCached(namespace, name);
     if (chosen) return chosen;
-    const k = this.key(namespace, name);
     const epoch = this.epoch;
     const ready = await this.lookup(namespace, name);
-    if (ready.length && epoch === this.epoch) this.cache.set(k, ready);
+    if (ready.length && epoch === this.epoch) {
+      let names = this.cache.get(namespace);
+      if (!names) this.cache.set(namespace, (names = new Map<string, string[]>()));
+      names.set(name, ready);
+    }
     return this.load.choose(ready);
   }
 
@@ -52,19 +52,20 @@ export class Resolver {
    * A connect that was refused marks that replica suspect, so the caller's retry goes to another one.
    */
   track<T>(namespace: string, name: string, address: string, run: () => Promise<T>): Promise<T> {
-    // Written with then() rather than async/await: one promise less per invocation on the hot path.
-    return this.load.track(namespace, name, address, run).catch((err: unknown) => {
+    // The failure is seen inside the tracker's own then(): no promise of its own per invocation.
+    return this.load.track(namespace, name, address, run, (err) => {
       if (err instanceof UpstreamError && err.beforeRequest) {
         this.invalidate(namespace, name);
         this.onRefused(namespace, name, address);
       }
-      throw err;
     });
   }
 
   invalidate(namespace: string, name: string): void {
     this.epoch++;
-    this.cache.delete(this.key(namespace, name));
+    const names = this.cache.get(namespace);
+    names?.delete(name);
+    if (names?.size === 0) this.cache.delete(namespace);
   }
 
   clear(): void {

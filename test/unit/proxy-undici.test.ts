@@ -311,17 +311,17 @@ describe('FunctionProxy on undici', () => {
 describe('ProxyPools', () => {
   it('keeps at most maxPools, dropping the least recently used idle one, never a busy one', async () => {
     const pools = new ProxyPools({ ...POOL_DEFAULTS, maxPools: 2 });
-    const a = pools.get('ns/a', 'http://127.0.0.1:1');
-    pools.get('ns/b', 'http://127.0.0.1:1');
+    const a = pools.get('ns/a', '127.0.0.1', 1);
+    pools.get('ns/b', '127.0.0.1', 1);
     a.inFlight = 1; // busy: kept although least recently used
-    pools.get('ns/c', 'http://127.0.0.1:1');
+    pools.get('ns/c', '127.0.0.1', 1);
     assert.equal(pools.size, 2);
     assert.equal(pools.inFlight('ns/a'), 1);
-    assert.equal(pools.get('ns/a', 'http://127.0.0.1:1'), a, 'the busy pool was kept');
+    assert.equal(pools.get('ns/a', '127.0.0.1', 1), a, 'the busy pool was kept');
     a.inFlight = 0;
-    pools.get('ns/d', 'http://127.0.0.1:1'); // over the bound again: c is now the oldest idle one
+    pools.get('ns/d', '127.0.0.1', 1); // over the bound again: c is now the oldest idle one
     assert.equal(pools.size, 2);
-    assert.equal(pools.get('ns/a', 'http://127.0.0.1:1'), a);
+    assert.equal(pools.get('ns/a', '127.0.0.1', 1), a);
     pools.close();
     assert.equal(pools.size, 0);
   });
