@@ -3,6 +3,7 @@
 // of a random function, platform PSS and its growth per function, the daemon's start with N functions
 // present until all answer, the host's available memory; first, deploy -> first 200 at N = 1 with its
 // split. Root only. It removes what it made (its own containerd, state dir, bridge and netns).
+import { appendFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { startContainerd, type TestContainerd } from '../test/helpers/containerd.js';
 import { testStack, type TestStack } from '../test/helpers/stack.js';
@@ -292,6 +293,7 @@ async function main(): Promise<void> {
     // What the daemon said last about errors: the bench's own message rarely says why.
     const said = (s?.up?.output() ?? '').split('\n').filter((l) => / (error|warn) /.test(l));
     process.stderr.write(`faasd up's last errors and warnings:\n${said.slice(-20).join('\n')}\n`);
+    if (process.env.DENSITY_SAVE_LOG) await appendFile(process.env.DENSITY_SAVE_LOG, s?.up?.output() ?? '');
     throw err;
   } finally {
     await s?.cleanup();

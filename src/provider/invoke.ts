@@ -57,7 +57,8 @@ export class FunctionInvoker {
     this.usable.set(ns, Date.now() + USABLE_NAMESPACE_MS);
   }
 
-  private knownUsable(ns: string): boolean {
+  /** Checked lately and usable: the hot path's check, with no promise. */
+  knownUsable(ns: string): boolean {
     return (this.usable.get(ns) ?? 0) > Date.now();
   }
 

@@ -7,9 +7,11 @@ import {
   checkBasicAuth,
   guarded,
   parseFunctionPath,
+  parseRequestTarget,
   parseRequestUrl,
   send,
   type Credentials,
+  type RequestTarget,
 } from '../http/index.js';
 import { systemRoutes, type RouteDeps } from './routes.js';
 import { FunctionInvoker, type InvokerDeps } from './invoke.js';
@@ -41,6 +43,8 @@ export interface ProviderHandler {
   close(): void;
 }
 
+const BASE = 'http://provider';
+
 /** The provider's request handler: /system (basic auth), /function (invoke), /healthz, /metrics. */
 export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
   const router = new Router(d.bodyLimit ?? 1024 * 1024);
@@ -48,11 +52,13 @@ export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
   const invoker = new FunctionInvoker(d);
   const metrics = new Metrics();
 
-  const invoke = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  // The hot path, as the gateway's: no URL object for a plain target, no promise for a namespace
+  // checked lately (an unknown one is refused before it could make a metric series).
+  const invoke = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget): Promise<void> => {
     const { name, namespace, rest } = parseFunctionPath(url.pathname, '/function/');
     validateName('function', name);
     const ns = namespace ?? d.namespaces.defaultNamespace;
-    await invoker.assertFunctionNamespace(ns);
+    if (!invoker.knownUsable(ns)) await invoker.assertFunctionNamespace(ns);
     const started = process.hrtime.bigint();
     let code = 500;
     try {
@@ -74,9 +80,10 @@ export function createProviderHandler(d: ProviderServerDeps): ProviderHandler {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = parseRequestUrl(req.url, 'http://provider');
-    if (url.pathname.startsWith('/function/')) return invoke(req, res, url);
-    if (url.pathname === '/healthz') return send(res, { status: 200, text: 'OK\n' });
+    const target = parseRequestTarget(req.url, BASE);
+    if (target.pathname.startsWith('/function/')) return invoke(req, res, target);
+    if (target.pathname === '/healthz') return send(res, { status: 200, text: 'OK\n' });
+    const url = target instanceof URL ? target : parseRequestUrl(req.url, BASE);
     if (url.pathname === '/metrics') {
       res
         .writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' })
