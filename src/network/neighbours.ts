@@ -3,6 +3,10 @@ import { join } from 'node:path';
 
 /** The kernel's IPv4 neighbour (ARP) table limits, shared by every interface. */
 const NEIGH_DIR = '/proc/sys/net/ipv4/neigh/default';
+/** net.core: netdev_max_backlog, the per-CPU queue of received packets (a veth's delivery goes there). */
+const CORE_DIR = '/proc/sys/net/core';
+/** A Linux bridge has at most this many ports (BR_MAX_PORTS: port numbers are 10 bits). */
+const BRIDGE_MAX_PORTS = 1024;
 /** Beyond this, entries are the host's to tune: 32,768 neighbours is far past one host's functions. */
 const MOST = 32_768;
 
@@ -30,16 +34,36 @@ export function neighbourLimitsFor(prefix: number): NeighbourLimits {
 }
 
 /**
+ * Room in the per-CPU backlog for one broadcast on the bridge (the host's ARP request for a function):
+ * the bridge copies it to every port in one pass and each veth queues its copy on the CPU's backlog,
+ * so past netdev_max_backlog (1,000 by default) the copies for the last ports are dropped — the ports
+ * that joined first, which the bridge floods to last. At ~1,000 functions the first functions' ARP
+ * requests never arrived: the host could not reach them again once their neighbour entries expired
+ * (issue #16; docs/field-notes.md). Twice the ports the bridge can have, for other traffic queued
+ * at the same time.
+ */
+export function backlogFor(prefix: number): number {
+  const addresses = 2 ** Math.max(0, 32 - prefix);
+  return Math.max(1000, 2 * Math.min(addresses, BRIDGE_MAX_PORTS));
+}
+
+/**
  * The host talks to every function (readiness probes, invocations) and each function to the gateway,
  * so each needs neighbour entries: past the hard limit, new entries fail ("neighbour table overflow")
- * and so do connects to functions (issue #16: a thousand functions on one bridge). Only raises, never lowers what the host has; returns what changed.
+ * and so do connects to functions; and the host's ARP requests reach every port only with room in the
+ * backlog (backlogFor). Issue #16: a thousand functions on one bridge. Only raises, never lowers what
+ * the host has; returns what changed.
  */
-export async function ensureNeighbourRoom(prefix: number, dir = NEIGH_DIR): Promise<string[]> {
+export async function ensureKernelRoom(
+  prefix: number,
+  dirs: { neigh: string; core: string } = { neigh: NEIGH_DIR, core: CORE_DIR },
+): Promise<string[]> {
   const want = neighbourLimitsFor(prefix);
   const changed: string[] = [];
-  for (const [file, value] of [
-    ['gc_thresh3', want.hard],
-    ['gc_thresh2', want.soft],
+  for (const [dir, file, value] of [
+    [dirs.neigh, 'gc_thresh3', want.hard],
+    [dirs.neigh, 'gc_thresh2', want.soft],
+    [dirs.core, 'netdev_max_backlog', backlogFor(prefix)],
   ] as const) {
     const path = join(dir, file);
     const now = Number((await readFile(path, 'utf8')).trim());

@@ -16,7 +16,7 @@ import { renderHosts } from './hosts-file.js';
 import { writeInPlace } from '../fs.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
-import { ensureNeighbourRoom } from './neighbours.js';
+import { ensureKernelRoom } from './neighbours.js';
 import { pinBridgeAddress } from './bridge-mac.js';
 import { containerResolvConf } from './dns.js';
 import { Split, type AttachSplit } from './split.js';
@@ -93,11 +93,12 @@ export class CniNetwork implements NetworkAttacher {
 
   /**
    * Writes hosts and resolv.conf before any container that mounts them is created, and makes room in
-   * the host's neighbour table for every address of the subnet. Returns what it changed on the host.
+   * the host's neighbour table and packet backlog for every address of the subnet (neighbours.ts).
+   * Returns what it changed on the host.
    * The subnet's host rules are checked in the background (rules-guard.ts): the first attach waits.
    */
   async prepareFiles(log?: Pick<Logger, 'warn'>): Promise<string[]> {
-    const changed = await ensureNeighbourRoom(this.prefix).catch(() => []);
+    const changed = await ensureKernelRoom(this.prefix).catch(() => []);
     await mkdir(dirname(this.hostsPath), { recursive: true });
     await writeInPlace(this.resolvPath, await containerResolvConf(this.options.dns));
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));

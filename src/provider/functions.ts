@@ -202,12 +202,10 @@ export class FunctionService {
   }
 
   /** After a provider restart or crash: finish or undo half-done changes, start what should run. */
-  /** `changesAfter`: see ReconcileDeps (the log collectors' resume at start). */
-  async reconcile(changesAfter?: Promise<unknown>): Promise<Reconciled> {
+  async reconcile(): Promise<Reconciled> {
     // It removes and relabels containers outside the guard: what was kept before or during it goes.
     try {
       return await reconcileFunctions({
-        ...(changesAfter ? { changesAfter } : {}),
         containerd: this.containerd,
         host: this.host,
         network: this.network,

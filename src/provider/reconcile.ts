@@ -26,11 +26,6 @@ export interface ReconcileDeps {
   /** Whether an adopted replica answered its first probe (the start's `replicas ready` line). */
   readiness: { waitReady(namespace: string, id: string, timeoutMs: number): Promise<ReadyOutcome> };
   log: Logger;
-  /**
-   * Settles when containers may be removed or started: the log collectors' resume, which must see
-   * no container go or start under it, runs beside the reads (issue #16: ~0.6 s at N = 500).
-   */
-  changesAfter?: Promise<unknown>;
   /** How long the `replicas ready after start` line waits for the slowest adopted replica. */
   readyTimeoutMs?: number;
 }
@@ -78,7 +73,6 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<Reconciled> 
   // Each namespace's function containers as listed, less those removed here: the network's judge below.
   const listed = new Map<string, Set<string>>();
   const remove = async (ns: string, id: string) => {
-    await d.changesAfter;
     await d.host.remove(ns, id, 0);
     listed.get(ns)?.delete(id);
   };
@@ -105,7 +99,6 @@ export async function reconcileFunctions(d: ReconcileDeps): Promise<Reconciled> 
           adopted.push([ns, s.id]);
           p.running++;
         } else if (replicasOf(s) > 0) {
-          await d.changesAfter;
           await d.host.start(ns, s.id);
           p.started++;
           d.log.info('started function that should run', {

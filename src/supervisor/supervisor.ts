@@ -68,7 +68,7 @@ export class Supervisor {
     await this.c.namespaces.ensure(this.d.namespace);
     this.adopted = await reconcileServices(this.d, this.c, this.order);
     for (const change of await this.d.network.prepareFiles(this.d.log))
-      this.d.log.info('raised the host neighbour table limit (a neighbour per function)', { change });
+      this.d.log.info('raised a host network limit for the subnet (neighbours, backlog)', { change });
     for (const s of this.order) await this.d.images.ensure(s.image);
     // Every network first, so the hosts file names every service before any task reads it.
     const fresh = this.order.filter((s) => !this.adopted.has(s.name));
