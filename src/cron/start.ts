@@ -15,7 +15,7 @@ export interface CronTriggerOptions {
 }
 
 /** The scheduler, invoking through whichever daemon holds the gateway routes; a failed first list is retried. */
-export async function startCronTriggers(o: CronTriggerOptions): Promise<CronScheduler> {
+export function startCronTriggers(o: CronTriggerOptions): CronScheduler {
   const cron = new CronScheduler({
     source: o.source,
     invoker: new GatewayInvoker(o.gatewayUrl, o.timeoutMs),
@@ -23,7 +23,9 @@ export async function startCronTriggers(o: CronTriggerOptions): Promise<CronSche
     metrics: o.metrics,
     ...(o.refreshMs ? { refreshMs: o.refreshMs } : {}),
   });
-  await cron.start();
+  // The first read of every function's annotations runs in the background (it never throws: a failed
+  // list is logged and kept for the next refresh): at 1,000 functions `faasd up` waited on it (#16).
+  void cron.start();
   return cron;
 }
 

@@ -3,7 +3,7 @@ import { openHost, type Host } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { serverLimitsOf, urlSetting } from '../config/index.js';
 import { loadCore, type RunningCore } from '../supervisor/index.js';
-import { createProvider, type Provider } from '../provider/index.js';
+import { createProvider, prepareHostNetwork, type Provider } from '../provider/index.js';
 import { listenAll, loadCredentials } from '../http/index.js';
 import { LocalBackend, authSecretsDir, serveGateway } from '../gateway/index.js';
 import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
@@ -107,8 +107,9 @@ async function startWorkerIn(
  * and in this process the provider, the gateway and the queue-worker — unless the compose file runs
  * a `gateway` or `queue-worker` of its own (the upstream OpenFaaS ones, or ours in containers).
  *
- * The provider and the gateway answer before the core containers start: /healthz, /system and
- * invocations of running functions need none of them. Async waits for NATS (bounded).
+ * The core containers start beside the provider, and the provider and the gateway answer without
+ * waiting for them: /healthz, /system and invocations of running functions need none of them. Async
+ * waits for NATS (bounded).
  */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = createLogger('faasd up');
@@ -122,6 +123,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // Stopped in this order: worker, gateway, provider API, provider, core (NATS last: the others use it).
   const front: Stoppable[] = [];
   let core: RunningCore | undefined;
+  let coreStarting: Promise<RunningCore> | undefined;
   // Settled once the core has started, or failed: the gateway's NATS connection waits on it, and so
   // does its clean-up when it cannot listen (a port in use) — left open, that clean-up never ended.
   let coreStarted!: (ok: boolean) => void;
@@ -138,7 +140,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.info('stack is up', { core: [...names].join(','), provider: 'separate', ...marks.fields() });
       return { services: [...names], stop: stopAll };
     }
-    const provider = await createProvider(host, createLogger('faasd provider'));
+    const providerLog = createLogger('faasd provider');
+    await prepareHostNetwork(host, providerLog);
+    marks.mark('network');
+    // The core starts beside the provider's reconcile (issue #16: ~1.5 s of a start at N = 1,000), on
+    // the bridge and files prepared above. Neither judges the other's namespace (network reconcile is
+    // scoped), and nothing of the provider waits for it: NATS is looked up when first used. (Tried
+    // before, it seemed to leave the first functions unreachable at N = 1,000: that was the bridge's
+    // broadcasts overflowing the backlog, network/neighbours.ts backlogFor.)
+    coreStarting = loaded.start(host).then((c) => {
+      core = c;
+      marks.mark('core');
+      return c;
+    });
+    coreStarting.catch(() => undefined); // awaited below, or by the clean-up on a provider failure
+    const provider = await createProvider(host, providerLog, { networkReady: true });
     front.push(provider);
     marks.mark('provider');
     for (const a of providerAddresses(o.config.providerPort, host.network.gateway)) {
@@ -160,14 +176,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       marks.mark('listen');
       log.info('gateway is listening', marks.fields());
     }
-    // The core starts once the provider serves. Started beside the provider's reconcile (issue #16:
-    // ~1.5 s less at N = 1,000), the pool's first netns were attached before the core's at a fresh
-    // start, and at the first restart the functions that took them (the subnet's first addresses)
-    // answered no ARP for 7-13 s in one run and never in another (docs/field-notes.md, "Daemon start
-    // with a thousand functions"; cause not found): kept in this order until it is understood.
     try {
-      core = await loaded.start(host);
-      marks.mark('core');
+      await coreStarting;
     } finally {
       coreStarted(core !== undefined);
     }
@@ -191,6 +201,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     };
   } catch (err) {
     coreStarted(false);
+    // A core still starting is stopped once it is up (a failed start removes what it started itself).
+    await coreStarting?.catch(() => undefined);
     await stopAll();
     throw err;
   }

@@ -133,7 +133,7 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
   const first = o.listen[0];
   const cron =
     o.cron && first
-      ? await startCronTriggers({
+      ? startCronTriggers({
           source: o.cron.source,
           gatewayUrl: `http://${loopbackOf(first.host)}:${ports[0] ?? first.port}`,
           timeoutMs: o.cron.timeoutMs,

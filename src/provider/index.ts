@@ -1,4 +1,4 @@
-export { startProvider, createProvider, type Provider } from './serve.js';
+export { startProvider, createProvider, prepareHostNetwork, type Provider } from './serve.js';
 export { createProviderHandler } from './server.js';
 export { FunctionService } from './functions.js';
 export type { LoadTracker } from './balancer.js';

@@ -52,9 +52,10 @@ export interface RunningProvider {
 /**
  * What must be on the host before any container of it is made: the files containers bind-mount (hosts,
  * resolv.conf), the neighbour table's room, and the bridge with its fixed MAC (bridge-mac.ts: made by
- * the first CNI ADD instead, it would have none).
+ * the first CNI ADD instead, it would have none). `faasd up` runs it before its core starts beside
+ * the provider's reconcile.
  */
-async function prepareHostNetwork(host: Host, log: Logger): Promise<void> {
+export async function prepareHostNetwork(host: Host, log: Logger): Promise<void> {
   const network = host.network;
   for (const change of await network.prepareFiles(log))
     log.info('raised a host network limit for the subnet (neighbours, backlog)', { change });
@@ -65,13 +66,16 @@ async function prepareHostNetwork(host: Host, log: Logger): Promise<void> {
 export async function createProvider(
   host: Host,
   log: Logger,
-  o: Pick<ProviderOptions, 'recheckIntervalMs' | 'readyTimeoutMs'> = {},
+  o: Pick<ProviderOptions, 'recheckIntervalMs' | 'readyTimeoutMs'> & {
+    /** prepareHostNetwork has run (the daemon's core may be attaching beside this provider now). */
+    networkReady?: boolean;
+  } = {},
 ): Promise<Provider> {
   const cfg = host.config;
   const ctd = host.containerd.inNamespace(cfg.functionNamespace);
   const network = host.network;
   const laps = new Laps();
-  await prepareHostNetwork(host, log);
+  if (!o.networkReady) await prepareHostNetwork(host, log);
   const network_ms = laps.next();
   const logDir = functionLogDir(cfg);
   // No function lives in these (the core services' namespace and containerd's default).
