@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaasdError } from '../errors.js';
+import { ByFunction } from '../by-function.js';
 import type { Logger } from '../log.js';
 import type { FunctionBackend } from './backend.js';
 
@@ -32,9 +33,8 @@ export interface ScalerOptions {
  * is the first 200 within 150 ms, and a fixed 50 ms wait first was a third of it).
  */
 export class Scaler {
-  // namespace → name → ready until (ms): looked up on every invocation, so no "namespace/name" key is
-  // built and hashed per request (issue #12).
-  private readonly readyUntil = new Map<string, Map<string, number>>();
+  /** Ready until (ms), per function: looked up on every invocation. */
+  private readonly readyUntil = new ByFunction<number>();
   private readonly sleep: (ms: number) => Promise<void>;
   /** Checks under way: callers that find the cache expired at once share one describe (single flight). */
   private readonly checking = new Map<string, Promise<void>>();
@@ -47,13 +47,13 @@ export class Scaler {
   }
 
   invalidate(name: string, namespace?: string): void {
-    if (namespace) this.readyUntil.get(namespace)?.delete(name);
-    else for (const names of this.readyUntil.values()) names.delete(name);
+    if (namespace) this.readyUntil.delete(namespace, name);
+    else this.readyUntil.deleteEverywhere(name);
   }
 
   /** Known ready (checked in the last few seconds): the invoke hot path skips ensureReady and its promise. */
   isReady(name: string, namespace: string): boolean {
-    return (this.readyUntil.get(namespace)?.get(name) ?? 0) > Date.now();
+    return (this.readyUntil.get(namespace, name) ?? 0) > Date.now();
   }
 
   async ensureReady(name: string, namespace: string): Promise<void> {
@@ -88,9 +88,7 @@ export class Scaler {
           polls,
         });
     }
-    let names = this.readyUntil.get(namespace);
-    if (!names) this.readyUntil.set(namespace, (names = new Map<string, number>()));
-    names.set(name, Date.now() + this.opts.cacheMs);
+    this.readyUntil.set(namespace, name, Date.now() + this.opts.cacheMs);
   }
 
   /** Looks at once, then at growing intervals, until a replica is available; how many looks it took. */

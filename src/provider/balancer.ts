@@ -1,4 +1,5 @@
 import type { LoadSample } from '../autoscaler/index.js';
+import { ByFunction } from '../by-function.js';
 
 /**
  * Per-function load as the provider's invoke path sees it (every invocation, sync or async, passes
@@ -27,9 +28,7 @@ export function leastLoaded(
  * address the provider handed out, and dropped when the function or replica goes (forget/retired).
  */
 export class LoadTracker {
-  // namespace → name → load: two lookups of the strings the request already holds (each hashed once),
-  // not a "namespace/name" key built and hashed again at every step of every invocation (issue #12).
-  private readonly fns = new Map<string, Map<string, FunctionLoad>>();
+  private readonly fns = new ByFunction<FunctionLoad>();
   private readonly byAddress = new Map<string, number>();
   /** Rotates where ties start, so replicas with equal load take turns (sequential callers see 0 each). */
   private turn = 0;
@@ -39,12 +38,10 @@ export class LoadTracker {
   constructor(private readonly now: () => number = Date.now) {}
 
   private fn(namespace: string, name: string): FunctionLoad {
-    let names = this.fns.get(namespace);
-    if (!names) this.fns.set(namespace, (names = new Map<string, FunctionLoad>()));
-    let f = names.get(name);
+    let f = this.fns.get(namespace, name);
     if (!f) {
       f = { requests: 0, inflight: 0, lastActive: this.now(), waiting: 0 };
-      names.set(name, f);
+      this.fns.set(namespace, name, f);
     }
     return f;
   }
@@ -193,14 +190,10 @@ export class LoadTracker {
 
   /** The function is gone. */
   forget(namespace: string, name: string): void {
-    const names = this.fns.get(namespace);
-    names?.delete(name);
-    if (names?.size === 0) this.fns.delete(namespace);
+    this.fns.delete(namespace, name);
   }
 
   functions(): { namespace: string; name: string }[] {
-    const out: { namespace: string; name: string }[] = [];
-    for (const [namespace, names] of this.fns) for (const name of names.keys()) out.push({ namespace, name });
-    return out;
+    return this.fns.keys();
   }
 }

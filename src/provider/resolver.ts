@@ -1,5 +1,6 @@
 import { LoadTracker } from './balancer.js';
 import { UpstreamError } from '../http/index.js';
+import { ByFunction } from '../by-function.js';
 
 /**
  * Where to send a function's traffic, cached in memory so the invoke hot path makes no containerd call:
@@ -8,8 +9,7 @@ import { UpstreamError } from '../http/index.js';
  * and task exits; the lookup answers only with ready replicas.
  */
 export class Resolver {
-  // namespace → name → ready addresses: no "namespace/name" key built per lookup (the invoke hot path).
-  private readonly cache = new Map<string, Map<string, string[]>>();
+  private readonly cache = new ByFunction<string[]>();
   /** Bumped by every invalidate: a lookup that began before one must not cache its (old) answer. */
   private epoch = 0;
   readonly load: LoadTracker;
@@ -30,7 +30,7 @@ export class Resolver {
 
   /** The cached answer, without a promise (the invoke hot path); undefined when resolve() must look. */
   resolveCached(namespace: string, name: string): string | undefined {
-    const hit = this.cache.get(namespace)?.get(name);
+    const hit = this.cache.get(namespace, name);
     return hit && this.load.choose(hit);
   }
 
@@ -40,9 +40,7 @@ export class Resolver {
     const epoch = this.epoch;
     const ready = await this.lookup(namespace, name);
     if (ready.length && epoch === this.epoch) {
-      let names = this.cache.get(namespace);
-      if (!names) this.cache.set(namespace, (names = new Map<string, string[]>()));
-      names.set(name, ready);
+      this.cache.set(namespace, name, ready);
     }
     return this.load.choose(ready);
   }
@@ -63,9 +61,7 @@ export class Resolver {
 
   invalidate(namespace: string, name: string): void {
     this.epoch++;
-    const names = this.cache.get(namespace);
-    names?.delete(name);
-    if (names?.size === 0) this.cache.delete(namespace);
+    this.cache.delete(namespace, name);
   }
 
   clear(): void {
