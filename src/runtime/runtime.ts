@@ -7,6 +7,7 @@ import { logPath, prepareLog } from './logs.js';
 import { LogCollector } from './log-collector.js';
 import { SHIM_GROUP_ANNOTATION, SHIM_GROUP_LABEL, ShimGroups, type ShimGroupOptions } from './shim-groups.js';
 import { imageUser } from './image-user.js';
+import { createRetryingShimRace } from './shim-start.js';
 import { UserFilesCache } from './user-files-cache.js';
 import { createRecord } from './container-record.js';
 import { Laps } from '../laps.js';
@@ -178,7 +179,9 @@ export class ContainerRuntime {
     const fifos = await this.logs.attach(namespace, id);
     laps.lap('fifos');
     try {
-      await ctd.tasks.create({ containerId: id, rootfs, stdout: fifos.stdout, stderr: fifos.stderr });
+      await createRetryingShimRace(() =>
+        ctd.tasks.create({ containerId: id, rootfs, stdout: fifos.stdout, stderr: fifos.stderr }),
+      );
     } catch (err) {
       await this.logs.detach(namespace, id, 0);
       throw err;
