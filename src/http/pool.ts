@@ -7,6 +7,8 @@ export interface PoolOptions {
   idleSocketMs: number;
   /** Pools kept; past it, pools with nothing in flight are dropped (oldest use first). */
   maxPools: number;
+  /** A pool not used for this long is dropped (0: never); each holds ~19 KB even with no connection. */
+  idleDropMs: number;
   /** No response headers, or no body bytes, for this long: the request fails (undici's headers/body timeouts). */
   timeoutMs: number;
 }
@@ -16,9 +18,17 @@ export const POOL_DEFAULTS: PoolOptions = {
   // undici's own default: below the idle timeout of the usual function servers (Node's 5 s, the Go
   // watchdog's read timeout of 10 s), so we close an idle connection before the function does.
   idleSocketMs: 4_000,
-  maxPools: 256,
+  // One pool per replica address: a host holds up to ~1,000 functions (a Linux bridge has at most 1,024
+  // ports). At 256, invoking 1,000 functions dropped and rebuilt a pool (and its connection) nearly
+  // every call, and each drop scanned all pools (issue #16: a third of the daemon's CPU in the first
+  // invocations after a start at N = 1,000).
+  maxPools: 1024,
+  idleDropMs: 60_000,
   timeoutMs: 60_000,
 };
+
+/** How often idle pools are looked for. */
+const SWEEP_MS = 10_000;
 
 /** One undici Pool and the requests it has in flight (counted here: cheaper and exact). */
 export interface PoolEntry {
@@ -43,8 +53,24 @@ export class ProxyPools {
   private readonly byKey = new Map<string, ByPort>();
   private count = 0;
   private tick = 0;
+  /** The use counter at each sweep, oldest first: a pool last used before the first is idle that long. */
+  private readonly marks: number[] = [];
+  private readonly timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: PoolOptions = POOL_DEFAULTS) {}
+  constructor(private readonly opts: PoolOptions = POOL_DEFAULTS) {
+    if (opts.idleDropMs > 0) this.timer = setInterval(() => this.sweep(), SWEEP_MS).unref();
+  }
+
+  /**
+   * Drops pools nothing used for idleDropMs (run every 10 s; no clock read per request: the use
+   * counter is compared with its value idleDropMs ago). Their connections closed after idleSocketMs.
+   */
+  sweep(): void {
+    this.marks.push(this.tick);
+    if (this.marks.length <= Math.ceil(this.opts.idleDropMs / SWEEP_MS)) return;
+    const before = this.marks.shift() ?? 0;
+    for (const e of [...this.entries()]) if (e.entry.inFlight === 0 && e.entry.used <= before) this.drop(e);
+  }
 
   get(key: string, host: string, port: number): PoolEntry {
     let ports = this.byKey.get(key);
@@ -127,6 +153,7 @@ export class ProxyPools {
   }
 
   close(): void {
+    clearInterval(this.timer);
     for (const { entry } of this.entries()) entry.pool.destroy().catch(() => undefined);
     this.byKey.clear();
     this.count = 0;

@@ -13,6 +13,14 @@ export interface FaasdProcess {
 }
 
 /** Runs the faasd CLI (from source, or the built bundle) in a child process, collecting its output. */
+/**
+ * FAASD_TEST_NODE_FLAGS: more Node flags for the bundled daemon, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
+ * to profile it inside a bench (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+function extraNodeFlags(): string[] {
+  return (process.env.FAASD_TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+}
+
 export function runFaasd(
   args: string[],
   env: Record<string, string>,
@@ -24,7 +32,7 @@ export function runFaasd(
   const argv = exe
     ? args
     : opts.bundle
-      ? [...NODE_DAEMON_FLAGS, BUNDLE, ...args]
+      ? [...NODE_DAEMON_FLAGS, ...extraNodeFlags(), BUNDLE, ...args]
       : ['--import', 'tsx', CLI, ...args];
   const proc = spawn(exe ?? 'node', argv, {
     env: { ...process.env, ...env },

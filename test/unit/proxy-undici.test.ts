@@ -325,6 +325,26 @@ describe('ProxyPools', () => {
     pools.close();
     assert.equal(pools.size, 0);
   });
+
+  it('drops a pool nothing used for idleDropMs at a sweep, never a busy one', () => {
+    // Sweeps every 10 s: 30 s is three sweeps.
+    const pools = new ProxyPools({ ...POOL_DEFAULTS, idleDropMs: 30_000 });
+    const idle = pools.get('ns/idle', '127.0.0.1', 1);
+    const used = pools.get('ns/used', '127.0.0.1', 1);
+    const busy = pools.get('ns/busy', '127.0.0.1', 1);
+    busy.inFlight = 1;
+    for (let i = 0; i < 3; i++) {
+      pools.sweep();
+      pools.get('ns/used', '127.0.0.1', 1);
+    }
+    assert.equal(pools.size, 3, 'nothing is dropped before idleDropMs');
+    pools.sweep();
+    assert.equal(pools.size, 2);
+    assert.notEqual(pools.get('ns/idle', '127.0.0.1', 1), idle, 'the idle pool was dropped (a new one now)');
+    assert.equal(pools.get('ns/used', '127.0.0.1', 1), used);
+    assert.equal(pools.get('ns/busy', '127.0.0.1', 1), busy);
+    pools.close();
+  });
 });
 
 // The error classes the gateway maps to statuses: a client gone is 499 (recorded, never sent), a
