@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FunctionStatus } from '../provider/index.js';
+import type { Availability, FunctionStatus } from '../provider/index.js';
 
 /** One invocation: the function, its namespace, and the path (with query) to send it. */
 export interface InvokeTarget {
@@ -16,6 +16,8 @@ export interface InvokeTarget {
 export interface FunctionBackend {
   /** 404 for an unknown function, 400 for a namespace functions may not use. */
   describe(name: string, namespace: string): Promise<FunctionStatus>;
+  /** Desired and ready replicas (404 for an unknown function): what scale from zero looks at. */
+  availability(name: string, namespace: string): Promise<Availability>;
   scale(name: string, namespace: string, replicas: number): Promise<void>;
   list(namespace: string): Promise<FunctionStatus[]>;
   /** Streams the request to a ready replica and its answer back; resolves with the status code. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FunctionStatus } from '../provider/index.js';
+import type { Availability, FunctionStatus } from '../provider/index.js';
 import { FunctionProxy } from '../http/index.js';
 import type { FunctionBackend, InvokeTarget } from './backend.js';
 import { ProviderClient } from './provider-client.js';
@@ -35,6 +35,12 @@ export class HttpBackend implements FunctionBackend {
 
   describe(name: string, namespace: string): Promise<FunctionStatus> {
     return this.client.describe(name, namespace);
+  }
+
+  /** The provider's API has no narrower call: its describe. */
+  async availability(name: string, namespace: string): Promise<Availability> {
+    const s = await this.client.describe(name, namespace);
+    return { replicas: s.replicas, available: s.availableReplicas };
   }
 
   scale(name: string, namespace: string, replicas: number): Promise<void> {

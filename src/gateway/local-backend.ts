@@ -1,9 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FunctionStatus, Functions, Namespaces, ProviderHandler } from '../provider/index.js';
+import type {
+  Availability,
+  FunctionStatus,
+  Functions,
+  Namespaces,
+  ProviderHandler,
+} from '../provider/index.js';
 import type { FunctionBackend, InvokeTarget } from './backend.js';
 
 export interface LocalBackendDeps {
-  functions: Pick<Functions, 'describe' | 'scale' | 'list'>;
+  functions: Pick<Functions, 'describe' | 'scale' | 'list'> & {
+    availability(name: string, namespace: string): Promise<Availability>;
+  };
   namespaces: Pick<Namespaces, 'assertUsable'>;
   /** The provider's handler: its invoker (resolver + per-function pools) and its /system routes. */
   provider: Pick<ProviderHandler, 'system'> & { invoker: Pick<ProviderHandler['invoker'], 'invoke'> };
@@ -16,6 +24,11 @@ export class LocalBackend implements FunctionBackend {
   async describe(name: string, namespace: string): Promise<FunctionStatus> {
     await this.deps.namespaces.assertUsable(namespace);
     return this.deps.functions.describe(name, namespace);
+  }
+
+  async availability(name: string, namespace: string): Promise<Availability> {
+    await this.deps.namespaces.assertUsable(namespace);
+    return this.deps.functions.availability(name, namespace);
   }
 
   async scale(name: string, namespace: string, replicas: number): Promise<void> {

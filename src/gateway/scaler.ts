@@ -36,11 +36,11 @@ export class Scaler {
   /** Ready until (ms), per function: looked up on every invocation. */
   private readonly readyUntil = new ByFunction<number>();
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Checks under way: callers that find the cache expired at once share one describe (single flight). */
+  /** Checks under way: callers that find the cache expired at once share one look (single flight). */
   private readonly checking = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly provider: Pick<FunctionBackend, 'describe' | 'scale'>,
+    private readonly provider: Pick<FunctionBackend, 'availability' | 'scale'>,
     private readonly opts: ScalerOptions,
   ) {
     this.sleep = opts.sleep ?? ((ms) => delay(ms));
@@ -58,8 +58,7 @@ export class Scaler {
 
   async ensureReady(name: string, namespace: string): Promise<void> {
     if (this.isReady(name, namespace)) return;
-    // Every connection of a busy function finds the cache expired in the same moment: one describe (a
-    // containerd round trip) for all of them, not one each.
+    // Every connection of a busy function finds the cache expired in the same moment: one look for all of them, not one each.
     const key = `${namespace}/${name}`;
     const running = this.checking.get(key);
     if (running) return running;
@@ -70,8 +69,8 @@ export class Scaler {
 
   private async check(name: string, namespace: string): Promise<void> {
     const t0 = performance.now();
-    const status = await this.provider.describe(name, namespace);
-    if (status.availableReplicas < 1) {
+    const status = await this.provider.availability(name, namespace);
+    if (status.available < 1) {
       const t1 = performance.now();
       const fromZero = status.replicas < 1;
       if (fromZero) await this.provider.scale(name, namespace, 1);
@@ -82,7 +81,7 @@ export class Scaler {
         this.opts.log?.info('scaled from zero', {
           namespace,
           function: name,
-          describe_ms: Math.round(t1 - t0),
+          look_ms: Math.round(t1 - t0),
           scale_ms: Math.round(t2 - t1),
           wait_ms: Math.round(performance.now() - t2),
           polls,
@@ -96,7 +95,7 @@ export class Scaler {
     const deadline = Date.now() + this.opts.timeoutMs;
     let gap = Math.min(FIRST_RECHECK_MS, this.opts.pollMs);
     for (let polls = 1; ; polls++) {
-      if ((await this.provider.describe(name, namespace)).availableReplicas >= 1) return polls;
+      if ((await this.provider.availability(name, namespace)).available >= 1) return polls;
       if (Date.now() > deadline) throw new ScaleTimeoutError(name, this.opts.timeoutMs);
       await this.sleep(gap);
       gap = Math.min(this.opts.pollMs, gap * 2);

@@ -6,7 +6,9 @@ import type { Logger } from '../log.js';
 import type { NamespaceService } from './namespaces.js';
 import type { SecretStore } from './secrets.js';
 import type { Resolver } from './resolver.js';
-import type { FunctionStatus } from './types.js';
+import type { Availability, FunctionStatus } from './types.js';
+import { headOf } from './function-records.js';
+import { replicasOf } from './instances.js';
 import { FUNCTION_LABEL } from './deployment.js';
 import { Liveness } from './liveness.js';
 import { ChangeGuard } from './changes.js';
@@ -177,6 +179,21 @@ export class FunctionService {
 
   async describe(name: string, namespace: string): Promise<FunctionStatus> {
     return this.statuses.describe(await this.lookup.existing(name, namespace), namespace);
+  }
+
+  /**
+   * Desired and ready replicas only (404 for an unknown function): the gateway's check before a first
+   * invocation. A describe also reads each replica's memory and the whole spec: after a restart at
+   * N = 1,000 the first invocation of every function paid for that.
+   */
+  async availability(name: string, namespace: string): Promise<Availability> {
+    const g = await this.lookup.existing(name, namespace);
+    const head = headOf(g);
+    const replicas = head ? replicasOf(head) : 0;
+    return {
+      replicas,
+      available: replicas ? (await this.endpoints.readyAddresses(namespace, name)).length : 0,
+    };
   }
 
   /** Every function with its policy and desired count, for the autoscaler. */

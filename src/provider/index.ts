@@ -5,6 +5,6 @@ export type { LoadTracker } from './balancer.js';
 export { FUNCTION_LABEL } from './deployment.js';
 export { parseMemory, parseCpu } from './quantity.js';
 export { validateName } from './validate.js';
-export type { FunctionStatus } from './types.js';
+export type { Availability, FunctionStatus } from './types.js';
 export type { Functions, Namespaces } from './routes.js';
 export type { ProviderHandler } from './server.js';

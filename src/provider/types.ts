@@ -19,6 +19,12 @@ export interface FunctionDeployment {
   readOnlyRootFilesystem?: boolean;
 }
 
+/** A function's desired and ready replicas: what scale from zero needs of it (no memory, no spec). */
+export interface Availability {
+  replicas: number;
+  available: number;
+}
+
 /** List/describe: every FunctionDeployment field, `name` instead of `service`, plus the live counts. */
 export interface FunctionStatus extends Omit<FunctionDeployment, 'service'> {
   name: string;

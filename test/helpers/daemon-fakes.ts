@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidArgumentError, NotFoundError } from '../../src/errors.js';
 import type { FunctionBackend, InvokeTarget } from '../../src/gateway/backend.js';
-import type { FunctionStatus } from '../../src/provider/index.js';
+import type { Availability, FunctionStatus } from '../../src/provider/index.js';
 import type { AsyncQueue, QueuedRequest } from '../../src/queue/index.js';
 import type { AsyncInvoker, DeadLetters, DoneStore, QueueMessage } from '../../src/queue-worker/handle.js';
 import type { Outcome } from '../../src/queue-worker/callback.js';
@@ -36,6 +36,11 @@ export class FakeBackend implements FunctionBackend {
     this.calls.push(`describe ${namespace}/${name}`);
     this.check(name, namespace);
     return status(name, namespace);
+  }
+  async availability(name: string, namespace: string): Promise<Availability> {
+    this.calls.push(`availability ${namespace}/${name}`);
+    this.check(name, namespace);
+    return { replicas: 1, available: 1 };
   }
   async scale(name: string, namespace: string, replicas: number): Promise<void> {
     this.calls.push(`scale ${namespace}/${name} ${replicas}`);

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { validateName, type FunctionStatus } from '../../src/provider/index.js';
+import { validateName, type Availability, type FunctionStatus } from '../../src/provider/index.js';
 import { parseDeployment } from '../../src/provider/deployment.js';
 import type { Functions, Namespaces, Secrets } from '../../src/provider/routes.js';
 import type { Resolver } from '../../src/provider/resolver.js';
@@ -30,6 +30,10 @@ export class FakeFunctions implements Functions {
   async describe(name: string, namespace: string): Promise<FunctionStatus> {
     if (!this.hosts.has(`${namespace}/${name}`)) throw new NotFoundError('function', name);
     return { name, namespace, image: 'x', invocationCount: 0, replicas: 1, availableReplicas: 1 };
+  }
+  async availability(name: string, namespace: string): Promise<Availability> {
+    if (!this.hosts.has(`${namespace}/${name}`)) throw new NotFoundError('function', name);
+    return { replicas: 1, available: 1 };
   }
   async scale(name: string): Promise<void> {
     throw new NotFoundError('function', name);

@@ -1,11 +1,11 @@
 import type { FunctionBackend } from '../../src/gateway/backend.js';
-import type { FunctionStatus } from '../../src/provider/index.js';
+import type { Availability } from '../../src/provider/index.js';
 
 /**
  * The provider as the gateway's Scaler sees it: one function with a replica count, whose replica becomes
- * available on the `readyOnLook`-th describe after a scale to 1. Every call is recorded in order.
+ * available on the `readyOnLook`-th look after a scale to 1. Every call is recorded in order.
  */
-export class FakeScaleBackend implements Pick<FunctionBackend, 'describe' | 'scale'> {
+export class FakeScaleBackend implements Pick<FunctionBackend, 'availability' | 'scale'> {
   readonly calls: string[] = [];
   private looksSinceScale = 0;
 
@@ -14,16 +14,10 @@ export class FakeScaleBackend implements Pick<FunctionBackend, 'describe' | 'sca
     private readonly readyOnLook: number,
   ) {}
 
-  describe(name: string): Promise<FunctionStatus> {
-    this.calls.push('describe');
+  availability(): Promise<Availability> {
+    this.calls.push('look');
     const available = this.replicas > 0 && ++this.looksSinceScale >= this.readyOnLook ? 1 : 0;
-    return Promise.resolve({
-      name,
-      image: 'fake.local/fn:1',
-      invocationCount: 0,
-      replicas: this.replicas,
-      availableReplicas: available,
-    });
+    return Promise.resolve({ replicas: this.replicas, available });
   }
 
   scale(_name: string, _namespace: string, replicas: number): Promise<void> {

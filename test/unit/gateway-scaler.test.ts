@@ -2,10 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scaler } from '../../src/gateway/index.js';
 import type { FunctionBackend } from '../../src/gateway/backend.js';
-import type { FunctionStatus } from '../../src/provider/index.js';
+import type { Availability } from '../../src/provider/index.js';
 
-/** A provider whose describe answers only when the test opens the gate; counts describes and scales. */
-class GatedProvider implements Pick<FunctionBackend, 'describe' | 'scale'> {
+/** A provider whose availability answers only when the test opens the gate; counts looks and scales. */
+class GatedProvider implements Pick<FunctionBackend, 'availability' | 'scale'> {
   describes = 0;
   scales: number[] = [];
   replicas = 1;
@@ -16,11 +16,10 @@ class GatedProvider implements Pick<FunctionBackend, 'describe' | 'scale'> {
     this.open();
   }
 
-  async describe(name: string, namespace: string): Promise<FunctionStatus> {
+  async availability(): Promise<Availability> {
     this.describes++;
     await this.gate;
-    const n = this.replicas;
-    return { name, namespace, image: 'x', invocationCount: 0, replicas: n, availableReplicas: n };
+    return { replicas: this.replicas, available: this.replicas };
   }
 
   async scale(_name: string, _namespace: string, replicas: number): Promise<void> {

@@ -17,7 +17,7 @@ describe('gateway scale from zero: when it looks again', () => {
     const backend = new FakeScaleBackend(0, 1);
     const sleep = new RecordingSleep();
     await scalerFor(backend, sleep).ensureReady('fn', 'ns');
-    assert.deepEqual(backend.calls, ['describe', 'scale 1', 'describe']);
+    assert.deepEqual(backend.calls, ['look', 'scale 1', 'look']);
     assert.deepEqual(sleep.waits, []);
   });
 
@@ -26,7 +26,7 @@ describe('gateway scale from zero: when it looks again', () => {
     const sleep = new RecordingSleep();
     await scalerFor(backend, sleep).ensureReady('fn', 'ns');
     assert.deepEqual(sleep.waits, [5, 10, 20, 40, 50, 50]);
-    assert.equal(backend.calls.filter((c) => c === 'describe').length, 8);
+    assert.equal(backend.calls.filter((c) => c === 'look').length, 8);
   });
 
   it('logs one line with the split of a scale from zero', async () => {
@@ -34,7 +34,7 @@ describe('gateway scale from zero: when it looks again', () => {
     await scalerFor(new FakeScaleBackend(0, 3), new RecordingSleep(), lines).ensureReady('fn', 'ns');
     const line = lines.find((l) => l.includes('scaled from zero'));
     assert.ok(line, lines.join(''));
-    for (const key of ['function=fn', 'namespace=ns', 'polls=3', 'scale_ms=', 'wait_ms=', 'describe_ms='])
+    for (const key of ['function=fn', 'namespace=ns', 'polls=3', 'scale_ms=', 'wait_ms=', 'look_ms='])
       assert.ok(line.includes(key), `${key} in ${line}`);
   });
 
