@@ -11,7 +11,9 @@ const BRIDGE_MAX_PORTS = 1024;
 const MOST = 32_768;
 
 export interface NeighbourLimits {
-  /** gc_thresh2: past it, entries older than 5 s are collected. */
+  /** gc_thresh1: with fewer entries the kernel collects none (its periodic gc does not run). */
+  keep: number;
+  /** gc_thresh2: past it, entries not updated for 5 s are collected whenever one is added. */
   soft: number;
   /** gc_thresh3: the hard limit; a new neighbour past it fails ("neighbour table overflow"). */
   hard: number;
@@ -26,11 +28,20 @@ export interface NeighbourLimits {
  */
 const PER_ADDRESS = 2;
 
-/** What a subnet of this prefix needs: room for every address on it (at least the kernel's defaults). */
+/**
+ * What a subnet of this prefix needs (never below the kernel's defaults): the entries of every
+ * address kept, with room above. Kept because each lost one costs a broadcast to every port of the
+ * bridge: with the default gc_thresh1 (128) the kernel collected every entry unused for a minute, so
+ * at 1,000 functions a start after a quiet spell ARPed for all of them — the host for each function
+ * and each function for the gateway, ~2,000 broadcasts copied to ~1,000 ports — and the first start
+ * after bench/density's batch took 9.4-11.2 s until all answered (6.1 s with them kept). A kept entry
+ * goes stale, not away: on its next use the kernel checks it by unicast (and falls back to a
+ * broadcast if the address now has another MAC).
+ */
 export function neighbourLimitsFor(prefix: number): NeighbourLimits {
   const addresses = 2 ** Math.max(0, 32 - prefix);
-  const hard = Math.min(MOST, Math.max(1024, PER_ADDRESS * addresses));
-  return { soft: Math.max(512, hard / 2), hard };
+  const keep = Math.min(MOST / 4, Math.max(128, PER_ADDRESS * addresses));
+  return { keep, soft: Math.max(512, 2 * keep), hard: Math.max(1024, 4 * keep) };
 }
 
 /**
@@ -50,7 +61,7 @@ export function backlogFor(prefix: number): number {
 /**
  * The host talks to every function (readiness probes, invocations) and each function to the gateway,
  * so each needs neighbour entries: past the hard limit, new entries fail ("neighbour table overflow")
- * and so do connects to functions; and the host's ARP requests reach every port only with room in the
+ * and so do connects to functions; entries the kernel collects are ARPed for again; and the host's ARP requests reach every port only with room in the
  * backlog (backlogFor). Issue #16: a thousand functions on one bridge. Only raises, never lowers what
  * the host has; returns what changed.
  */
@@ -63,6 +74,7 @@ export async function ensureKernelRoom(
   for (const [dir, file, value] of [
     [dirs.neigh, 'gc_thresh3', want.hard],
     [dirs.neigh, 'gc_thresh2', want.soft],
+    [dirs.neigh, 'gc_thresh1', want.keep],
     [dirs.core, 'netdev_max_backlog', backlogFor(prefix)],
   ] as const) {
     const path = join(dir, file);
