@@ -69,12 +69,13 @@ export class LogCollector {
 
   /**
    * Makes the container's FIFOs (when missing) and starts reading them. Call it before the task is
-   * created: the shim's open for writing waits until a reader is there.
+   * created: the shim's open for writing waits until a reader is there. `fifosListed`: both were just
+   * listed as FIFOs (resume), so they are not looked at again.
    */
-  async attach(namespace: string, id: string): Promise<TaskFifos> {
+  async attach(namespace: string, id: string, fifosListed = false): Promise<TaskFifos> {
     const fifos = fifoPaths(this.logDir, namespace, id);
     if (this.attached.has(key(namespace, id))) return fifos;
-    await ensureFifos(fifos);
+    if (!fifosListed) await ensureFifos(fifos);
     if (this.attached.has(key(namespace, id))) return fifos; // attached meanwhile
     // O_NONBLOCK: the open returns at once without a writer, and the socket reads through epoll
     // (a blocking read would hold one of libuv's four pool threads per container).
@@ -167,8 +168,10 @@ export class LogCollector {
   async resume(running: (namespace: string) => Promise<Set<string>>): Promise<string[]> {
     const resumed: string[] = [];
     for (const ns of await readdir(this.logDir).catch(() => [] as string[])) {
-      const names = await readdir(join(this.logDir, ns, '.fifo')).catch(() => [] as string[]);
-      const ids = names.filter((n) => n.endsWith('.out')).map((n) => n.slice(0, -'.out'.length));
+      // Listed with their types: FIFOs found here need no lstat each (2,000 at N = 1,000).
+      const entries = await readdir(join(this.logDir, ns, '.fifo'), { withFileTypes: true }).catch(() => []);
+      const fifos = new Set(entries.filter((e) => e.isFIFO()).map((e) => e.name));
+      const ids = entries.filter((e) => e.name.endsWith('.out')).map((e) => e.name.slice(0, -'.out'.length));
       if (ids.length === 0) continue;
       const live = await running(ns);
       const todo = ids.filter((i) => live.has(i));
@@ -177,7 +180,7 @@ export class LogCollector {
       let next = 0;
       const worker = async () => {
         for (let id = todo[next++]; id !== undefined; id = todo[next++]) {
-          await this.attach(ns, id);
+          await this.attach(ns, id, fifos.has(`${id}.out`) && fifos.has(`${id}.err`));
           resumed.push(`${ns}/${id}`);
         }
       };
