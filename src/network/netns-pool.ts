@@ -148,6 +148,7 @@ export class NetnsPool {
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.waitingSince = undefined; // a later start waits afresh
     await this.work;
   }
 
