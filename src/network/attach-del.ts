@@ -1,5 +1,5 @@
 import type { CniAttachment, CniRunner, NetworkList } from './cni.js';
-import type { ConflistKind } from './conflist.js';
+import { withAddress, withHostLocal, type ConflistKind } from './conflist.js';
 import { cniIdsOf, type AttachmentRecord } from './ipam-store.js';
 import { deleteNetns, IFNAME, netnsExists, netnsName, netnsPath } from './netns.js';
 import { dropMasquerade, dropPortMappings } from './plugin-rules.js';
@@ -7,6 +7,22 @@ import { dropMasquerade, dropPortMappings } from './plugin-rules.js';
 export interface DelParts {
   runner: Pick<CniRunner, 'del'>;
   lists: Record<ConflistKind, NetworkList>;
+}
+
+/**
+ * The list DEL of `record` is given: the one its ADD used. Without a record nobody knows: bridge alone
+ * with host-local, which frees an address an older version's host-local gave that container ID (and
+ * nothing else: an address reserved in our journal is freed with its record).
+ */
+export function delListOf(lists: Record<ConflistKind, NetworkList>, record?: AttachmentRecord): NetworkList {
+  if (!record) return withHostLocal(lists.plain, lists.legacy);
+  const kind = record.conflist ?? 'legacy';
+  if (kind === 'legacy') return lists.legacy;
+  if (record.ipam !== 'static') return withHostLocal(lists[kind], lists.legacy);
+  const { ip, prefix, gateway } = record;
+  return ip !== undefined && prefix !== undefined && gateway !== undefined
+    ? withAddress(lists[kind], ip, prefix, gateway)
+    : lists[kind];
 }
 
 /**
@@ -25,14 +41,14 @@ export async function removeAttachment(
     ? cniIdsOf(record)
     : { netnsName: fresh, containerId: fresh };
   const att: CniAttachment = { containerId, netns: netnsPath(name), ifname: IFNAME };
-  // DEL with what ADD used. Without a record nobody knows: bridge alone frees the address (legacy
-  // bridge's DEL fails on a netns whose masquerade chain was never made), the rest is found by its marks.
+  // DEL with what ADD used (delListOf). Without a record, bridge alone (legacy bridge's DEL fails on a
+  // netns whose masquerade chain was never made); the rest is found by its marks.
   const kind = record ? (record.conflist ?? 'legacy') : 'plain';
   const netnsGone = !(await netnsExists(name));
   const rulesOf = p.lists.legacy.name;
   let delError: Error | undefined;
   await p.runner
-    .del(p.lists[kind], att, { portMappings: record?.portMappings ?? [] }, record?.result)
+    .del(delListOf(p.lists, record), att, { portMappings: record?.portMappings ?? [] }, record?.result)
     .catch((err: unknown) => (delError = err instanceof Error ? err : new Error(String(err))));
   // Without the stored mappings portmap's DEL removes nothing; without its netns bridge's DEL cannot
   // see which masquerade rule was the container's. A plain attachment made neither.

@@ -35,6 +35,8 @@ function templatePath(file: string): string {
  * field): bridge with ipMasq, firewall and portmap, as every attach used before issue #16. `plain`
  * (no port mappings: functions) is bridge alone; `ports` adds portmap. Masquerade and forwarding for
  * those two are one set of subnet-wide rules (subnet-rules.ts) instead of rules per container.
+ * `legacy` keeps host-local as its IPAM; `plain` and `ports` take `static`, the address filled in per
+ * attachment (withAddress), and are given host-local again to DEL records host-local made (withHostLocal).
  */
 export type ConflistKind = 'legacy' | 'plain' | 'ports';
 
@@ -64,4 +66,25 @@ export function gatewayOf(subnet: string): string {
   const a = new Address4(subnet);
   const start = a.startAddress().bigInt() + 1n;
   return Address4.fromBigInt(start).correctForm();
+}
+
+/** The bridge plugin's IPAM section of a list (the first plugin is bridge in every template). */
+function withIpam(list: NetworkList, ipam: Record<string, unknown>): NetworkList {
+  const [bridge, ...rest] = list.plugins;
+  if (bridge?.type !== 'bridge') throw new Error(`CNI list ${list.name} does not start with bridge`);
+  return { ...list, plugins: [{ ...bridge, ipam }, ...rest] };
+}
+
+/**
+ * A `static` list with one address for the container: what ADD and DEL of a record reserved in our
+ * journal are given (static's DEL frees nothing; bridge's only needs the IPAM type).
+ */
+export function withAddress(list: NetworkList, ip: string, prefix: number, gateway: string): NetworkList {
+  const ipam = list.plugins[0]?.ipam as Record<string, unknown> | undefined;
+  return withIpam(list, { ...ipam, addresses: [{ address: `${ip}/${prefix}`, gateway }] });
+}
+
+/** `list` with the legacy list's host-local IPAM: DEL of a plain or ports record made before `static`. */
+export function withHostLocal(list: NetworkList, legacy: NetworkList): NetworkList {
+  return withIpam(list, legacy.plugins[0]?.ipam as Record<string, unknown>);
 }

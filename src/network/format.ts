@@ -7,7 +7,8 @@ export function formatNetTable(records: AttachmentRecord[]): string {
     records.map((r) => [
       r.namespace,
       r.id,
-      r.ip ? `${r.ip}/${r.prefix ?? ''}` : `(${r.state})`,
+      // A pending record holds its reserved address already (ipam-alloc.ts): the state says it is not in use yet.
+      r.ip ? `${r.ip}/${r.prefix ?? ''}${r.state === 'attached' ? '' : ` (${r.state})`}` : `(${r.state})`,
       r.mac ?? '',
       r.netns,
       r.createdAt,

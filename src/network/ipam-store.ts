@@ -9,7 +9,9 @@ import {
   keyOf,
   migrateLegacy,
   putLine,
+  type Cursor,
 } from './ipam-journal.js';
+import type { AddressRange } from './ipam-alloc.js';
 import type { PortMapping } from '../runtime/index.js';
 
 /** One container's attachment to the faasd network. `pending` = ADD begun and not finished. */
@@ -32,6 +34,12 @@ export interface AttachmentRecord {
   portMappings?: PortMapping[];
   /** The conflist ADD used (conflist.ts), so DEL uses it too; absent in records made before there were several. */
   conflist?: 'plain' | 'ports';
+  /**
+   * `static`: the address was reserved in this journal (ipam-alloc.ts) and given to the bridge plugin
+   * by the `static` IPAM plugin; the pending record already holds it. Absent: host-local chose it
+   * (records made before issue #16's allocator), and DEL must ask host-local to free it.
+   */
+  ipam?: 'static';
   /** The final CNI ADD result, given back to the plugins as prevResult on DEL. */
   result?: unknown;
   createdAt: string;
@@ -63,15 +71,14 @@ export class IpamStore {
    * compaction gives it a new inode, so a read parses only what was appended since (another process's
    * changes too); invoke routing and status look an address up per replica (issue #16).
    */
-  private cached:
-    { ino: bigint; offset: number; ops: number; byId: Map<string, AttachmentRecord> } | undefined;
+  private cached: Loaded | undefined;
   private migrated = false;
 
   constructor(readonly path: string) {
     this.journal = journalPath(path);
   }
 
-  private async load(): Promise<{ byId: Map<string, AttachmentRecord>; ops: number }> {
+  private async load(): Promise<Loaded> {
     if (!this.migrated) await this.migrate();
     let fh;
     try {
@@ -79,14 +86,15 @@ export class IpamStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       this.cached = undefined;
-      return { byId: new Map(), ops: 0 };
+      return { ino: 0n, offset: 0, ops: 0, byId: new Map(), cursor: {} };
     }
     let c = this.cached;
     try {
       // The open file's own inode: a compaction may rename a new journal over the path at any time.
       const st = await fh.stat({ bigint: true });
       const size = Number(st.size);
-      if (c?.ino !== st.ino || size < c.offset) c = { ino: st.ino, offset: 0, ops: 0, byId: new Map() };
+      if (c?.ino !== st.ino || size < c.offset)
+        c = { ino: st.ino, offset: 0, ops: 0, byId: new Map(), cursor: {} };
       if (size > c.offset) {
         const buf = Buffer.alloc(size - c.offset);
         const { bytesRead } = await fh.read(buf, 0, buf.length, c.offset);
@@ -94,8 +102,9 @@ export class IpamStore {
         const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
         if (end > 0) {
           const byId = new Map(c.byId);
-          const ops = c.ops + applyLines(byId, buf.subarray(0, end).toString('utf8'));
-          c = { ino: st.ino, offset: c.offset + end, ops, byId };
+          const cursor = { ...c.cursor };
+          const ops = c.ops + applyLines(byId, buf.subarray(0, end).toString('utf8'), cursor);
+          c = { ino: st.ino, offset: c.offset + end, ops, byId, cursor };
         }
       }
     } finally {
@@ -170,9 +179,9 @@ export class IpamStore {
   /** Appends under the lock (already held), compacting when the journal has grown well past its records. */
   private async append(text: string): Promise<AttachmentRecord[]> {
     await appendDurable(this.journal, text);
-    const { byId, ops } = await this.load();
+    const { byId, ops, cursor } = await this.load();
     if (ops > 2 * byId.size + COMPACT_SLACK) {
-      await compact(this.journal, byId.values());
+      await compact(this.journal, byId.values(), cursor);
       this.cached = undefined;
     }
     return [...byId.values()];
@@ -195,6 +204,31 @@ export class IpamStore {
     await this.withLock(async () => {
       const next = await this.append(delLine(namespace, id));
       if (after) await after(next);
+    });
+  }
+
+  /**
+   * Stores the pending record of an attach through `static` with the next free address of `range`
+   * (round robin after the journal's cursor), in one append under the lock: the reservation is the
+   * record, so removing the record frees the address and two attaches never get the same one. Every
+   * record's address is held, host-local's (older records) too. Throws AddressesExhaustedError.
+   */
+  async reserve(pending: AttachmentRecord, range: AddressRange): Promise<AttachmentRecord> {
+    return this.withLock(async () => {
+      const c = await this.load();
+      const key = keyOf(pending.namespace, pending.id);
+      const held = new Set<string>();
+      for (const [k, r] of c.byId) if (r.ip !== undefined && k !== key) held.add(r.ip);
+      const ip = range.next(held, c.cursor.last);
+      const record: AttachmentRecord = {
+        ...pending,
+        ipam: 'static',
+        ip,
+        prefix: range.prefix,
+        gateway: range.gateway,
+      };
+      await this.append(putLine(record));
+      return record;
     });
   }
 
@@ -236,6 +270,15 @@ export class IpamStore {
   async find(namespace: string, id: string): Promise<AttachmentRecord | undefined> {
     return (await this.load()).byId.get(keyOf(namespace, id));
   }
+}
+
+/** The records as of `offset` bytes of the journal with inode `ino`, and the round robin's cursor. */
+interface Loaded {
+  ino: bigint;
+  offset: number;
+  ops: number;
+  byId: Map<string, AttachmentRecord>;
+  cursor: Cursor;
 }
 
 /** A key back into namespace and id: a namespace never contains '/'. */

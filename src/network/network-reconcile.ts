@@ -4,6 +4,7 @@ import type { CniRunner, NetworkList } from './cni.js';
 import type { ConflistKind } from './conflist.js';
 import { cniIdsOf, type IpamStore } from './ipam-store.js';
 import { poolNamespace } from './netns-pool.js';
+import { delListOf } from './attach-del.js';
 import { deleteNetns, IFNAME, listNetns, namespaceOfNetns, netnsPath } from './netns.js';
 import { dropMasquerade, dropPortMappings, sweepRules, type LiveSet } from './plugin-rules.js';
 
@@ -46,7 +47,7 @@ export async function reconcileAttachments(
   for (const netns of await listNetns()) {
     if (known.has(netns) || !owns(netns) || !judged(netns, namespaces)) continue;
     await net.runner
-      .del(net.lists.plain, { containerId: netns, netns: netnsPath(netns), ifname: IFNAME })
+      .del(delListOf(net.lists), { containerId: netns, netns: netnsPath(netns), ifname: IFNAME })
       .catch(() => undefined);
     await dropPortMappings(name, netns);
     await dropMasquerade(name, netns);

@@ -24,6 +24,7 @@ import { AttachSplits } from './attach-splits.js';
 import { NetnsPool, poolNamespace } from './netns-pool.js';
 import { addAttachment } from './attach-add.js';
 import { removeAttachment } from './attach-del.js';
+import { AddressRange, AddressesExhaustedError } from './ipam-alloc.js';
 
 export interface NetworkOptions extends NetworkSettings {
   cniBinDirs: string[];
@@ -50,6 +51,8 @@ export class CniNetwork implements NetworkAttacher {
   readonly hostsPath: string;
   readonly resolvPath: string;
   readonly gateway: string;
+  /** The addresses attaches reserve in the store's journal (ipam-alloc.ts). */
+  readonly range: AddressRange;
   /** Where each recent attach's time went (ms per phase and plugin), taken once by the deploy's log line. */
   private readonly attachSplits = new AttachSplits();
   /** Netns attached ahead for functions; idle until the process that creates functions starts it (pool.start). */
@@ -69,6 +72,7 @@ export class CniNetwork implements NetworkAttacher {
     this.hostsPath = hostsFile(options);
     this.resolvPath = resolvConfFile(options);
     this.gateway = gatewayOf(options.subnet);
+    this.range = new AddressRange(options.subnet);
     this.rules = new HostRulesGuard(options.bridge, options.subnet, this.store);
     this.pool = new NetnsPool(
       {
@@ -161,8 +165,14 @@ export class CniNetwork implements NetworkAttacher {
     const pending = pendingRecord(namespace, id, name, portMappings);
     const conflist = pending.conflist ?? 'plain';
     try {
-      const result = await addAttachment(
-        { store: this.store, runner: this.runner, list: this.lists[conflist], rulesOf: this.list.name },
+      const { result, reserved } = await addAttachment(
+        {
+          store: this.store,
+          runner: this.runner,
+          list: this.lists[conflist],
+          range: this.range,
+          rulesOf: this.list.name,
+        },
         pending,
         att,
         split,
@@ -172,15 +182,16 @@ export class CniNetwork implements NetworkAttacher {
       if (!this.bridgePinned) this.bridgePinned = await pinBridgeAddress(this.options.bridge);
       await this.rules.ensure();
       split.lap('rules');
-      const done = attachedRecord(pending, result);
+      const done = attachedRecord(reserved, result);
       await this.store.put(done, this.hostsAfter(namespace));
       split.lap('store2');
       this.attachSplits.set(namespace, id, split.done());
       return { netnsPath: att.netns, ip: done.ip ?? '' };
     } catch (err) {
-      // No plugin ran when the first is not installed: its DEL would fail too, and keep the record.
+      // No plugin ran when the first is not installed (its DEL would fail too, and keep the record), nor
+      // when no address was free (nothing was stored).
       await (
-        ranNoPlugin(err, this.lists[conflist])
+        err instanceof AddressesExhaustedError || ranNoPlugin(err, this.lists[conflist])
           ? deleteNetns(name).then(() => this.store.remove(namespace, id, this.hostsAfter(namespace)))
           : this.detach(namespace, id)
       ).catch(() => undefined);

@@ -88,14 +88,25 @@ export class FunctionHost implements FunctionTasks {
     return ips;
   }
 
+  /** The container's address once attached (a pending record holds its reserved address already). */
   async ip(namespace: string, id: string): Promise<string | undefined> {
-    return (await this.network.store.find(namespace, id))?.ip;
+    const r = await this.network.store.find(namespace, id);
+    return r?.state === 'attached' ? r.ip : undefined;
+  }
+
+  /**
+   * A container's create and task start begin; the function returned ends it. The netns pool's
+   * background ADD and DEL wait for them (netns-pool.ts launch).
+   */
+  launching(): () => void {
+    return this.network.pool.launch();
   }
 
   /** Starts the task and begins probing it; `timing` gets the start's steps (a deploy's log line). */
   async start(namespace: string, id: string, timing?: Record<string, number>): Promise<void> {
     const t0 = performance.now();
-    const { pid } = await this.runtime.start(namespace, id, timing);
+    const launched = this.launching(); // a scale from zero's task start too
+    const { pid } = await this.runtime.start(namespace, id, timing).finally(launched);
     const startMs = Math.round(performance.now() - t0);
     const laps = new Laps(timing, 'start_');
     const ip = await this.ip(namespace, id);

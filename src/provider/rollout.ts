@@ -54,7 +54,14 @@ export async function startInstance(
   // The new container's logger must open a file of its own, not the link to the serving one's.
   if (d.logDir && instance.id === dep.service) await unlinkFunctionLog(d.logDir, ns, dep.service);
   laps.lap('spec');
-  await d.runtime.create(spec, opts.timing);
+  // From the attach to the task's start: the netns pool's refill waits (it competed for the 2 cores).
+  const launched = d.host.launching();
+  try {
+    await d.runtime.create(spec, opts.timing);
+  } catch (err) {
+    launched();
+    throw err;
+  }
   laps.lap('create');
   try {
     if (replicas === 0) return;
@@ -63,6 +70,8 @@ export async function startInstance(
       laps.lap('start');
     } catch (err) {
       throw new StartFailedError(dep.service, instance.id, errorMessage(err), opts.detail, { cause: err });
+    } finally {
+      launched(); // not held while waiting for ready
     }
     if (!opts.waitReady) return;
     const outcome = await d.readiness.waitReady(ns, instance.id, d.readyTimeoutMs);
@@ -86,6 +95,8 @@ export async function startInstance(
     throw err instanceof FaasdError
       ? err
       : new StartFailedError(dep.service, instance.id, errorMessage(err), opts.detail, { cause: err });
+  } finally {
+    launched(); // once: a stopped replica's create, or before any wait for ready
   }
 }
 
