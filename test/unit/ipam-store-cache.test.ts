@@ -1,6 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fsp from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpamStore, type AttachmentRecord } from '../../src/network/ipam-store.js';
@@ -73,5 +75,33 @@ describe('IPAM store: the parse kept while the file is unchanged', () => {
       (await store.read()).map((r) => r.id),
       Array.from({ length: 20 }, (_, i) => `c${i}`),
     );
+  });
+
+  // After a restart at N = 1,000 the first invocations and probes looked addresses up ~3,000 times in
+  // a few seconds; each opened, fstat'ed and closed the journal (0.4 s of the daemon's thread).
+  it('shares one read among lookups at the same moment, and opens an unchanged journal not at all', async () => {
+    const path = join(dir, 'shared.json');
+    const store = new IpamStore(path);
+    await store.update(() => [record('a', '10.0.0.2'), record('b', '10.0.0.3')]);
+    // The module's own `open`, counted (named imports of a builtin follow it after the sync).
+    const cjs = createRequire(import.meta.url)('node:fs/promises') as typeof fsp;
+    const opens = mock.method(cjs, 'open');
+    syncBuiltinESMExports();
+    try {
+      const found = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.find('fn', i % 2 ? 'a' : 'b')),
+      );
+      assert.deepEqual(new Set(found.map((r) => r?.ip)), new Set(['10.0.0.2', '10.0.0.3']));
+      await store.find('fn', 'a');
+      assert.equal(opens.mock.callCount(), 0, 'the journal had not changed since the last read');
+      // A write of this process is seen by the next lookup, though a read may have been under way.
+      const before = store.find('fn', 'c');
+      await store.put(record('c', '10.0.0.4'));
+      assert.equal(await before, undefined);
+      assert.equal((await store.find('fn', 'c'))?.ip, '10.0.0.4');
+    } finally {
+      opens.mock.restore();
+      syncBuiltinESMExports();
+    }
   });
 });
