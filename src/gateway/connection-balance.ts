@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** The part of a request the balance looks at and sets: its connection, and whether it is kept alive. */
+export interface BalancedRequest {
+  socket: Pick<Socket, 'once'>;
+}
+export type BalancedResponse = Pick<ServerResponse, 'shouldKeepAlive'>;
+
+/**
+ * Keeps two threads' shares of the connections on one shared listening socket within one of each
+ * other (issue #12). Both event loops watch the socket and whichever wakes first accepts, so wrk's
+ * eight keep-alive connections landed 8/0 or 7/1 as often as 4/4, and a thread holding them all is
+ * the one-thread limit again (docs/field-notes.md). A thread ahead by more than one answers a new
+ * connection's first request with `Connection: close`; the client's next connect lands on either
+ * thread, so the split settles after a few reconnects. Connections already past their first request
+ * are never closed. `counts` is shared memory: index 0 the main thread, 1 the data-path thread.
+ */
+export class ConnectionBalance {
+  private readonly fresh = new WeakSet<object>();
+  /** Connections this thread asked to reconnect (for logs and tests). */
+  moved = 0;
+
+  constructor(
+    private readonly counts: Int32Array,
+    private readonly me: 0 | 1,
+  ) {}
+
+  /** A new shared-listener connection of this thread (the server's 'connection' event). */
+  readonly onConnection = (socket: Pick<Socket, 'once'>): void => {
+    Atomics.add(this.counts, this.me, 1);
+    this.fresh.add(socket);
+    socket.once('close', () => Atomics.sub(this.counts, this.me, 1));
+  };
+
+  /** Before answering: a new connection of the thread that holds more asks its client to reconnect. */
+  check(req: BalancedRequest | IncomingMessage, res: BalancedResponse): void {
+    const socket = req.socket;
+    if (!this.fresh.has(socket)) return;
+    this.fresh.delete(socket);
+    if (Atomics.load(this.counts, this.me) > Atomics.load(this.counts, 1 - this.me) + 1) {
+      res.shouldKeepAlive = false;
+      this.moved++;
+    }
+  }
+
+  /** Connections each thread holds now. */
+  shares(): { main: number; data: number } {
+    return { main: Atomics.load(this.counts, 0), data: Atomics.load(this.counts, 1) };
+  }
+}
+
+/** The shared counters two ConnectionBalances use (one per thread). */
+export function balanceCounters(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+}
