@@ -1,9 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 
-/** The part of a request the balance looks at and sets: its connection, and whether it is kept alive. */
+/** A connection as the balance sees it: it closes once. */
+export interface BalancedSocket {
+  once(event: 'close', listener: () => void): unknown;
+}
+/** The part of a request the balance looks at: its connection. */
 export interface BalancedRequest {
-  socket: Pick<Socket, 'once'>;
+  socket: BalancedSocket;
 }
 export type BalancedResponse = Pick<ServerResponse, 'shouldKeepAlive'>;
 
@@ -14,7 +17,8 @@ export type BalancedResponse = Pick<ServerResponse, 'shouldKeepAlive'>;
  * the one-thread limit again (docs/field-notes.md). A thread ahead by more than one answers a new
  * connection's first request with `Connection: close`; the client's next connect lands on either
  * thread, so the split settles after a few reconnects. Connections already past their first request
- * are never closed. `counts` is shared memory: index 0 the main thread, 1 the data-path thread.
+ * are never closed. `counts` is shared memory: index 0 the main thread, 1 the data-path thread, 2 is
+ * 1 while both serve (a thread that is not running takes no connections: nobody is moved then).
  */
 export class ConnectionBalance {
   private readonly fresh = new WeakSet<object>();
@@ -27,17 +31,18 @@ export class ConnectionBalance {
   ) {}
 
   /** A new shared-listener connection of this thread (the server's 'connection' event). */
-  readonly onConnection = (socket: Pick<Socket, 'once'>): void => {
+  readonly onConnection = (socket: BalancedSocket): void => {
     Atomics.add(this.counts, this.me, 1);
     this.fresh.add(socket);
     socket.once('close', () => Atomics.sub(this.counts, this.me, 1));
   };
 
   /** Before answering: a new connection of the thread that holds more asks its client to reconnect. */
-  check(req: BalancedRequest | IncomingMessage, res: BalancedResponse): void {
+  check(req: BalancedRequest, res: BalancedResponse): void {
     const socket = req.socket;
     if (!this.fresh.has(socket)) return;
     this.fresh.delete(socket);
+    if (Atomics.load(this.counts, BOTH) !== 1) return;
     if (Atomics.load(this.counts, this.me) > Atomics.load(this.counts, 1 - this.me) + 1) {
       res.shouldKeepAlive = false;
       this.moved++;
@@ -50,7 +55,15 @@ export class ConnectionBalance {
   }
 }
 
+const BOTH = 2;
+
 /** The shared counters two ConnectionBalances use (one per thread). */
 export function balanceCounters(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  return new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** Whether both threads serve now (set by the main thread as the data-path thread starts and exits). */
+export function setBothServing(counts: Int32Array, both: boolean): void {
+  Atomics.store(counts, BOTH, both ? 1 : 0);
+  if (!both) Atomics.store(counts, 1, 0);
 }

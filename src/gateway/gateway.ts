@@ -11,6 +11,7 @@ import {
   readBody,
   type Credentials,
   type RequestTarget,
+  type SeriesDelta,
 } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { validateName, type FunctionStatus } from '../provider/index.js';
@@ -62,6 +63,8 @@ const BASE = 'http://gateway';
 /** The gateway: /system to the provider (auth checked here), sync and async invoke, metrics. */
 export function createGatewayHandler(deps: GatewayDeps): {
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Invocations the data-path thread served (data-batch.ts): into /metrics and the portal's charts. */
+  merge(deltas: readonly SeriesDelta[]): void;
   close(): void;
 } {
   const metrics = new Metrics(deps.maxMetricSeries);
@@ -210,8 +213,15 @@ export function createGatewayHandler(deps: GatewayDeps): {
     throw new NotFoundError('route', path);
   };
 
+  const merge = (deltas: readonly SeriesDelta[]): void => {
+    metrics.merge(deltas);
+    for (const d of deltas)
+      if (typeof d.code === 'number') for (let i = 0; i < d.count; i++) portal.observe(d.fn, d.code);
+  };
+
   return {
     handle: guarded(handle, deps.log),
+    merge,
     close: () => deps.backend.close(),
   };
 }

@@ -26,9 +26,7 @@ export function routeSnapshot(
   const functions: RouteSnapshot['functions'] = [];
   for (const f of ready) {
     if (functions.length >= SNAPSHOT_LIMITS.functions) break;
-    const addresses = f.addresses
-      .filter((a) => !draining(a))
-      .slice(0, SNAPSHOT_LIMITS.addressesPerFunction);
+    const addresses = f.addresses.filter((a) => !draining(a)).slice(0, SNAPSHOT_LIMITS.addressesPerFunction);
     if (addresses.length) functions.push({ namespace: f.namespace, name: f.name, addresses });
   }
   return { version, functions };

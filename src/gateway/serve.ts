@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   POOL_DEFAULTS,
   SERVER_LIMIT_DEFAULTS,
@@ -21,6 +22,8 @@ import type { FunctionBackend } from './backend.js';
 import { createGatewayHandler, type GatewayDeps } from './gateway.js';
 import { HttpBackend } from './http-backend.js';
 import { Scaler } from './scaler.js';
+import { ConnectionBalance, balanceCounters } from './connection-balance.js';
+import { DataThread, dataWorkerCode, type RouteSource, type WorkerCode } from './data-thread.js';
 
 /** A separate `faasd gateway` (split deployment, or ours in a container). */
 export interface GatewayOptions {
@@ -82,6 +85,19 @@ export interface ServeGatewayOptions {
   cron?: { source: CronFunctionSource; timeoutMs: number; refreshMs?: number };
   /** The compose services' state, for the portal (the daemon knows them). */
   services?: GatewayDeps['services'];
+  /** A second thread for invocations (data-thread.ts); the daemon's in-process gateway only. */
+  dataPath?: DataPathOptions;
+}
+
+/** What the data-path thread needs of the daemon: the provider's resolver and the invoke settings. */
+export interface DataPathOptions {
+  routes: RouteSource & { invalidate(namespace: string, name: string): void };
+  upstreamTimeoutMs: number;
+  functionPort: number;
+  functionMaxConnections: number;
+  stopGraceMs: number;
+  /** Default: dataWorkerCode() (the thread's code where this process runs from). */
+  code?: WorkerCode;
 }
 
 /** The gateway on any backend: listens first, then connects to NATS in the background. */
@@ -113,12 +129,23 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
     ...(o.services ? { services: o.services } : {}),
   });
   const servers: { close(): void }[] = [];
+  const listening: Server[] = [];
   const ports: number[] = [];
+  // With a data-path thread both threads accept on the ports; the balance keeps their shares even.
+  const counts = o.dataPath ? balanceCounters() : undefined;
+  const balance = counts ? new ConnectionBalance(counts, 0) : undefined;
+  const serve = balance
+    ? (req: IncomingMessage, res: ServerResponse) => {
+        balance.check(req, res);
+        handler.handle(req, res);
+      }
+    : (req: IncomingMessage, res: ServerResponse) => handler.handle(req, res);
   try {
     // Addresses differ in port too (the bind address's port, and the bridge's 8080), so one call each.
     for (const a of o.listen) {
-      const http = await listenAll([a.host], a.port, (req, res) => handler.handle(req, res), o.limits, o.log);
+      const http = await listenAll([a.host], a.port, serve, o.limits, o.log);
       servers.push(http);
+      listening.push(...http.servers);
       ports.push(...http.ports);
     }
   } catch (err) {
@@ -142,16 +169,76 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
           ...(o.cron.refreshMs ? { refreshMs: o.cron.refreshMs } : {}),
         })
       : undefined;
+  const dataThread =
+    o.dataPath && counts && balance
+      ? await startDataPath(o, o.dataPath, listening, counts, balance, handler, servers)
+      : undefined;
   return {
     port: ports[0] ?? 0,
     async stop() {
       cron?.stop();
+      // First: the thread stops accepting on its own descriptors and finishes what it has in flight.
+      await dataThread?.stop();
       for (const s of servers) s.close();
       handler.close();
       await queue.close();
       o.log.info('stopped');
     },
   };
+}
+
+/**
+ * Starts the data-path thread beside the listening gateway: a loopback listener of the full handler
+ * for what it hands over, the thread, and the balance on the main thread's servers. A thread that
+ * cannot start is logged and left out: the main thread serves alone, as without it.
+ */
+async function startDataPath(
+  o: ServeGatewayOptions,
+  dp: DataPathOptions,
+  listening: Server[],
+  counts: Int32Array,
+  balance: ConnectionBalance,
+  handler: ReturnType<typeof createGatewayHandler>,
+  servers: { close(): void }[],
+): Promise<DataThread | undefined> {
+  const code = dp.code ?? dataWorkerCode();
+  if (!code) {
+    o.log.warn('no data-path thread code in this build; the main thread serves alone');
+    return undefined;
+  }
+  const relay = await listenAll(['127.0.0.1'], 0, (req, res) => handler.handle(req, res), o.limits, o.log);
+  servers.push(relay);
+  for (const s of listening) s.on('connection', balance.onConnection);
+  const thread = new DataThread({
+    listeners: listening,
+    relayPort: relay.ports[0] ?? 0,
+    counts,
+    routes: dp.routes,
+    sink: {
+      merge: (deltas) => handler.merge(deltas),
+      refused: (namespace, name) => dp.routes.invalidate(namespace, name),
+    },
+    settings: {
+      limits: o.limits,
+      upstreamTimeoutMs: dp.upstreamTimeoutMs,
+      functionPort: dp.functionPort,
+      functionMaxConnections: dp.functionMaxConnections,
+      defaultNamespace: o.defaultNamespace,
+      stopGraceMs: dp.stopGraceMs,
+    },
+    log: o.log,
+    code,
+  });
+  try {
+    await thread.start();
+    return thread;
+  } catch (err) {
+    o.log.error('data-path thread did not start; the main thread serves alone', {
+      error: (err as Error).message,
+    });
+    await thread.stop();
+    return undefined;
+  }
 }
 
 /** `faasd gateway`: the gateway in front of a provider over HTTP. */

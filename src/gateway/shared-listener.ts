@@ -52,7 +52,8 @@ export function duplicateListener(
     }, timeoutMs);
     child.once('message', (_m, handle) => {
       clearTimeout(timer);
-      if (handle && typeof (handle as RawListenHandle).fd === 'number') resolve(handle as RawListenHandle);
+      const raw = handle as unknown as RawListenHandle | undefined;
+      if (raw && typeof raw.fd === 'number') resolve(raw);
       else reject(new Error(`duplicating listener fd ${fd}: the helper sent no handle`));
     });
     child.once('error', (err) => {

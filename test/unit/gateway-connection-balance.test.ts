@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   ConnectionBalance,
   balanceCounters,
+  setBothServing,
   type BalancedResponse,
 } from '../../src/gateway/connection-balance.js';
 
@@ -20,6 +21,7 @@ function request(socket: FakeSocket): { socket: FakeSocket; res: BalancedRespons
 
 test('a thread ahead by more than one asks a new connection to reconnect; the other keeps its own', () => {
   const counts = balanceCounters();
+  setBothServing(counts, true);
   const main = new ConnectionBalance(counts, 0);
   const data = new ConnectionBalance(counts, 1);
   const onMain = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
@@ -58,4 +60,19 @@ test('one connection alone is never moved', () => {
   assert.equal(r.res.shouldKeepAlive, true);
   s.close();
   assert.deepEqual(main.shares(), { main: 0, data: 0 });
+});
+
+test('with the data-path thread down nobody is moved, however uneven', () => {
+  const counts = balanceCounters();
+  setBothServing(counts, true);
+  setBothServing(counts, false);
+  const main = new ConnectionBalance(counts, 0);
+  const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of sockets) main.onConnection(s);
+  for (const s of sockets) {
+    const r = request(s);
+    main.check(r, r.res);
+    assert.equal(r.res.shouldKeepAlive, true);
+  }
+  assert.equal(main.moved, 0);
 });

@@ -21,7 +21,10 @@ test('the snapshot is bounded in functions and addresses', () => {
   const many = Array.from({ length: SNAPSHOT_LIMITS.functions + 5 }, (_, i) => ({
     namespace: 'ns',
     name: `f${i}`,
-    addresses: Array.from({ length: SNAPSHOT_LIMITS.addressesPerFunction + 3 }, (_, j) => `10.1.${i % 250}.${j}`),
+    addresses: Array.from(
+      { length: SNAPSHOT_LIMITS.addressesPerFunction + 3 },
+      (_, j) => `10.1.${i % 250}.${j}`,
+    ),
   }));
   const s = routeSnapshot(1, many, () => false);
   assert.equal(s.functions.length, SNAPSHOT_LIMITS.functions);

@@ -34,5 +34,8 @@ test('merged series stay under the bound: past it they go to the overflow series
   for (const fn of ['a', 'b', 'c', 'd']) worker.observe(fn, 200, 0.01);
   main.merge(worker.take());
   assert.equal(main.size, 3);
-  assert.match(main.render('gateway'), new RegExp(`function_name="${OVERFLOW_LABEL}",code="${OVERFLOW_LABEL}"} 2\\n`));
+  assert.match(
+    main.render('gateway'),
+    new RegExp(`function_name="${OVERFLOW_LABEL}",code="${OVERFLOW_LABEL}"} 2\\n`),
+  );
 });
