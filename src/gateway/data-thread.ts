@@ -10,7 +10,7 @@ import { applyBatch, type DataSink } from './data-batch.js';
 import { setBothServing } from './connection-balance.js';
 import type { DataWorkerData, FromDataThread, ToDataThread } from './data-worker.js';
 import { routeSnapshot } from './route-table.js';
-import { nodeEchoHelper, type EchoHelper } from './shared-listener.js';
+import { ECHO_ENV, nodeEchoHelper, type EchoHelper } from './shared-listener.js';
 
 /** The provider's resolver as the data-path thread needs it (provider/resolver.ts). */
 export interface RouteSource {
@@ -22,13 +22,11 @@ export interface RouteSource {
 /** How the thread's code is loaded: a file beside this one, or source to eval (SEA, tsx). */
 export type WorkerCode = { file: URL } | { eval: string };
 
-/** The env var that makes the single-file executable act as shared-listener.ts's helper. */
-export const ECHO_ENV = 'FAASD_ECHO_LISTENER';
-
 /**
  * The data-path thread's code where this process runs from: the single-file executable's asset
- * (scripts/sea-bundle.mjs), the compiled file beside this one (dist/), or the TypeScript source under
- * tsx (tests). Undefined in the one-file bundle of the container image, which carries none.
+ * (scripts/sea-bundle.mjs), the compiled file beside this one (dist/) or beside the bundle
+ * (dist/bundle/, scripts/build.mjs), or the TypeScript source under tsx (tests). Undefined when none is
+ * there (a gateway image carries only the bundle): the main thread then serves alone.
  */
 export function dataWorkerCode(): WorkerCode | undefined {
   if (runningAsSea()) return { eval: sea.getAsset('data-worker.cjs', 'utf8') };
@@ -37,8 +35,12 @@ export function dataWorkerCode(): WorkerCode | undefined {
     const path = fileURLToPath(new URL('./data-worker.ts', here));
     return { eval: `require('tsx/cjs/api').register(); require(${JSON.stringify(path)});` };
   }
-  const file = new URL('./data-worker.js', here);
-  return existsSync(file) ? { file } : undefined;
+  // dist/gateway/data-worker.js beside this file (tsc), or data-worker.cjs beside the one-file bundle.
+  for (const name of ['./data-worker.js', './data-worker.cjs']) {
+    const file = new URL(name, here);
+    if (existsSync(file)) return { file };
+  }
+  return undefined;
 }
 
 /** The helper that duplicates a listening descriptor: this executable in its echo mode, or node -e. */

@@ -13,6 +13,9 @@ export const ECHO_LISTENER_SCRIPT =
   "const{TCP,constants}=process.binding('tcp_wrap');const h=new TCP(constants.SOCKET);h.open(3);" +
   "process.send('listener',h,()=>process.disconnect())";
 
+/** Set for the single-file executable started as the helper: it runs ECHO_LISTENER_SCRIPT and exits. */
+export const ECHO_ENV = 'FAASD_ECHO_LISTENER';
+
 export interface EchoHelper {
   command: string;
   args: string[];
