@@ -67,6 +67,12 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
     });
   };
 
+  // A batch goes BATCH_MS after the first invocation since the last one: an idle thread has no timer.
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  const armFlush = () => {
+    flushTimer ??= setTimeout(() => flush(), BATCH_MS);
+  };
+
   /** One invocation of a routed function, counted as the main thread's gateway.ts counts it. */
   const invoke = async (
     req: IncomingMessage,
@@ -79,6 +85,7 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     seen.begin(ns, name, host);
+    armFlush();
     let code: number;
     try {
       code = await proxy.forward(req, res, {
@@ -110,6 +117,8 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     balance.check(req, res);
     const url = req.url ?? '/';
+    // As gateway.ts answers it: liveness of the gateway, which this thread is part of (no hop for it).
+    if (url === '/healthz') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK\n');
     if (url.startsWith('/function/')) {
       const target = parseRequestTarget(url, BASE);
       const { name, namespace, rest } = parseFunctionPath(target.pathname, '/function/');
@@ -136,17 +145,17 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
           }),
       ),
     );
-    clearInterval(batches);
+    clearTimeout(flushTimer);
     flush();
     proxy.close();
     relayProxy.close();
     post({ stopped: true });
   };
   const flush = () => {
+    flushTimer = undefined;
     const batch = seen.take();
     if (batch) post({ batch });
   };
-  const batches = setInterval(flush, BATCH_MS);
 
   port.on('message', (m: ToDataThread) => {
     if ('routes' in m) routes.replace(m.routes);
