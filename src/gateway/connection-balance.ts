@@ -17,11 +17,13 @@ export type BalancedResponse = Pick<ServerResponse, 'shouldKeepAlive'>;
  * the one-thread limit again (docs/field-notes.md). A thread ahead by more than one answers a new
  * connection's first request with `Connection: close`; the client's next connect lands on either
  * thread, so the split settles after a few reconnects. Connections already past their first request
- * are never closed. `counts` is shared memory: index 0 the main thread, 1 the data-path thread, 2 is
+ * are not looked at again, unless recheckAll() (the thread started while they were open). `counts` is shared memory: index 0 the main thread, 1 the data-path thread, 2 is
  * 1 while both serve (a thread that is not running takes no connections: nobody is moved then).
  */
 export class ConnectionBalance {
-  private readonly fresh = new WeakSet<object>();
+  /** The round each connection was last looked at in: one not looked at in this round is looked at again. */
+  private readonly looked = new WeakMap<object, number>();
+  private round = 1;
   /** Connections this thread asked to reconnect (for logs and tests). */
   moved = 0;
 
@@ -33,20 +35,27 @@ export class ConnectionBalance {
   /** A new shared-listener connection of this thread (the server's 'connection' event). */
   readonly onConnection = (socket: BalancedSocket): void => {
     Atomics.add(this.counts, this.me, 1);
-    this.fresh.add(socket);
     socket.once('close', () => Atomics.sub(this.counts, this.me, 1));
   };
 
   /** Before answering: a new connection of the thread that holds more asks its client to reconnect. */
   check(req: BalancedRequest, res: BalancedResponse): void {
     const socket = req.socket;
-    if (!this.fresh.has(socket)) return;
-    this.fresh.delete(socket);
+    if (this.looked.get(socket) === this.round) return;
+    this.looked.set(socket, this.round);
     if (Atomics.load(this.counts, BOTH) !== 1) return;
     if (Atomics.load(this.counts, this.me) > Atomics.load(this.counts, 1 - this.me) + 1) {
       res.shouldKeepAlive = false;
       this.moved++;
     }
+  }
+
+  /**
+   * Looks at every connection again at its next request: the data-path thread has just started (under
+   * load) and this thread holds the keep-alive connections that were open before; some must move.
+   */
+  recheckAll(): void {
+    this.round++;
   }
 
   /** Connections each thread holds now. */

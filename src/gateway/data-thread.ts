@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import * as sea from 'node:sea';
 import { runningAsSea } from '../assets.js';
@@ -10,6 +11,7 @@ import { applyBatch, type DataSink } from './data-batch.js';
 import { setBothServing } from './connection-balance.js';
 import type { DataWorkerData, FromDataThread, ToDataThread } from './data-worker.js';
 import { routeSnapshot } from './route-table.js';
+import { BusyTrigger, TRIGGER_DEFAULTS, type TriggerOptions } from './data-thread-trigger.js';
 import { ECHO_ENV, nodeEchoHelper, type EchoHelper } from './shared-listener.js';
 
 /** The provider's resolver as the data-path thread needs it (provider/resolver.ts). */
@@ -75,6 +77,8 @@ export interface DataThreadOptions {
   maxRestarts?: number;
   /** How long the thread may take to listen. */
   startTimeoutMs?: number;
+  /** Told when the thread starts serving (the main thread's balance looks at its connections again). */
+  onServing?: () => void;
 }
 
 type Outstanding = Map<string, { namespace: string; name: string; address: string; n: number }>;
@@ -89,7 +93,13 @@ export class DataThread {
   private worker: Worker | undefined;
   private version = 0;
   private restarts = 0;
-  private stopping = false;
+  /** stop() was called: no start, no restart again. */
+  private closed = false;
+  /** The thread is being stopped on purpose (idle, or stop()): its exit is not a death. */
+  private retiring = false;
+  private starting: Promise<void> | undefined;
+  private trigger: ReturnType<typeof setInterval> | undefined;
+  private batches = 0;
   private pushPending = false;
   private unsubscribe: (() => void) | undefined;
   /** Requests the thread began and has not ended, per replica: ended here if it dies. */
@@ -97,9 +107,47 @@ export class DataThread {
 
   constructor(private readonly o: DataThreadOptions) {}
 
+  /** Starts the thread now. */
   async start(): Promise<void> {
-    this.unsubscribe = this.o.routes.onChange(() => this.schedulePush());
-    await this.spawn();
+    this.unsubscribe ??= this.o.routes.onChange(() => this.schedulePush());
+    await this.ensureRunning();
+  }
+
+  /**
+   * Starts the thread only while the main thread is busy, and stops it after a quiet spell
+   * (data-thread-trigger.ts: it costs ~20 MB of PSS). Keep-alive connections open before it started are
+   * moved to it by the balance (onServing).
+   */
+  startWhenBusy(o: TriggerOptions = TRIGGER_DEFAULTS): void {
+    this.unsubscribe ??= this.o.routes.onChange(() => this.schedulePush());
+    const trigger = new BusyTrigger(o);
+    let last: EventLoopUtilization = performance.eventLoopUtilization();
+    this.trigger = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      const used = performance.eventLoopUtilization(now, last).utilization;
+      last = now;
+      const served = this.batches > 0;
+      this.batches = 0;
+      const action = trigger.sample(used, this.worker !== undefined, served);
+      if (action === 'start') {
+        this.o.log.info('main thread busy; starting the data-path thread', { utilisation: used.toFixed(2) });
+        this.ensureRunning().catch((err: unknown) =>
+          this.o.log.error('data-path thread did not start', { error: (err as Error).message }),
+        );
+      } else if (action === 'stop') {
+        this.o.log.info('quiet; stopping the data-path thread', { idle_ms: o.idleStopMs });
+        void this.retire();
+      }
+    }, o.sampleMs);
+    this.trigger.unref();
+  }
+
+  private ensureRunning(): Promise<void> {
+    // (Retiring: the next busy sample starts a new one, once this one is gone.)
+    if (this.closed || this.retiring) return Promise.resolve();
+    if (this.worker && !this.retiring) return this.starting ?? Promise.resolve();
+    this.starting = this.spawn().finally(() => (this.starting = undefined));
+    return this.starting;
   }
 
   private schedulePush(): void {
@@ -133,6 +181,7 @@ export class DataThread {
       if (o.n === 0) this.outstanding.delete(key);
       else this.outstanding.set(key, o);
     }
+    this.batches++;
     applyBatch(m.batch, { ...this.o.sink, load: this.o.routes.load });
   }
 
@@ -163,6 +212,7 @@ export class DataThread {
           clearTimeout(timer);
           this.o.log.info('data-path thread listening', { thread: worker.threadId });
           setBothServing(this.o.counts, true);
+          this.o.onServing?.();
           this.push();
           resolve();
         } else if ('batch' in m) this.onBatch(m);
@@ -187,7 +237,10 @@ export class DataThread {
       for (let i = 0; i < o.n; i++) this.o.routes.load.end(o.namespace, o.name, o.address);
     this.outstanding.clear();
     setBothServing(this.o.counts, false);
-    if (this.stopping) return;
+    if (this.closed || this.retiring) {
+      this.retiring = false;
+      return;
+    }
     const max = this.o.maxRestarts ?? 5;
     if (this.restarts >= max) {
       this.o.log.error('data-path thread exited; not restarted (the main thread serves alone)', {
@@ -204,11 +257,10 @@ export class DataThread {
   }
 
   /** Stops the thread: it stops accepting, finishes what is in flight (bounded), sends its last batch. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.unsubscribe?.();
+  private async retire(): Promise<void> {
     const worker = this.worker;
-    if (!worker) return;
+    if (!worker || this.retiring) return;
+    this.retiring = true;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const stopped = new Promise<void>((resolve) =>
       worker.on('message', (m: FromDataThread) => 'stopped' in m && resolve()),
@@ -219,5 +271,14 @@ export class DataThread {
     await Promise.race([stopped, exited, new Promise((r) => setTimeout(r, grace).unref())]);
     await worker.terminate();
     await exited;
+  }
+
+  /** Stops the thread for good (the gateway is closing). */
+  async stop(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.trigger);
+    this.unsubscribe?.();
+    await this.starting?.catch(() => undefined);
+    await this.retire();
   }
 }

@@ -3,6 +3,7 @@
 // replicas in the main thread's route snapshot; every other request is handed to the main thread's
 // full gateway over loopback. What it sees goes back in batches (data-batch.ts).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { FaasdError } from '../errors.js';
 import {
@@ -115,7 +116,8 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
   // The invoke path as gateway.ts has it, less what the snapshot already answers: a function in it
   // exists, is in a function namespace and has ready replicas. Anything else goes to the main thread.
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    balance.check(req, res);
+    if (draining) res.shouldKeepAlive = false;
+    else balance.check(req, res);
     const url = req.url ?? '/';
     // As gateway.ts answers it: liveness of the gateway, which this thread is part of (no hop for it).
     if (url === '/healthz') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK\n');
@@ -130,21 +132,24 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
   };
 
   const servers: Server[] = [];
+  // Stopping: each connection closes after its next answer (`Connection: close`), so no client finds a
+  // kept-alive connection closed under a request it has just sent; what is still open after the grace
+  // (idle, or a long request) is closed then. Our descriptors only: the main thread's keep accepting.
+  let draining = false;
+  const sockets = new Set<Socket>();
+  let drained: (() => void) | undefined;
   const stop = async (): Promise<void> => {
-    // Our descriptors only: the main thread's stay open and keep accepting.
-    await Promise.all(
-      servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => s.closeAllConnections(), d.stopGraceMs);
-            s.close(() => {
-              clearTimeout(timer);
-              resolve();
-            });
-            s.closeIdleConnections();
-          }),
-      ),
-    );
+    draining = true;
+    if (sockets.size) {
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+        setTimeout(resolve, d.stopGraceMs).unref();
+      });
+    }
+    for (const s of servers) {
+      s.close();
+      s.closeAllConnections();
+    }
     clearTimeout(flushTimer);
     flush();
     proxy.close();
@@ -165,7 +170,14 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
   for (const fd of d.listenFds) {
     const handleOfOurOwn = await duplicateListener(fd, d.echo);
     const server = createLimitedServer(handler, d.limits);
-    server.on('connection', balance.onConnection);
+    server.on('connection', (socket: Socket) => {
+      balance.onConnection(socket);
+      sockets.add(socket);
+      socket.once('close', () => {
+        sockets.delete(socket);
+        if (sockets.size === 0) drained?.();
+      });
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(handleOfOurOwn, () => resolve());

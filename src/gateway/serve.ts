@@ -24,6 +24,7 @@ import { HttpBackend } from './http-backend.js';
 import { Scaler } from './scaler.js';
 import { ConnectionBalance, balanceCounters } from './connection-balance.js';
 import { DataThread, dataWorkerCode, type RouteSource, type WorkerCode } from './data-thread.js';
+import type { TriggerOptions } from './data-thread-trigger.js';
 
 /** A separate `faasd gateway` (split deployment, or ours in a container). */
 export interface GatewayOptions {
@@ -98,6 +99,10 @@ export interface DataPathOptions {
   stopGraceMs: number;
   /** Default: dataWorkerCode() (the thread's code where this process runs from). */
   code?: WorkerCode;
+  /** false: start the thread with the gateway (tests); default: only while the main thread is busy. */
+  startWhenBusy?: boolean;
+  /** When "busy" and "quiet" are (data-thread-trigger.ts's defaults). */
+  trigger?: TriggerOptions;
 }
 
 /** The gateway on any backend: listens first, then connects to NATS in the background. */
@@ -228,17 +233,20 @@ async function startDataPath(
     },
     log: o.log,
     code,
+    onServing: () => balance.recheckAll(),
   });
-  try {
-    await thread.start();
-    return thread;
-  } catch (err) {
-    o.log.error('data-path thread did not start; the main thread serves alone', {
-      error: (err as Error).message,
-    });
-    await thread.stop();
-    return undefined;
-  }
+  if (dp.startWhenBusy === false) {
+    try {
+      await thread.start();
+    } catch (err) {
+      o.log.error('data-path thread did not start; the main thread serves alone', {
+        error: (err as Error).message,
+      });
+      await thread.stop();
+      return undefined;
+    }
+  } else thread.startWhenBusy(dp.trigger);
+  return thread;
 }
 
 /** `faasd gateway`: the gateway in front of a provider over HTTP. */

@@ -89,6 +89,7 @@ describe('gateway data-path thread', () => {
         functionPort: fnPort,
         functionMaxConnections: 16,
         stopGraceMs: 1000,
+        startWhenBusy: false,
       },
     });
     base = `http://127.0.0.1:${gw.port}`;

@@ -76,3 +76,28 @@ test('with the data-path thread down nobody is moved, however uneven', () => {
   }
   assert.equal(main.moved, 0);
 });
+
+test('recheckAll: connections opened before the thread started are looked at again once', () => {
+  const counts = balanceCounters();
+  const main = new ConnectionBalance(counts, 0);
+  const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of sockets) {
+    main.onConnection(s);
+    const r = request(s);
+    main.check(r, r.res);
+    assert.equal(r.res.shouldKeepAlive, true, 'alone: nobody moves');
+  }
+  setBothServing(counts, true);
+  main.recheckAll();
+  const kept = sockets.map((s) => {
+    const r = request(s);
+    main.check(r, r.res);
+    if (!r.res.shouldKeepAlive) s.close();
+    return r.res.shouldKeepAlive;
+  });
+  // 4 against 0: the first three are asked to reconnect one by one (3, 2 ... then 1 against 0 stays).
+  assert.deepEqual(kept, [false, false, false, true]);
+  const again = request(sockets[3] as FakeSocket);
+  main.check(again, again.res);
+  assert.equal(again.res.shouldKeepAlive, true, 'looked at once per round');
+});
