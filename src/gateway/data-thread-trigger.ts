@@ -4,8 +4,9 @@ export interface TriggerOptions {
   sampleMs: number;
   /** Busier than this (0..1) ... */
   busyAbove: number;
-  /** ... this many samples in a row: the thread starts. */
+  /** ... this many samples in a row, with at least this many invocations a second: the thread starts. */
   busySamples: number;
+  minInvocationsPerSecond: number;
   /** The thread served nothing and the main thread was not busy for this long: it stops. */
   idleStopMs: number;
 }
@@ -14,6 +15,8 @@ export const TRIGGER_DEFAULTS: TriggerOptions = {
   sampleMs: 1000,
   busyAbove: 0.5,
   busySamples: 2,
+  // Invocations, not a deploy or a long list, are what the thread takes over.
+  minInvocationsPerSecond: 1000,
   idleStopMs: 120_000,
 };
 
@@ -29,14 +32,21 @@ export class BusyTrigger {
   constructor(private readonly o: TriggerOptions = TRIGGER_DEFAULTS) {}
 
   /**
-   * One sample: the main thread's utilisation over the last period, whether the thread runs, and
-   * whether it served anything in the period. 'start', 'stop' or nothing to do.
+   * One sample: the main thread's utilisation over the last period, whether the thread runs, whether
+   * it served anything in the period, and the main thread's invocations in the period. 'start', 'stop'
+   * or nothing to do.
    */
-  sample(utilisation: number, running: boolean, served: boolean): 'start' | 'stop' | undefined {
+  sample(
+    utilisation: number,
+    running: boolean,
+    served: boolean,
+    invocations = 0,
+  ): 'start' | 'stop' | undefined {
     const busy = utilisation > this.o.busyAbove;
     if (!running) {
       this.quietMs = 0;
-      this.busyRun = busy ? this.busyRun + 1 : 0;
+      const invoking = invocations >= (this.o.minInvocationsPerSecond * this.o.sampleMs) / 1000;
+      this.busyRun = busy && invoking ? this.busyRun + 1 : 0;
       if (this.busyRun < this.o.busySamples) return undefined;
       this.busyRun = 0;
       return 'start';

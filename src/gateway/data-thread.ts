@@ -79,6 +79,8 @@ export interface DataThreadOptions {
   startTimeoutMs?: number;
   /** Told when the thread starts serving (the main thread's balance looks at its connections again). */
   onServing?: () => void;
+  /** Invocations the main thread has served (a counter): the trigger starts the thread for those only. */
+  invocations?: () => number;
 }
 
 type Outstanding = Map<string, { namespace: string; name: string; address: string; n: number }>;
@@ -122,13 +124,16 @@ export class DataThread {
     this.unsubscribe ??= this.o.routes.onChange(() => this.schedulePush());
     const trigger = new BusyTrigger(o);
     let last: EventLoopUtilization = performance.eventLoopUtilization();
+    let calls = this.o.invocations?.() ?? 0;
     this.trigger = setInterval(() => {
       const now = performance.eventLoopUtilization();
       const used = performance.eventLoopUtilization(now, last).utilization;
       last = now;
       const served = this.batches > 0;
       this.batches = 0;
-      const action = trigger.sample(used, this.worker !== undefined, served);
+      const nowCalls = this.o.invocations?.() ?? 0;
+      const action = trigger.sample(used, this.worker !== undefined, served, nowCalls - calls);
+      calls = nowCalls;
       if (action === 'start') {
         this.o.log.info('main thread busy; starting the data-path thread', { utilisation: used.toFixed(2) });
         this.ensureRunning().catch((err: unknown) =>

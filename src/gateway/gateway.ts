@@ -65,6 +65,8 @@ export function createGatewayHandler(deps: GatewayDeps): {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Invocations the data-path thread served (data-batch.ts): into /metrics and the portal's charts. */
   merge(deltas: readonly SeriesDelta[]): void;
+  /** Invocations this handler has served (sync), a counter: the data-path thread's trigger reads it. */
+  invocations(): number;
   close(): void;
 } {
   const metrics = new Metrics(deps.maxMetricSeries);
@@ -121,7 +123,9 @@ export function createGatewayHandler(deps: GatewayDeps): {
 
   // The hot path: every check answers from memory when it can (scaler.isReady), no URL object is built
   // for a plain target (parseRequestTarget), and the metric label is made once.
+  let invocations = 0;
   const invoke = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget): Promise<void> => {
+    invocations++;
     const { name, namespace, rest } = parseFunctionPath(url.pathname, '/function/');
     validateName('function', name);
     const ns = namespace ?? deps.defaultNamespace;
@@ -222,6 +226,7 @@ export function createGatewayHandler(deps: GatewayDeps): {
   return {
     handle: guarded(handle, deps.log),
     merge,
+    invocations: () => invocations,
     close: () => deps.backend.close(),
   };
 }

@@ -234,6 +234,7 @@ async function startDataPath(
     log: o.log,
     code,
     onServing: () => balance.recheckAll(),
+    invocations: () => handler.invocations(),
   });
   if (dp.startWhenBusy === false) {
     try {

@@ -70,7 +70,13 @@ describe('gateway data-path thread, started under load', () => {
         functionPort: (fn.address() as AddressInfo).port,
         functionMaxConnections: 16,
         stopGraceMs: 1000,
-        trigger: { sampleMs: 100, busyAbove: 0.3, busySamples: 2, idleStopMs: 1000 },
+        trigger: {
+          sampleMs: 100,
+          busyAbove: 0.3,
+          busySamples: 2,
+          minInvocationsPerSecond: 100,
+          idleStopMs: 1000,
+        },
       },
     });
   });
