@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import * as sea from 'node:sea';
-import { runningAsSea } from '../assets.js';
 import type { ServerLimits } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { applyBatch, type DataSink } from './data-batch.js';
@@ -12,44 +8,14 @@ import { setBothServing } from './connection-balance.js';
 import type { DataWorkerData, FromDataThread, ToDataThread } from './data-worker.js';
 import { routeSnapshot } from './route-table.js';
 import { BusyTrigger, TRIGGER_DEFAULTS, type TriggerOptions } from './data-thread-trigger.js';
-import { ECHO_ENV, nodeEchoHelper, type EchoHelper } from './shared-listener.js';
+import type { EchoHelper } from './shared-listener.js';
+import { echoHelper, type WorkerCode } from './data-worker-code.js';
 
 /** The provider's resolver as the data-path thread needs it (provider/resolver.ts). */
 export interface RouteSource {
   onChange(listener: () => void): () => void;
   cachedRoutes(): Iterable<{ namespace: string; name: string; addresses: readonly string[] }>;
   load: DataSink['load'] & { isDraining(address: string): boolean };
-}
-
-/** How the thread's code is loaded: a file beside this one, or source to eval (SEA, tsx). */
-export type WorkerCode = { file: URL } | { eval: string };
-
-/**
- * The data-path thread's code where this process runs from: the single-file executable's asset
- * (scripts/sea-bundle.mjs), the compiled file beside this one (dist/) or beside the bundle
- * (dist/bundle/, scripts/build.mjs), or the TypeScript source under tsx (tests). Undefined when none is
- * there (a gateway image carries only the bundle): the main thread then serves alone.
- */
-export function dataWorkerCode(): WorkerCode | undefined {
-  if (runningAsSea()) return { eval: sea.getAsset('data-worker.cjs', 'utf8') };
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const path = fileURLToPath(new URL('./data-worker.ts', here));
-    return { eval: `require('tsx/cjs/api').register(); require(${JSON.stringify(path)});` };
-  }
-  // dist/gateway/data-worker.js beside this file (tsc), or data-worker.cjs beside the one-file bundle.
-  for (const name of ['./data-worker.js', './data-worker.cjs']) {
-    const file = new URL(name, here);
-    if (existsSync(file)) return { file };
-  }
-  return undefined;
-}
-
-/** The helper that duplicates a listening descriptor: this executable in its echo mode, or node -e. */
-export function echoHelper(): EchoHelper {
-  return runningAsSea()
-    ? { command: process.execPath, args: [], env: { ...process.env, [ECHO_ENV]: '1' } }
-    : nodeEchoHelper();
 }
 
 export interface DataThreadOptions {
@@ -102,6 +68,8 @@ export class DataThread {
   private starting: Promise<void> | undefined;
   private trigger: ReturnType<typeof setInterval> | undefined;
   private batches = 0;
+  /** Died more than maxRestarts times: not started again (the main thread serves alone). */
+  private gaveUp = false;
   private pushPending = false;
   private unsubscribe: (() => void) | undefined;
   /** Requests the thread began and has not ended, per replica: ended here if it dies. */
@@ -149,7 +117,7 @@ export class DataThread {
 
   private ensureRunning(): Promise<void> {
     // (Retiring: the next busy sample starts a new one, once this one is gone.)
-    if (this.closed || this.retiring) return Promise.resolve();
+    if (this.closed || this.retiring || this.gaveUp) return Promise.resolve();
     if (this.worker && !this.retiring) return this.starting ?? Promise.resolve();
     this.starting = this.spawn().finally(() => (this.starting = undefined));
     return this.starting;
@@ -248,6 +216,7 @@ export class DataThread {
     }
     const max = this.o.maxRestarts ?? 5;
     if (this.restarts >= max) {
+      this.gaveUp = true;
       this.o.log.error('data-path thread exited; not restarted (the main thread serves alone)', {
         code,
         restarts: this.restarts,

@@ -23,8 +23,7 @@ import { createGatewayHandler, type GatewayDeps } from './gateway.js';
 import { HttpBackend } from './http-backend.js';
 import { Scaler } from './scaler.js';
 import { ConnectionBalance, balanceCounters } from './connection-balance.js';
-import { DataThread, dataWorkerCode, type RouteSource, type WorkerCode } from './data-thread.js';
-import type { TriggerOptions } from './data-thread-trigger.js';
+import { startDataPath, type DataPathOptions } from './data-path.js';
 
 /** A separate `faasd gateway` (split deployment, or ours in a container). */
 export interface GatewayOptions {
@@ -88,21 +87,6 @@ export interface ServeGatewayOptions {
   services?: GatewayDeps['services'];
   /** A second thread for invocations (data-thread.ts); the daemon's in-process gateway only. */
   dataPath?: DataPathOptions;
-}
-
-/** What the data-path thread needs of the daemon: the provider's resolver and the invoke settings. */
-export interface DataPathOptions {
-  routes: RouteSource & { invalidate(namespace: string, name: string): void };
-  upstreamTimeoutMs: number;
-  functionPort: number;
-  functionMaxConnections: number;
-  stopGraceMs: number;
-  /** Default: dataWorkerCode() (the thread's code where this process runs from). */
-  code?: WorkerCode;
-  /** false: start the thread with the gateway (tests); default: only while the main thread is busy. */
-  startWhenBusy?: boolean;
-  /** When "busy" and "quiet" are (data-thread-trigger.ts's defaults). */
-  trigger?: TriggerOptions;
 }
 
 /** The gateway on any backend: listens first, then connects to NATS in the background. */
@@ -190,64 +174,6 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
       o.log.info('stopped');
     },
   };
-}
-
-/**
- * Starts the data-path thread beside the listening gateway: a loopback listener of the full handler
- * for what it hands over, the thread, and the balance on the main thread's servers. A thread that
- * cannot start is logged and left out: the main thread serves alone, as without it.
- */
-async function startDataPath(
-  o: ServeGatewayOptions,
-  dp: DataPathOptions,
-  listening: Server[],
-  counts: Int32Array,
-  balance: ConnectionBalance,
-  handler: ReturnType<typeof createGatewayHandler>,
-  servers: { close(): void }[],
-): Promise<DataThread | undefined> {
-  const code = dp.code ?? dataWorkerCode();
-  if (!code) {
-    o.log.warn('no data-path thread code in this build; the main thread serves alone');
-    return undefined;
-  }
-  const relay = await listenAll(['127.0.0.1'], 0, (req, res) => handler.handle(req, res), o.limits, o.log);
-  servers.push(relay);
-  for (const s of listening) s.on('connection', balance.onConnection);
-  const thread = new DataThread({
-    listeners: listening,
-    relayPort: relay.ports[0] ?? 0,
-    counts,
-    routes: dp.routes,
-    sink: {
-      merge: (deltas) => handler.merge(deltas),
-      refused: (namespace, name) => dp.routes.invalidate(namespace, name),
-    },
-    settings: {
-      limits: o.limits,
-      upstreamTimeoutMs: dp.upstreamTimeoutMs,
-      functionPort: dp.functionPort,
-      functionMaxConnections: dp.functionMaxConnections,
-      defaultNamespace: o.defaultNamespace,
-      stopGraceMs: dp.stopGraceMs,
-    },
-    log: o.log,
-    code,
-    onServing: () => balance.recheckAll(),
-    invocations: () => handler.invocations(),
-  });
-  if (dp.startWhenBusy === false) {
-    try {
-      await thread.start();
-    } catch (err) {
-      o.log.error('data-path thread did not start; the main thread serves alone', {
-        error: (err as Error).message,
-      });
-      await thread.stop();
-      return undefined;
-    }
-  } else thread.startWhenBusy(dp.trigger);
-  return thread;
 }
 
 /** `faasd gateway`: the gateway in front of a provider over HTTP. */

@@ -67,5 +67,11 @@ test('a thread that dies is restarted at most maxRestarts times; its requests in
   assert.equal(begun, 6, 'three threads, two requests each');
   assert.equal(ended, begun, 'every request a dead thread had in flight is ended');
   assert.equal(Atomics.load(counts, 2), 0, 'the balance is off: the main thread serves alone');
+  await thread.start();
+  assert.equal(
+    routes.calls.filter((c) => c.startsWith('begin')).length,
+    6,
+    'given up: a later start (a busy main thread) starts nothing',
+  );
   await thread.stop();
 });
