@@ -12,7 +12,7 @@ export interface TriggerOptions {
 }
 
 export const TRIGGER_DEFAULTS: TriggerOptions = {
-  sampleMs: 1000,
+  sampleMs: 500,
   busyAbove: 0.5,
   busySamples: 2,
   // Invocations, not a deploy or a long list, are what the thread takes over.
