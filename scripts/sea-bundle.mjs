@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { NODE_DAEMON_FLAGS } from '../dist/config/index.js';
+import { ECHO_ENV, ECHO_LISTENER_SCRIPT } from '../dist/gateway/shared-listener.js';
 import { COMPACT, asciiOnly } from './bundle-compact.mjs';
 
 const out = resolve(process.argv[2] ?? 'dist/sea');
@@ -21,11 +22,30 @@ await build({
   // import.meta is only read when not running as a SEA (src/assets.ts decides first).
   logOverride: { 'empty-import-meta': 'silent' },
   banner: {
-    js: "if (['gateway', 'queue-worker'].includes(process.argv[2] ?? '')) { for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => { globalThis.__faasdEarlySignal ??= s; }); }",
+    // Started as the gateway's listener helper (gateway/shared-listener.ts): do that alone. A SEA's main
+    // is a CommonJS function body, so a top-level return ends it.
+    js:
+      `if (process.env.${ECHO_ENV} === '1') { ${ECHO_LISTENER_SCRIPT}; return; }\n` +
+      "if (['gateway', 'queue-worker'].includes(process.argv[2] ?? '')) { for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => { globalThis.__faasdEarlySignal ??= s; }); }",
   },
   logLevel: 'warning',
 });
 asciiOnly(join(out, 'faasd.cjs'));
+
+// The gateway's data-path thread (gateway/data-thread.ts): a SEA cannot start a Worker from a file of
+// its own, so its code goes in as an asset and starts with `eval: true` (CommonJS, as eval needs).
+await build({
+  entryPoints: ['src/gateway/data-worker.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: join(out, 'data-worker.cjs'),
+  ...COMPACT,
+  logOverride: { 'empty-import-meta': 'silent' },
+  logLevel: 'warning',
+});
+asciiOnly(join(out, 'data-worker.cjs'));
 
 const files = [];
 const add = (name, path, mode) => files.push({ name, path: resolve(path), mode });
@@ -41,6 +61,8 @@ writeFileSync(join(out, 'assets.json'), JSON.stringify(index));
 
 const assets = Object.fromEntries(files.map((f) => [f.name, f.path]));
 assets['assets.json'] = join(out, 'assets.json');
+// Read from memory by the gateway (not extracted with the files above).
+assets['data-worker.cjs'] = join(out, 'data-worker.cjs');
 writeFileSync(
   join(out, 'sea-config.json'),
   JSON.stringify(

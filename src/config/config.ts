@@ -75,6 +75,11 @@ export interface FaasdConfig {
    * rootfs mounts stay out of the host's mount table; false: containerd's `io.containerd.runc.v2`.
    */
   shimMountNamespace: boolean;
+  /**
+   * A second thread in the daemon's gateway for invocations of ready functions (gateway/data-thread.ts,
+   * issue #12: the one thread was the limit); false: the main thread serves everything.
+   */
+  gatewayDataThread: boolean;
 }
 
 export const DEFAULTS: FaasdConfig = {
@@ -113,6 +118,7 @@ export const DEFAULTS: FaasdConfig = {
   callbackHosts: [],
   netnsPool: 2,
   shimMountNamespace: true,
+  gatewayDataThread: true,
 };
 
 /** Environment variables that set a field (the first one set wins). */
@@ -153,6 +159,7 @@ export const ENV: { [K in keyof FaasdConfig]?: string[] } = {
   callbackHosts: ['FAASD_CALLBACK_HOSTS'],
   netnsPool: ['FAASD_NETNS_POOL'],
   shimMountNamespace: ['FAASD_SHIM_MOUNT_NS'],
+  gatewayDataThread: ['FAASD_GATEWAY_DATA_THREAD'],
 };
 
 export const LIST_FIELDS = new Set<keyof FaasdConfig>([
@@ -181,7 +188,7 @@ export const NUMBER_FIELDS = new Set<keyof FaasdConfig>([
 ]);
 
 /** On/off settings: `true`/`false` in the file; true|false|1|0|on|off in the environment. */
-export const BOOLEAN_FIELDS = new Set<keyof FaasdConfig>(['shimMountNamespace']);
+export const BOOLEAN_FIELDS = new Set<keyof FaasdConfig>(['shimMountNamespace', 'gatewayDataThread']);
 
 /** Settings that must be at least 1 (a bound of 0 would stop all work). */
 export const AT_LEAST_ONE = new Set<keyof FaasdConfig>([

@@ -81,6 +81,17 @@ function startGatewayIn(
       log,
       cron: { source: { list: () => provider.annotations() }, timeoutMs: cfg.upstreamTimeoutMs },
       services: () => coreServices(host, declared),
+      ...(cfg.gatewayDataThread
+        ? {
+            dataPath: {
+              routes: provider.resolver,
+              upstreamTimeoutMs: cfg.upstreamTimeoutMs,
+              functionPort: 8080,
+              functionMaxConnections: cfg.functionMaxConnections,
+              stopGraceMs: cfg.stopGraceMs,
+            },
+          }
+        : {}),
     }),
   );
 }

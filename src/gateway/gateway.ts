@@ -11,6 +11,7 @@ import {
   readBody,
   type Credentials,
   type RequestTarget,
+  type SeriesDelta,
 } from '../http/index.js';
 import type { Logger } from '../log.js';
 import { validateName, type FunctionStatus } from '../provider/index.js';
@@ -62,6 +63,10 @@ const BASE = 'http://gateway';
 /** The gateway: /system to the provider (auth checked here), sync and async invoke, metrics. */
 export function createGatewayHandler(deps: GatewayDeps): {
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Invocations the data-path thread served (data-batch.ts): into /metrics and the portal's charts. */
+  merge(deltas: readonly SeriesDelta[]): void;
+  /** Invocations this handler has served (sync), a counter: the data-path thread's trigger reads it. */
+  invocations(): number;
   close(): void;
 } {
   const metrics = new Metrics(deps.maxMetricSeries);
@@ -118,7 +123,9 @@ export function createGatewayHandler(deps: GatewayDeps): {
 
   // The hot path: every check answers from memory when it can (scaler.isReady), no URL object is built
   // for a plain target (parseRequestTarget), and the metric label is made once.
+  let invocations = 0;
   const invoke = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget): Promise<void> => {
+    invocations++;
     const { name, namespace, rest } = parseFunctionPath(url.pathname, '/function/');
     validateName('function', name);
     const ns = namespace ?? deps.defaultNamespace;
@@ -210,8 +217,16 @@ export function createGatewayHandler(deps: GatewayDeps): {
     throw new NotFoundError('route', path);
   };
 
+  const merge = (deltas: readonly SeriesDelta[]): void => {
+    metrics.merge(deltas);
+    for (const d of deltas)
+      if (typeof d.code === 'number') for (let i = 0; i < d.count; i++) portal.observe(d.fn, d.code);
+  };
+
   return {
     handle: guarded(handle, deps.log),
+    merge,
+    invocations: () => invocations,
     close: () => deps.backend.close(),
   };
 }

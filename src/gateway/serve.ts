@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   POOL_DEFAULTS,
   SERVER_LIMIT_DEFAULTS,
@@ -21,6 +22,8 @@ import type { FunctionBackend } from './backend.js';
 import { createGatewayHandler, type GatewayDeps } from './gateway.js';
 import { HttpBackend } from './http-backend.js';
 import { Scaler } from './scaler.js';
+import { ConnectionBalance, balanceCounters } from './connection-balance.js';
+import { startDataPath, type DataPathOptions } from './data-path.js';
 
 /** A separate `faasd gateway` (split deployment, or ours in a container). */
 export interface GatewayOptions {
@@ -82,6 +85,8 @@ export interface ServeGatewayOptions {
   cron?: { source: CronFunctionSource; timeoutMs: number; refreshMs?: number };
   /** The compose services' state, for the portal (the daemon knows them). */
   services?: GatewayDeps['services'];
+  /** A second thread for invocations (data-thread.ts); the daemon's in-process gateway only. */
+  dataPath?: DataPathOptions;
 }
 
 /** The gateway on any backend: listens first, then connects to NATS in the background. */
@@ -113,12 +118,23 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
     ...(o.services ? { services: o.services } : {}),
   });
   const servers: { close(): void }[] = [];
+  const listening: Server[] = [];
   const ports: number[] = [];
+  // With a data-path thread both threads accept on the ports; the balance keeps their shares even.
+  const counts = o.dataPath ? balanceCounters() : undefined;
+  const balance = counts ? new ConnectionBalance(counts, 0) : undefined;
+  const serve = balance
+    ? (req: IncomingMessage, res: ServerResponse) => {
+        balance.check(req, res);
+        handler.handle(req, res);
+      }
+    : (req: IncomingMessage, res: ServerResponse) => handler.handle(req, res);
   try {
     // Addresses differ in port too (the bind address's port, and the bridge's 8080), so one call each.
     for (const a of o.listen) {
-      const http = await listenAll([a.host], a.port, (req, res) => handler.handle(req, res), o.limits, o.log);
+      const http = await listenAll([a.host], a.port, serve, o.limits, o.log);
       servers.push(http);
+      listening.push(...http.servers);
       ports.push(...http.ports);
     }
   } catch (err) {
@@ -142,10 +158,16 @@ export async function serveGateway(o: ServeGatewayOptions): Promise<RunningGatew
           ...(o.cron.refreshMs ? { refreshMs: o.cron.refreshMs } : {}),
         })
       : undefined;
+  const dataThread =
+    o.dataPath && counts && balance
+      ? await startDataPath(o, o.dataPath, listening, counts, balance, handler, servers)
+      : undefined;
   return {
     port: ports[0] ?? 0,
     async stop() {
       cron?.stop();
+      // First: the thread stops accepting on its own descriptors and finishes what it has in flight.
+      await dataThread?.stop();
       for (const s of servers) s.close();
       handler.close();
       await queue.close();

@@ -35,6 +35,21 @@ export function requestHeaders(req: IncomingMessage): string[] {
   return out;
 }
 
+/**
+ * The client's headers less hop-by-hop ones, Host and X-Forwarded-Host kept: a hand-over to another
+ * gateway handler in this process (the data-path thread's relay, issue #12), which sets them itself.
+ */
+export function relayHeaders(req: IncomingMessage): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (!RESPONSE_SKIP.has(lower) && lower !== 'expect') out.push(name, raw[i + 1] as string);
+  }
+  return out;
+}
+
 /** The function's headers for writeHead, less hop-by-hop ones (Node frames the body itself). */
 export function responseHeaders(raw: Buffer[]): string[] {
   const out: string[] = [];

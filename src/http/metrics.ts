@@ -11,6 +11,12 @@ interface Series {
   buckets: number[];
 }
 
+/** One series' counts since the last take(): what a data-path thread sends the main thread (issue #12). */
+export interface SeriesDelta extends Series {
+  fn: string;
+  code: number | string;
+}
+
 /**
  * Callers observe only invocations of functions that exist (issue #17 item 4: made-up names each made a
  * series, kept forever); the bound is the backstop for many real functions times many status codes.
@@ -48,6 +54,33 @@ export class Metrics {
     s.sum += seconds;
     for (let i = 0; i < BUCKETS.length; i++)
       if (seconds <= (BUCKETS[i] as number)) s.buckets[i] = (s.buckets[i] ?? 0) + 1;
+  }
+
+  /**
+   * Every series' counts, and forgets them: a thread's batch for the main thread's metrics. Bounded as
+   * the series are (maxSeries + 1).
+   */
+  take(): SeriesDelta[] {
+    const out: SeriesDelta[] = [];
+    for (const [fn, codes] of this.series) for (const [code, s] of codes) out.push({ fn, code, ...s });
+    this.series.clear();
+    this.count = 0;
+    return out;
+  }
+
+  /** Adds another thread's counts (take()'s), under the same bound as observe(). */
+  merge(deltas: readonly SeriesDelta[]): void {
+    for (const d of deltas) {
+      let s = this.find(d.fn, d.code);
+      if (!s)
+        s =
+          this.count < this.maxSeries
+            ? this.add(d.fn, d.code)
+            : (this.find(OVERFLOW_LABEL, OVERFLOW_LABEL) ?? this.add(OVERFLOW_LABEL, OVERFLOW_LABEL));
+      s.count += d.count;
+      s.sum += d.sum;
+      for (let i = 0; i < BUCKETS.length; i++) s.buckets[i] = (s.buckets[i] ?? 0) + (d.buckets[i] ?? 0);
+    }
   }
 
   /** Series held (the overflow one included): at most maxSeries + 1. */

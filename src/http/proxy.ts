@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { ForwardHandler, requestHeaders } from './forward-handler.js';
+import { ForwardHandler, relayHeaders, requestHeaders } from './forward-handler.js';
 import { ProxyPools, POOL_DEFAULTS, type PoolOptions } from './pool.js';
 import { RequestBody } from './request-body.js';
 
@@ -12,6 +12,8 @@ export interface ProxyTarget {
   fn: string;
   /** Which connection pool: namespace/name for a function (never its address, which an update changes). */
   pool: string;
+  /** A hand-over to the gateway itself (relayHeaders): Host and X-Forwarded-Host left as the client sent them. */
+  relay?: boolean;
 }
 
 /** `/function/NAME[.NS][/rest]` → name, namespace and the path to forward. */
@@ -64,7 +66,7 @@ export class FunctionProxy {
         {
           path: target.path,
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers: requestHeaders(req),
+          headers: target.relay ? relayHeaders(req) : requestHeaders(req),
           body,
         },
         handler,

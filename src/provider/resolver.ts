@@ -13,6 +13,8 @@ export class Resolver {
   /** Bumped by every invalidate: a lookup that began before one must not cache its (old) answer. */
   private epoch = 0;
   readonly load: LoadTracker;
+  /** Told after every change of the cache: the gateway's data-path thread mirrors it (issue #12). */
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly lookup: (namespace: string, name: string) => Promise<string[]>,
@@ -28,6 +30,23 @@ export class Resolver {
     this.onRefused = f;
   }
 
+  /** Calls `listener` after every change of the cached addresses; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Every cached function with its ready addresses (the data-path thread's route snapshot). */
+  cachedRoutes(): { namespace: string; name: string; addresses: readonly string[] }[] {
+    return this.cache
+      .keys()
+      .map(({ namespace, name }) => ({ namespace, name, addresses: this.cache.get(namespace, name) ?? [] }));
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
   /** The cached answer, without a promise (the invoke hot path); undefined when resolve() must look. */
   resolveCached(namespace: string, name: string): string | undefined {
     const hit = this.cache.get(namespace, name);
@@ -41,6 +60,7 @@ export class Resolver {
     const ready = await this.lookup(namespace, name);
     if (ready.length && epoch === this.epoch) {
       this.cache.set(namespace, name, ready);
+      this.changed();
     }
     return this.load.choose(ready);
   }
@@ -62,10 +82,12 @@ export class Resolver {
   invalidate(namespace: string, name: string): void {
     this.epoch++;
     this.cache.delete(namespace, name);
+    this.changed();
   }
 
   clear(): void {
     this.epoch++;
     this.cache.clear();
+    this.changed();
   }
 }

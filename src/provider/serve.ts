@@ -38,6 +38,8 @@ export interface Provider {
   functions: FunctionService;
   namespaces: NamespaceService;
   handler: ProviderHandler;
+  /** Ready addresses and load per function (the gateway's data-path thread mirrors and feeds them). */
+  resolver: Resolver;
   /** Every function's name and annotations, without its status (cron triggers' refresh). */
   annotations(): Promise<FunctionAnnotations[]>;
   /** Stops following task exits and closes the function pools; running functions are left alone. */
@@ -151,6 +153,7 @@ export async function createProvider(
     functions,
     namespaces,
     handler,
+    resolver,
     annotations: async () => annotations.read(await namespaces.list()),
     async stop() {
       stopped = true;

@@ -1,0 +1,77 @@
+// DataThread's lifecycle with stand-in thread code (real worker threads; no sockets): a thread that
+// dies is restarted a bounded number of times, and what it had in flight is ended on the main side.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { balanceCounters } from '../../src/gateway/connection-balance.js';
+import { DataThread, type RouteSource } from '../../src/gateway/data-thread.js';
+import { SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
+import { quietLogger } from '../helpers/edge-fakes.js';
+import { pollUntil } from '../helpers/wait.js';
+
+/** The resolver as the thread sees it: no routes; load calls recorded. */
+class FakeRoutes implements RouteSource {
+  readonly calls: string[] = [];
+  onChange(): () => void {
+    return () => undefined;
+  }
+  cachedRoutes(): { namespace: string; name: string; addresses: string[] }[] {
+    return [];
+  }
+  readonly load = {
+    begin: (ns: string, name: string, address: string) =>
+      void this.calls.push(`begin ${ns}/${name}@${address}`),
+    end: (ns: string, name: string, address: string) => void this.calls.push(`end ${ns}/${name}@${address}`),
+    isDraining: () => false,
+  };
+}
+
+// Listens, reports two requests begun on one replica, then dies (as an uncaught error would end it).
+const DIES = `
+const { parentPort } = require('node:worker_threads');
+parentPort.postMessage({ listening: true });
+parentPort.postMessage({ batch: { metrics: [], refused: [],
+  load: [{ namespace: 'ns', name: 'a', address: '10.0.0.2', begun: 2, ended: 0 }] } });
+parentPort.once('message', () => process.exit(3));
+`;
+
+test('a thread that dies is restarted at most maxRestarts times; its requests in flight are ended', async () => {
+  const lines: string[] = [];
+  const routes = new FakeRoutes();
+  const counts = balanceCounters();
+  const thread = new DataThread({
+    listeners: [],
+    relayPort: 1,
+    counts,
+    routes,
+    sink: { merge: () => undefined, refused: () => undefined },
+    settings: {
+      limits: SERVER_LIMIT_DEFAULTS,
+      upstreamTimeoutMs: 1000,
+      functionPort: 8080,
+      functionMaxConnections: 1,
+      defaultNamespace: 'ns',
+      stopGraceMs: 100,
+    },
+    log: quietLogger(lines),
+    code: { eval: DIES },
+    maxRestarts: 2,
+  });
+  // Each start pushes the route snapshot, which the stand-in takes as its cue to die.
+  await thread.start();
+  await pollUntil('the thread to be given up', async () =>
+    lines.some((l) => l.includes('not restarted')) ? true : undefined,
+  );
+  assert.equal(lines.filter((l) => l.includes('restarting it')).length, 2);
+  const begun = routes.calls.filter((c) => c.startsWith('begin')).length;
+  const ended = routes.calls.filter((c) => c.startsWith('end')).length;
+  assert.equal(begun, 6, 'three threads, two requests each');
+  assert.equal(ended, begun, 'every request a dead thread had in flight is ended');
+  assert.equal(Atomics.load(counts, 2), 0, 'the balance is off: the main thread serves alone');
+  await thread.start();
+  assert.equal(
+    routes.calls.filter((c) => c.startsWith('begin')).length,
+    6,
+    'given up: a later start (a busy main thread) starts nothing',
+  );
+  await thread.stop();
+});
