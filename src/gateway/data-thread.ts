@@ -20,7 +20,7 @@ export interface RouteSource {
 
 export interface DataThreadOptions {
   /** The main thread's listening servers: the thread accepts on duplicates of their sockets. */
-  listeners: Server[];
+  listeners: Pick<Server, 'maxConnections'>[];
   /** The main thread's gateway on loopback, for what the thread hands over. */
   relayPort: number;
   counts: Int32Array;
@@ -74,6 +74,8 @@ export class DataThread {
   private unsubscribe: (() => void) | undefined;
   /** Requests the thread began and has not ended, per replica: ended here if it dies. */
   private readonly outstanding: Outstanding = new Map();
+  /** Each listener's connection cap as the main thread has it alone (read at the first start). */
+  private caps: number[] | undefined;
 
   constructor(private readonly o: DataThreadOptions) {}
 
@@ -158,7 +160,21 @@ export class DataThread {
     applyBatch(m.batch, { ...this.o.sink, load: this.o.routes.load });
   }
 
+  /**
+   * One connection cap for the port, not one per thread: while the thread serves, the main thread's
+   * servers take the larger half of each cap and the thread's the rest (limits.ts bounds connections
+   * by the process's descriptors, which both threads share).
+   */
+  private shareCaps(shared: boolean): void {
+    this.o.listeners.forEach((s, i) => {
+      const cap = this.caps?.[i] ?? 0;
+      if (cap > 0) s.maxConnections = shared ? cap - Math.floor(cap / 2) : cap;
+    });
+  }
+
   private spawn(): Promise<void> {
+    this.caps ??= this.o.listeners.map((s) => s.maxConnections);
+    const cap = Math.min(...this.caps.filter((c) => c > 0));
     const data: DataWorkerData = {
       kind: 'faasd-data-path',
       listenFds: this.o.listeners.map((s) => (s as unknown as { _handle: { fd: number } })._handle.fd),
@@ -166,6 +182,10 @@ export class DataThread {
       counts: this.o.counts,
       echo: this.o.echo ?? echoHelper(),
       ...this.o.settings,
+      limits: {
+        ...this.o.settings.limits,
+        ...(Number.isFinite(cap) ? { maxConnections: Math.max(1, Math.floor(cap / 2)) } : {}),
+      },
     };
     const code = this.o.code;
     const worker =
@@ -185,6 +205,7 @@ export class DataThread {
           clearTimeout(timer);
           this.o.log.info('data-path thread listening', { thread: worker.threadId });
           setBothServing(this.o.counts, true);
+          this.shareCaps(true);
           this.o.onServing?.();
           this.push();
           resolve();
@@ -210,6 +231,7 @@ export class DataThread {
       for (let i = 0; i < o.n; i++) this.o.routes.load.end(o.namespace, o.name, o.address);
     this.outstanding.clear();
     setBothServing(this.o.counts, false);
+    this.shareCaps(false);
     if (this.closed || this.retiring) {
       this.retiring = false;
       return;

@@ -75,3 +75,41 @@ test('a thread that dies is restarted at most maxRestarts times; its requests in
   );
   await thread.stop();
 });
+
+// Listens, then reports the connection cap it was given as a request begun on a replica named by it.
+const TELLS_CAP = `
+const { parentPort, workerData } = require('node:worker_threads');
+parentPort.postMessage({ listening: true });
+parentPort.postMessage({ batch: { metrics: [], refused: [],
+  load: [{ namespace: 'cap', name: String(workerData.limits.maxConnections), address: 'x', begun: 1, ended: 1 }] } });
+parentPort.on('message', (m) => m.stop && process.exit(0));
+`;
+
+test('the port keeps one connection cap: the thread takes half of it while it serves, and gives it back', async () => {
+  const routes = new FakeRoutes();
+  // The main thread's listener as limits.ts left it (its cap from the descriptor limit, here 1,001).
+  const listener = { maxConnections: 1001, _handle: { fd: -1 } };
+  const thread = new DataThread({
+    listeners: [listener],
+    relayPort: 1,
+    counts: balanceCounters(),
+    routes,
+    sink: { merge: () => undefined, refused: () => undefined },
+    settings: {
+      limits: SERVER_LIMIT_DEFAULTS,
+      upstreamTimeoutMs: 1000,
+      functionPort: 8080,
+      functionMaxConnections: 1,
+      defaultNamespace: 'ns',
+      stopGraceMs: 100,
+    },
+    log: quietLogger([]),
+    code: { eval: TELLS_CAP },
+  });
+  await thread.start();
+  await pollUntil("the thread's cap", async () => (routes.calls.length > 0 ? true : undefined));
+  assert.deepEqual(routes.calls, ['begin cap/500@x', 'end cap/500@x'], 'the thread was given 500');
+  assert.equal(listener.maxConnections, 501, 'the main thread keeps the rest');
+  await thread.stop();
+  assert.equal(listener.maxConnections, 1001, 'alone again: the whole cap');
+});
