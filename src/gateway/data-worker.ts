@@ -68,10 +68,16 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
     });
   };
 
-  // A batch goes BATCH_MS after the first invocation since the last one: an idle thread has no timer.
+  // A batch goes BATCH_MS after the first change since the last one — an invocation begun or ended: an
+  // end armed nothing before, so a long invocation's end waited for the next one, and the main thread
+  // counted it in flight meanwhile (the autoscaler's and scale to zero's input). Idle: no timer.
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   const armFlush = () => {
     flushTimer ??= setTimeout(() => flush(), BATCH_MS);
+  };
+  const ended = (ns: string, name: string, host: string) => {
+    seen.end(ns, name, host);
+    armFlush();
   };
 
   /** One invocation of a routed function, counted as the main thread's gateway.ts counts it. */
@@ -97,7 +103,7 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
         pool: `${ns}/${name}`,
       });
     } catch (err) {
-      seen.end(ns, name, host);
+      ended(ns, name, host);
       if (err instanceof UpstreamError && err.beforeRequest) {
         // Nothing reached the function: the main thread re-resolves, marks the replica, retries and
         // counts the request (as its own invoke.ts does after a refusal).
@@ -109,7 +115,7 @@ export async function runDataPath(d: DataWorkerData, port: MessagePort): Promise
       seen.observe(`${name}.${ns}`, err instanceof FaasdError ? err.status : 500, seconds());
       throw err;
     }
-    seen.end(ns, name, host);
+    ended(ns, name, host);
     seen.observe(`${name}.${ns}`, code, seconds());
   };
 
