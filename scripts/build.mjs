@@ -5,7 +5,7 @@ import { cpSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { buildUi } from './build-ui.mjs';
-import { COMPACT, asciiOnly } from './bundle-compact.mjs';
+import { COMPACT, asciiOnly, buildDataWorker } from './bundle-compact.mjs';
 
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 cpSync('src/containerd/proto', 'dist/containerd/proto', { recursive: true });
@@ -44,18 +44,7 @@ await build({
   logLevel: 'warning',
 });
 asciiOnly('dist/bundle/faasd.mjs');
-// The gateway's data-path thread, a worker file beside the bundle (gateway/data-thread.ts finds it there).
-await build({
-  entryPoints: ['src/gateway/data-worker.ts'],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: 'dist/bundle/data-worker.cjs',
-  ...COMPACT,
-  logLevel: 'warning',
-});
-asciiOnly('dist/bundle/data-worker.cjs');
+await buildDataWorker('dist/bundle/data-worker.cjs');
 cpSync('src/containerd/proto', 'dist/bundle/proto', { recursive: true });
 // The portal (#14): served from memory by the gateway, which finds it beside the bundle.
 await buildUi('dist/bundle/ui');

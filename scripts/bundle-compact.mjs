@@ -4,6 +4,7 @@
 // MB of line-end table for its 200,000 lines). Without comments and line breaks, and with every
 // character ASCII, it takes 2.5 MB. Names are kept (no identifier minifying): stack traces still read.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
 
 /** esbuild options for both bundles: whitespace and comments out (licence comments stay, at the end). */
 export const COMPACT = { minifyWhitespace: true };
@@ -16,4 +17,23 @@ export function asciiOnly(file) {
   const text = readFileSync(file, 'utf8');
   const out = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (out !== text) writeFileSync(file, out);
+}
+
+/**
+ * The gateway's data-path thread (gateway/data-thread.ts) as one CommonJS file: beside the bundle for
+ * `node dist/bundle/faasd.mjs`, and as a SEA asset started with `eval: true` (which needs CommonJS).
+ */
+export async function buildDataWorker(outfile) {
+  await build({
+    entryPoints: ['src/gateway/data-worker.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    ...COMPACT,
+    logOverride: { 'empty-import-meta': 'silent' },
+    logLevel: 'warning',
+  });
+  asciiOnly(outfile);
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { NODE_DAEMON_FLAGS } from '../dist/config/index.js';
 import { ECHO_ENV, ECHO_LISTENER_SCRIPT } from '../dist/gateway/shared-listener.js';
-import { COMPACT, asciiOnly } from './bundle-compact.mjs';
+import { COMPACT, asciiOnly, buildDataWorker } from './bundle-compact.mjs';
 
 const out = resolve(process.argv[2] ?? 'dist/sea');
 mkdirSync(out, { recursive: true });
@@ -32,20 +32,9 @@ await build({
 });
 asciiOnly(join(out, 'faasd.cjs'));
 
-// The gateway's data-path thread (gateway/data-thread.ts): a SEA cannot start a Worker from a file of
-// its own, so its code goes in as an asset and starts with `eval: true` (CommonJS, as eval needs).
-await build({
-  entryPoints: ['src/gateway/data-worker.ts'],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: join(out, 'data-worker.cjs'),
-  ...COMPACT,
-  logOverride: { 'empty-import-meta': 'silent' },
-  logLevel: 'warning',
-});
-asciiOnly(join(out, 'data-worker.cjs'));
+// The gateway's data-path thread: a SEA cannot start a Worker from a file of its own, so its code
+// goes in as an asset.
+await buildDataWorker(join(out, 'data-worker.cjs'));
 
 const files = [];
 const add = (name, path, mode) => files.push({ name, path: resolve(path), mode });

@@ -25,6 +25,16 @@ class FakeRoutes implements RouteSource {
   };
 }
 
+/** What the stand-in threads are given (they use only the cap). */
+const SETTINGS = {
+  limits: SERVER_LIMIT_DEFAULTS,
+  upstreamTimeoutMs: 1000,
+  functionPort: 8080,
+  functionMaxConnections: 1,
+  defaultNamespace: 'ns',
+  stopGraceMs: 100,
+};
+
 // Listens, reports two requests begun on one replica, then dies (as an uncaught error would end it).
 const DIES = `
 const { parentPort } = require('node:worker_threads');
@@ -44,14 +54,7 @@ test('a thread that dies is restarted at most maxRestarts times; its requests in
     counts,
     routes,
     sink: { merge: () => undefined, refused: () => undefined },
-    settings: {
-      limits: SERVER_LIMIT_DEFAULTS,
-      upstreamTimeoutMs: 1000,
-      functionPort: 8080,
-      functionMaxConnections: 1,
-      defaultNamespace: 'ns',
-      stopGraceMs: 100,
-    },
+    settings: SETTINGS,
     log: quietLogger(lines),
     code: { eval: DIES },
     maxRestarts: 2,
@@ -95,14 +98,7 @@ test('the port keeps one connection cap: the thread takes half of it while it se
     counts: balanceCounters(),
     routes,
     sink: { merge: () => undefined, refused: () => undefined },
-    settings: {
-      limits: SERVER_LIMIT_DEFAULTS,
-      upstreamTimeoutMs: 1000,
-      functionPort: 8080,
-      functionMaxConnections: 1,
-      defaultNamespace: 'ns',
-      stopGraceMs: 100,
-    },
+    settings: SETTINGS,
     log: quietLogger([]),
     code: { eval: TELLS_CAP },
   });
