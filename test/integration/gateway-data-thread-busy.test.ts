@@ -5,19 +5,11 @@ import assert from 'node:assert/strict';
 import { Agent, createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { LocalBackend, serveGateway } from '../../src/gateway/index.js';
 import type { RunningGateway } from '../../src/gateway/serve.js';
-import { SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
-import { createProviderHandler } from '../../src/provider/index.js';
 import { LoadTracker } from '../../src/provider/balancer.js';
 import { Resolver } from '../../src/provider/resolver.js';
-import {
-  DEFAULT_NS,
-  FakeFunctions,
-  FakeNamespaces,
-  FakeSecrets,
-  quietLogger,
-} from '../helpers/edge-fakes.js';
+import { DEFAULT_NS, FakeFunctions, quietLogger } from '../helpers/edge-fakes.js';
+import { gatewayWithDataThread } from '../helpers/data-thread-gateway.js';
 import { pollUntil } from '../helpers/wait.js';
 
 /** Counts the thread's requests: only its batches reach the tracker through begin(). */
@@ -42,34 +34,12 @@ describe('gateway data-path thread, started under load', () => {
     const functions = new FakeFunctions();
     functions.hosts.set(`${DEFAULT_NS}/echo`, '127.0.0.1');
     const resolver = new Resolver(async () => ['127.0.0.1'], load);
-    const namespaces = new FakeNamespaces();
-    const log = quietLogger(lines);
-    const provider = createProviderHandler({
-      logDir: '/nonexistent',
+    gw = await gatewayWithDataThread({
       functions,
-      namespaces,
-      secrets: new FakeSecrets(),
       resolver,
-      credentials: { user: 'admin', password: 'secret' },
-      log,
       functionPort: (fn.address() as AddressInfo).port,
-    });
-    gw = await serveGateway({
-      backend: new LocalBackend({ functions, namespaces, provider }),
-      credentials: { user: 'admin', password: 'secret' },
-      natsUrl: undefined,
-      prometheusUrl: undefined,
-      defaultNamespace: DEFAULT_NS,
-      scaleFromZeroTimeoutMs: 5000,
-      listen: [{ host: '127.0.0.1', port: 0 }],
-      limits: SERVER_LIMIT_DEFAULTS,
-      log,
+      log: quietLogger(lines),
       dataPath: {
-        routes: resolver,
-        upstreamTimeoutMs: 30_000,
-        functionPort: (fn.address() as AddressInfo).port,
-        functionMaxConnections: 16,
-        stopGraceMs: 1000,
         trigger: {
           sampleMs: 100,
           busyAbove: 0.3,

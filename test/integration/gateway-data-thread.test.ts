@@ -5,19 +5,11 @@ import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { LocalBackend, serveGateway } from '../../src/gateway/index.js';
 import type { RunningGateway } from '../../src/gateway/serve.js';
-import { SERVER_LIMIT_DEFAULTS } from '../../src/http/index.js';
-import { createProviderHandler } from '../../src/provider/index.js';
 import { LoadTracker } from '../../src/provider/balancer.js';
 import { Resolver } from '../../src/provider/resolver.js';
-import {
-  DEFAULT_NS,
-  FakeFunctions,
-  FakeNamespaces,
-  FakeSecrets,
-  quietLogger,
-} from '../helpers/edge-fakes.js';
+import { DEFAULT_NS, FakeFunctions, quietLogger } from '../helpers/edge-fakes.js';
+import { gatewayWithDataThread } from '../helpers/data-thread-gateway.js';
 import { pollUntil } from '../helpers/wait.js';
 
 /** The provider's load tracker, counting what reaches it through begin(): only the thread's batches do. */
@@ -62,35 +54,12 @@ describe('gateway data-path thread', () => {
     await new Promise<void>((resolve) => fn.listen(0, '127.0.0.1', resolve));
     const fnPort = (fn.address() as AddressInfo).port;
     for (const name of ['echo', 'slow', 'gone']) functions.hosts.set(`${DEFAULT_NS}/${name}`, '127.0.0.1');
-    const namespaces = new FakeNamespaces();
-    const provider = createProviderHandler({
-      logDir: '/nonexistent',
+    gw = await gatewayWithDataThread({
       functions,
-      namespaces,
-      secrets: new FakeSecrets(),
       resolver,
-      credentials: { user: 'admin', password: 'secret' },
-      log,
       functionPort: fnPort,
-    });
-    gw = await serveGateway({
-      backend: new LocalBackend({ functions, namespaces, provider }),
-      credentials: { user: 'admin', password: 'secret' },
-      natsUrl: undefined,
-      prometheusUrl: undefined,
-      defaultNamespace: DEFAULT_NS,
-      scaleFromZeroTimeoutMs: 5000,
-      listen: [{ host: '127.0.0.1', port: 0 }],
-      limits: SERVER_LIMIT_DEFAULTS,
       log,
-      dataPath: {
-        routes: resolver,
-        upstreamTimeoutMs: 30_000,
-        functionPort: fnPort,
-        functionMaxConnections: 16,
-        stopGraceMs: 1000,
-        startWhenBusy: false,
-      },
+      dataPath: { startWhenBusy: false },
     });
     base = `http://127.0.0.1:${gw.port}`;
   });
