@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { UpstreamPool } from './upstream-pool.js';
 
 export interface PoolOptions {
   /** Connections one function may hold to one address at once; more requests to it wait (in its own queue). */
@@ -7,16 +7,16 @@ export interface PoolOptions {
   idleSocketMs: number;
   /** Pools kept; past it, pools with nothing in flight are dropped (oldest use first). */
   maxPools: number;
-  /** A pool not used for this long is dropped (0: never); each holds ~19 KB even with no connection. */
+  /** A pool not used for this long is dropped (0: never); each holds a little even with no connection. */
   idleDropMs: number;
-  /** No response headers, or no body bytes, for this long: the request fails (undici's headers/body timeouts). */
+  /** Nothing read from or written to the function for this long: the request fails (0: no limit). */
   timeoutMs: number;
 }
 
 export const POOL_DEFAULTS: PoolOptions = {
   socketsPerKey: 256,
-  // undici's own default: below the idle timeout of the usual function servers (Node's 5 s, the Go
-  // watchdog's read timeout of 10 s), so we close an idle connection before the function does.
+  // Below the idle timeout of the usual function servers (Node's 5 s, the Go watchdog's read timeout of
+  // 10 s), so we close an idle connection before the function does.
   idleSocketMs: 4_000,
   // One pool per replica address: a host holds up to ~1,000 functions (a Linux bridge has at most 1,024
   // ports). At 256, invoking 1,000 functions dropped and rebuilt a pool (and its connection) nearly
@@ -30,19 +30,18 @@ export const POOL_DEFAULTS: PoolOptions = {
 /** How often idle pools are looked for. */
 const SWEEP_MS = 10_000;
 
-/** One undici Pool and the requests it has in flight (counted here: cheaper and exact). */
+/** How long a connect to a function may take (undici's default, which this replaced). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** One address's connections and the requests it has in flight (counted here: cheaper and exact). */
 export interface PoolEntry {
-  readonly pool: Pool;
+  readonly pool: UpstreamPool;
   inFlight: number;
   used: number;
 }
 
 /** key → port → host → pool: found from the strings a request holds, no origin URL built per request. */
 type ByPort = Map<number, Map<string, PoolEntry>>;
-
-function originOf(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
-}
 
 /**
  * One connection pool per function and address, so a slow function fills only its own pool and never
@@ -78,13 +77,10 @@ export class ProxyPools {
     let entry = hosts?.get(host);
     if (!entry) {
       entry = {
-        pool: new Pool(originOf(host, port), {
+        pool: new UpstreamPool(host, port, {
           connections: this.opts.socketsPerKey,
-          pipelining: 1,
-          keepAliveTimeout: this.opts.idleSocketMs,
-          keepAliveMaxTimeout: this.opts.idleSocketMs,
-          headersTimeout: this.opts.timeoutMs,
-          bodyTimeout: this.opts.timeoutMs,
+          idleSocketMs: this.opts.idleSocketMs,
+          connectTimeoutMs: CONNECT_TIMEOUT_MS,
         }),
         inFlight: 0,
         used: 0,
@@ -149,12 +145,12 @@ export class ProxyPools {
     if (hosts?.size === 0) ports?.delete(port);
     if (ports?.size === 0) this.byKey.delete(key);
     this.count--;
-    entry.pool.destroy().catch(() => undefined); // idle: nothing in flight to fail
+    entry.pool.destroy(); // idle: nothing in flight to fail
   }
 
   close(): void {
     clearInterval(this.timer);
-    for (const { entry } of this.entries()) entry.pool.destroy().catch(() => undefined);
+    for (const { entry } of this.entries()) entry.pool.destroy();
     this.byKey.clear();
     this.count = 0;
   }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
-import { ForwardHandler, relayHeaders, requestHeaders } from './forward-handler.js';
+import { Exchange, type BodyFraming } from './exchange.js';
 import { ProxyPools, POOL_DEFAULTS, type PoolOptions } from './pool.js';
-import { RequestBody } from './request-body.js';
+import { UpstreamError } from './proxy-errors.js';
+import { requestHead } from './proxy-headers.js';
 
 export interface ProxyTarget {
   host: string;
@@ -12,7 +12,7 @@ export interface ProxyTarget {
   fn: string;
   /** Which connection pool: namespace/name for a function (never its address, which an update changes). */
   pool: string;
-  /** A hand-over to the gateway itself (relayHeaders): Host and X-Forwarded-Host left as the client sent them. */
+  /** A hand-over to the gateway itself (proxy-headers.ts): Host and X-Forwarded-Host left as the client sent them. */
   relay?: boolean;
 }
 
@@ -31,16 +31,31 @@ export function parseFunctionPath(
     : { name: target, namespace: undefined, rest };
 }
 
-/** No body to send: undici then needs no stream (and the request can be sent again after a reset). */
-function bodiless(req: IncomingMessage): boolean {
+/** How the body goes out: none, with the client's Content-Length, or chunked by us (the client chunked it). */
+function framing(req: IncomingMessage): BodyFraming {
   const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+  if (req.headers['transfer-encoding'] !== undefined) return 'chunked';
+  return length === undefined || length === '0' ? 'none' : 'length';
+}
+
+/** No whitespace or control character, which would break the request line (Node's parser refuses them too). */
+function sendable(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return false;
+  }
+  return path.length > 0;
+}
+
+function hostHeader(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**
  * Streams a request to a function and its response back, over kept-alive connections from that
- * function's own pool (undici's dispatcher: about twice the throughput of node:http's client here,
- * issue #12). A client that goes away aborts the upstream request, so its connection is freed.
+ * function's own pool. Our own HTTP/1.1 client (exchange.ts, response-parser.ts): undici's took most of
+ * the gateway's CPU per invocation (issue #12; docs/field-notes.md). A client that goes away abandons
+ * the upstream request, so its connection is freed.
  */
 export class FunctionProxy {
   readonly pools: ProxyPools;
@@ -53,24 +68,27 @@ export class FunctionProxy {
   }
 
   forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget): Promise<number> {
+    if (!sendable(target.path))
+      return Promise.reject(
+        new UpstreamError(target.fn, `the path ${JSON.stringify(target.path)} cannot be sent`),
+      );
     const entry = this.pools.get(target.pool, target.host, target.port);
-    const body = bodiless(req) ? null : new RequestBody(req);
+    const body = framing(req);
+    const head = requestHead(
+      req,
+      target.path,
+      hostHeader(target.host, target.port),
+      target.relay === true,
+      body === 'chunked',
+    );
     return new Promise<number>((resolve, reject) => {
       entry.inFlight++;
-      const handler = new ForwardHandler(req, res, target.fn, body, this.timeoutMs, (err, status) => {
+      const exchange = new Exchange(req, res, target.fn, head, body, this.timeoutMs, (err, status) => {
         entry.inFlight--;
         if (err) reject(err);
         else resolve(status);
       });
-      entry.pool.dispatch(
-        {
-          path: target.path,
-          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers: target.relay ? relayHeaders(req) : requestHeaders(req),
-          body,
-        },
-        handler,
-      );
+      exchange.start(entry.pool);
     });
   }
 

@@ -32,7 +32,7 @@ const target =
     pool,
   });
 
-describe('FunctionProxy on undici', () => {
+describe('FunctionProxy', () => {
   const cleanup: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
@@ -64,7 +64,7 @@ describe('FunctionProxy on undici', () => {
         'X-Custom': 'kept',
         'Keep-Alive': 'timeout=5',
         'X-Forwarded-Host': 'spoofed',
-        Expect: '100-continue', // curl sends it for bodies over 1 KiB; undici refuses the header
+        Expect: '100-continue', // curl sends it for bodies over 1 KiB; Node's server has answered it
       },
     });
     req.on('continue', () => req.end('hello'));
@@ -116,12 +116,12 @@ describe('FunctionProxy on undici', () => {
     const { req, answer } = clientRequest(url);
     req.end();
     assert.equal((await answer).status, 200);
-    assert.equal(received, 1, 'undici did not send it again on its own');
+    assert.equal(received, 1, 'the proxy did not send it again on its own');
     assert.deepEqual(f.outcomes, [{ status: 200, retried: true }]);
   });
 
   it('a connection that breaks while the body is awaited: sent again, with the whole body', async () => {
-    // undici writes the request head with the first byte of the body, so a break before it (a kept-alive
+    // The proxy writes the request head with the first byte of the body, so a break before it (a kept-alive
     // connection the function closed) has sent nothing: the first replica here only accepts and closes.
     const sockets: Socket[] = [];
     const dying = createTcpServer((s) => void sockets.push(s));
