@@ -22,7 +22,7 @@ export const TRIGGER_DEFAULTS: TriggerOptions = {
 
 /**
  * Decides, one sample at a time, whether the data-path thread should start or stop. Why not always on:
- * the thread is a second V8 isolate with its own undici, +17-22 MB PSS (docs/field-notes.md), which the
+ * the thread is a second V8 isolate, +17-22 MB PSS with undici (docs/field-notes.md; less since), which the
  * idle daemon cannot spend within issue #12's 80 MB; it pays only while the main thread is the limit.
  */
 export class BusyTrigger {
