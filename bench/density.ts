@@ -88,6 +88,8 @@ async function firstDeploys(s: TestStack, runs: number): Promise<string[]> {
     });
     await removeFunction(s, name);
   }
+  // The daemon restarts at each N: keep what it said during these deploys (DENSITY_SAVE_LOG).
+  if (process.env.DENSITY_SAVE_LOG) await appendFile(process.env.DENSITY_SAVE_LOG, s.up?.output() ?? '');
   const med = (f: (r: (typeof rows)[number]) => number | undefined) =>
     Math.round(median(rows.map((r) => f(r) ?? NaN)));
   return [
@@ -293,9 +295,10 @@ async function main(): Promise<void> {
     // What the daemon said last about errors: the bench's own message rarely says why.
     const said = (s?.up?.output() ?? '').split('\n').filter((l) => / (error|warn) /.test(l));
     process.stderr.write(`faasd up's last errors and warnings:\n${said.slice(-20).join('\n')}\n`);
-    if (process.env.DENSITY_SAVE_LOG) await appendFile(process.env.DENSITY_SAVE_LOG, s?.up?.output() ?? '');
     throw err;
   } finally {
+    // DENSITY_SAVE_LOG: keep the daemon's whole log (its deploy lines say where each deploy's time went).
+    if (process.env.DENSITY_SAVE_LOG) await appendFile(process.env.DENSITY_SAVE_LOG, s?.up?.output() ?? '');
     await s?.cleanup();
     await ctd?.stop();
   }

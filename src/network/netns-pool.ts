@@ -7,6 +7,14 @@ import type { IpamStore } from './ipam-store.js';
 /** The most entries a pool keeps: each holds an address and a bridge port while nobody uses it. */
 export const MAX_POOL_SIZE = 8;
 const DEFAULT_MAX_WAIT_MS = 5_000;
+/**
+ * The default quietMs: a deploy's first invocation follows its POST's answer at once (faas-cli polls),
+ * and the refill's ADD (~35-45 ms of plugin CPU at N = 1) beside it made it ~8 ms slower on 2 cores;
+ * the next deploy of a faas-cli user comes ~100 ms or more later (issue #16).
+ */
+export const DEFAULT_QUIET_MS = 50;
+/** The longest a create waits for a refill under way before it attaches on its own (a hung plugin). */
+const DEFAULT_CLAIM_WAIT_MS = 2_000;
 /** setTimeout's longest delay (a longer one fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -31,12 +39,15 @@ export interface PoolOptions {
   /** Entries to keep attached (at most MAX_POOL_SIZE); 0 only removes what an earlier process left. */
   size: number;
   /**
-   * How long attaches must have paused before a refill: on 2 cores a refill's ADD beside a deploy's
-   * task start would only move the cost, so a batch of deploys drains the pool and refills after it.
+   * How long after the last attach began or launch ended a refill waits (DEFAULT_QUIET_MS). Launches
+   * (below) keep it out of deploys' creates and task starts; a longer pause kept it out of the gaps
+   * between faas-cli's deploys too (0.5 s: back-to-back deploys all attached on their own).
    */
   quietMs?: number;
   /** The wait after a failed refill before the next try. */
   retryMs?: number;
+  /** The longest a take waits for the refill under way (DEFAULT_CLAIM_WAIT_MS). */
+  claimWaitMs?: number;
   /**
    * The longest a due piece of work waits for deploys to pause (launch): under a steady trickle of
    * deploys the pool still refills, one entry per this long at most.
@@ -53,7 +64,9 @@ export interface PoolOptions {
  * netns name and CNI container ID it was attached under, so its DEL is the one its ADD asks for.
  * Entries of an earlier process are stale: removed in the background after start, before any
  * refill; work is one ADD or DEL at a time, not while deploys attach or start their tasks (but not
- * held back longer than maxWaitMs). A stop leaves the entries (the next start removes them).
+ * held back longer than maxWaitMs). A create that finds none ready but a refill's ADD under way
+ * waits for that entry (one create per refill): a second ADD beside it would share the 2 cores and be
+ * slower than the rest of the first. A stop leaves the entries (the next start removes them).
  */
 export class NetnsPool {
   /** Ids of entries this process attached and nobody took yet, oldest first. */
@@ -62,12 +75,15 @@ export class NetnsPool {
     size: 0,
     quietMs: 0,
     retryMs: 0,
+    claimWaitMs: DEFAULT_CLAIM_WAIT_MS,
     maxWaitMs: DEFAULT_MAX_WAIT_MS,
   };
   private running = false;
   private swept = false;
   private timer: NodeJS.Timeout | undefined;
   private work: Promise<void> | undefined;
+  /** The refill's ADD under way (its entry's id once attached, undefined if it failed), and whether a take claimed it. */
+  private filling: { entry: Promise<string | undefined>; claimed: boolean } | undefined;
   /** No work before this time (performance.now()) unless waited maxWaitMs: attaches and launches push it on. */
   private notBefore = 0;
   /** No work before this time whatever waited: a failed step's retry. */
@@ -86,8 +102,9 @@ export class NetnsPool {
   start(o: PoolOptions): void {
     this.opts = {
       size: Math.max(0, Math.min(o.size, MAX_POOL_SIZE)),
-      quietMs: o.quietMs ?? 500,
+      quietMs: o.quietMs ?? DEFAULT_QUIET_MS,
       retryMs: o.retryMs ?? 5_000,
+      claimWaitMs: o.claimWaitMs ?? DEFAULT_CLAIM_WAIT_MS,
       maxWaitMs: Math.min(o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, MAX_TIMER_MS),
       ...(o.log ? { log: o.log } : {}),
     };
@@ -98,6 +115,11 @@ export class NetnsPool {
   /** Entries ready to be taken now. */
   get available(): number {
     return this.ready.length;
+  }
+
+  /** Whether a take may get an entry: one is ready, or a refill's ADD is under way that no take claimed. */
+  get takeable(): boolean {
+    return this.ready.length > 0 || (this.filling !== undefined && !this.filling.claimed);
   }
 
   /** An attach began: background work waits until attaches have paused for `quietMs`. */
@@ -124,23 +146,49 @@ export class NetnsPool {
   }
 
   /**
-   * Gives a ready entry to (namespace, id): its record re-keyed in one write. Undefined when none is
-   * ready (the caller attaches on its own; nothing waits for the pool).
+   * Gives an entry to (namespace, id): its record re-keyed in one write. A ready one, else the one a
+   * refill is attaching now (waited for at most claimWaitMs; one take per refill). Undefined when there
+   * is neither (the caller attaches on its own).
    */
   async take(namespace: string, id: string): Promise<Attachment | undefined> {
     try {
       // shift() before any await: two creates at once never get the same entry.
       for (let entry = this.ready.shift(); entry !== undefined; entry = this.ready.shift()) {
-        const record = await this.net.store.find(this.namespace, entry);
-        // Gone or not attached: removed under us (a reconcile of every namespace); try the next.
-        if (record?.state !== 'attached' || record.ip === undefined) continue;
-        await this.net.store.move(this.namespace, entry, { ...record, namespace, id });
-        return { netnsPath: record.netns, ip: record.ip };
+        const taken = await this.give(entry, namespace, id);
+        if (taken) return taken;
       }
-      return undefined;
+      const entry = await this.claimFill();
+      return entry === undefined ? undefined : await this.give(entry, namespace, id);
     } finally {
       this.busy(); // the refill of what was taken, once the deploy's task start is over
     }
+  }
+
+  /** Re-keys `entry`'s record to (namespace, id); undefined when it is gone or not attached. */
+  private async give(entry: string, namespace: string, id: string): Promise<Attachment | undefined> {
+    const record = await this.net.store.find(this.namespace, entry);
+    // Gone or not attached: removed under us (a reconcile of every namespace).
+    if (record?.state !== 'attached' || record.ip === undefined) return undefined;
+    await this.net.store.move(this.namespace, entry, { ...record, namespace, id });
+    return { netnsPath: record.netns, ip: record.ip };
+  }
+
+  /**
+   * Waits for the refill under way when no take claimed it: its entry's id, kept out of `ready`.
+   * Past claimWaitMs it gives up (the entry goes to `ready` when its ADD ends).
+   */
+  private async claimFill(): Promise<string | undefined> {
+    const fill = this.filling;
+    if (!fill || fill.claimed) return undefined;
+    fill.claimed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), this.opts.claimWaitMs)));
+    const got = await Promise.race([fill.entry, late]).finally(() => clearTimeout(timer));
+    if (got === 'late') {
+      fill.claimed = false; // fill() puts it in ready
+      return undefined;
+    }
+    return got;
   }
 
   /** Stops the background work and waits for a step under way; the entries stay. */
@@ -217,13 +265,22 @@ export class NetnsPool {
   private async fill(): Promise<void> {
     const id = randomBytes(4).toString('hex');
     const t0 = performance.now();
-    const att = await this.net.attachPlain(this.namespace, id);
-    this.ready.push(id);
-    this.opts.log?.info('pooled a network namespace', {
-      netns: att.netnsPath,
-      ip: att.ip,
-      ready: this.ready.length,
-      ms: Math.round(performance.now() - t0),
-    });
+    const attaching = this.net.attachPlain(this.namespace, id);
+    const fill = { entry: attaching.then(() => id).catch(() => undefined), claimed: false };
+    this.filling = fill;
+    try {
+      const att = await attaching;
+      // A take that claimed it has it (its wait ends with fill.entry); otherwise it is ready for the next.
+      if (!fill.claimed) this.ready.push(id);
+      this.opts.log?.info('pooled a network namespace', {
+        netns: att.netnsPath,
+        ip: att.ip,
+        ready: this.ready.length,
+        claimed: fill.claimed,
+        ms: Math.round(performance.now() - t0),
+      });
+    } finally {
+      this.filling = undefined;
+    }
   }
 }

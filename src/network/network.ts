@@ -142,7 +142,7 @@ export class CniNetwork implements NetworkAttacher {
     this.pool.busy();
     const split = new Split();
     if (await this.store.find(namespace, id)) await this.detach(namespace, id);
-    if (portMappings.length === 0 && namespace !== this.options.coreNamespace && this.pool.available > 0) {
+    if (portMappings.length === 0 && namespace !== this.options.coreNamespace && this.pool.takeable) {
       const taken = await this.pool.take(namespace, id);
       split.lap('pool');
       if (taken) return (this.attachSplits.set(namespace, id, split.done()), taken);

@@ -1,25 +1,10 @@
 import type { CniNetwork } from '../network/index.js';
-import type { Containerd } from '../containerd/index.js';
-import { freeSlot, groupFunctions, instanceLabels, slotsFilter } from './instances.js';
+import { freeSlot, instanceLabels } from './instances.js';
 import { startInstance, type RolloutDeps } from './rollout.js';
 import type { StoredDeployment } from './function-records.js';
 
 export interface FirstDeployDeps extends RolloutDeps {
   network: Pick<CniNetwork, 'takeAttachSplit'>;
-}
-
-/**
- * The container IDs of NAME's slots in use (NAME, NAME.k) and whether the function exists: one List
- * filtered by ID. Every container of a function sits in one of its slots (freeSlot), so this answers
- * what a lookup by its label would, and a deploy makes one List where it made two; containerd reads
- * every record of the namespace for each filtered List (issue #16).
- */
-export async function usedSlots(
-  containers: Pick<Containerd['containers'], 'list'>,
-  name: string,
-): Promise<{ exists: boolean; taken: Set<string> }> {
-  const slots = await containers.list(slotsFilter(name));
-  return { exists: groupFunctions(slots).has(name), taken: new Set(slots.map((c) => c.id)) };
 }
 
 /**

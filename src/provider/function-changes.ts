@@ -10,7 +10,7 @@ import type { ChangeGuard } from './changes.js';
 import type { FunctionHost } from './function-host.js';
 import type { FunctionLookup } from './function-lookup.js';
 import { rollout } from './rollout.js';
-import { startFirstReplicas, usedSlots, type FirstDeployDeps } from './first-deploy.js';
+import { startFirstReplicas, type FirstDeployDeps } from './first-deploy.js';
 import { setReplicas, writeLabel, type ReplicaDeps } from './replicas.js';
 import { parseScaleLabels } from './scale-labels.js';
 import { unlinkFunctionLog } from './function-logs.js';
@@ -79,8 +79,10 @@ export class FunctionChanges {
     const replicas = parseScaleLabels(dep.labels).min;
     await this.guard.change(ns, dep.service, 'deploy', async () => {
       laps.lap('queue');
-      // The slots' List, not lookup.group: within a change the cache is dropped, so it would List too.
-      const slots = await usedSlots(this.in(ns).containers, dep.service);
+      // The slots the provider keeps (slot-index.ts), not lookup.group: within a change the cache is
+      // dropped, so it would List, and containerd reads every record for a filtered List (issue #16).
+      // Every container of a function sits in one of its slots (freeSlot): they say whether it exists.
+      const slots = await this.host.slots.used(ns, dep.service);
       if (slots.exists) throw new AlreadyExistsError('function', dep.service);
       laps.lap('lookup');
       await ensureImage(this.in(ns), this.registry, dep.image, this.log);
@@ -107,6 +109,10 @@ export class FunctionChanges {
   async update(body: unknown): Promise<void> {
     const dep = await deploymentInput({ namespaces: this.namespaces, secrets: this.secrets }, body);
     const ids = await this.guard.change(dep.namespace, dep.service, 'update', async () => {
+      // faas-cli's deploy begins with a PUT that 404s: answered from the kept slots (slot-index.ts),
+      // not a List that containerd answers by reading every record of the namespace (issue #16).
+      if (!(await this.host.slots.used(dep.namespace, dep.service)).exists)
+        throw new NotFoundError('function', dep.service);
       const current = await this.lookup.existing(dep.service, dep.namespace);
       try {
         await ensureImage(this.in(dep.namespace), this.registry, dep.image, this.log);

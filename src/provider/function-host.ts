@@ -1,5 +1,6 @@
 import type { Containerd, ContainerRecord } from '../containerd/index.js';
-import type { ContainerRuntime } from '../runtime/index.js';
+import type { ContainerRuntime, ContainerSpec } from '../runtime/index.js';
+import { AlreadyExistsError } from '../errors.js';
 import { Laps } from '../laps.js';
 import type { CniNetwork } from '../network/index.js';
 import { FUNCTION_LABEL } from './deployment.js';
@@ -7,6 +8,10 @@ import type { FunctionTasks } from './liveness.js';
 import type { Readiness } from './readiness.js';
 import type { TaskView } from './instances.js';
 import { ContainerCache } from './container-cache.js';
+import { SlotIndex } from './slot-index.js';
+
+/** The longest a started task holds the netns pool's work back while it is not yet ready. */
+export const READY_HOLD_MS = 1_000;
 
 /** What one look at a namespace saw: tasks and addresses by container ID. */
 export interface NamespaceView {
@@ -18,6 +23,8 @@ export interface NamespaceView {
 export class FunctionHost implements FunctionTasks {
   /** The namespace's function containers (see ContainerCache for when it lists again). */
   readonly cache: ContainerCache;
+  /** Every function's slots in use (slot-index.ts): kept by create and remove below. */
+  readonly slots: SlotIndex;
 
   constructor(
     private readonly ctd: Containerd,
@@ -25,9 +32,24 @@ export class FunctionHost implements FunctionTasks {
     private readonly network: CniNetwork,
     private readonly readiness: Readiness,
     cache?: ContainerCache,
+    slots?: SlotIndex,
   ) {
     this.cache =
       cache ?? new ContainerCache((ns) => ctd.inNamespace(ns).containers.list(`labels."${FUNCTION_LABEL}"`));
+    this.slots = slots ?? new SlotIndex((ns) => ctd.inNamespace(ns).containers.list());
+  }
+
+  /** Creates a container (runtime.create); the slot index sees its slot taken from the start. */
+  async create(spec: ContainerSpec, timing?: Record<string, number>): Promise<void> {
+    const ended = this.slots.creating(spec.namespace, { id: spec.id, labels: spec.labels ?? {} });
+    try {
+      await this.runtime.create(spec, timing);
+      ended(true);
+    } catch (err) {
+      // A failed create removes what it made; one that found the ID in use leaves that container be.
+      ended(err instanceof AlreadyExistsError);
+      throw err;
+    }
   }
 
   /** Every function container of the namespace; callers do not change the records. */
@@ -102,16 +124,30 @@ export class FunctionHost implements FunctionTasks {
     return this.network.pool.launch();
   }
 
-  /** Starts the task and begins probing it; `timing` gets the start's steps (a deploy's log line). */
+  /**
+   * Starts the task and begins probing it; `timing` gets the start's steps (a deploy's log line). The
+   * launch is held until the task answered its first probe (at most READY_HOLD_MS): the pool's refill
+   * (~40 ms of plugin CPU) would otherwise run beside the function's own start on 2 cores, right when
+   * the deploy's first invocation waits for it.
+   */
   async start(namespace: string, id: string, timing?: Record<string, number>): Promise<void> {
     const t0 = performance.now();
     const launched = this.launching(); // a scale from zero's task start too
-    const { pid } = await this.runtime.start(namespace, id, timing).finally(launched);
-    const startMs = Math.round(performance.now() - t0);
-    const laps = new Laps(timing, 'start_');
-    const ip = await this.ip(namespace, id);
-    if (ip) this.readiness.watch(namespace, id, ip, pid, startMs);
-    laps.lap('watch');
+    let held = false;
+    try {
+      const { pid } = await this.runtime.start(namespace, id, timing);
+      const startMs = Math.round(performance.now() - t0);
+      const laps = new Laps(timing, 'start_');
+      const ip = await this.ip(namespace, id);
+      if (ip) {
+        this.readiness.watch(namespace, id, ip, pid, startMs);
+        held = true;
+        void this.readiness.waitReady(namespace, id, READY_HOLD_MS).finally(launched);
+      }
+      laps.lap('watch');
+    } finally {
+      if (!held) launched();
+    }
   }
 
   /** Probes a task that runs (started before this provider did, or seen by a status call). */
@@ -136,5 +172,6 @@ export class FunctionHost implements FunctionTasks {
   async remove(namespace: string, id: string, graceMs: number): Promise<void> {
     this.readiness.forget(namespace, id);
     await this.runtime.remove(namespace, id, { graceMs });
+    this.slots.removed(namespace, id);
   }
 }

@@ -50,14 +50,6 @@ export function freeSlot(name: string, taken: ReadonlySet<string>): string {
   throw new InternalError(`function ${name}: no free container slot (all ${MAX_SLOTS} are taken)`);
 }
 
-/**
- * A containerd filter for the IDs NAME, NAME.1, NAME.2, ...: the slots in use, found without listing
- * every container of the namespace. Names are [a-z0-9-] (validate.ts), so nothing needs escaping.
- */
-export function slotsFilter(name: string): string {
-  return `id~="^${name}([.][0-9]+)?$"`;
-}
-
 export function functionOf(c: ContainerView): string | undefined {
   return c.labels[FUNCTION_LABEL] || undefined;
 }

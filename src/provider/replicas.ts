@@ -113,7 +113,7 @@ export async function setReplicas(
   if (extra.length) await retireReplicas(d, ns, dep.service, extra);
   const kept = serving.slice(0, Math.max(1, n));
   for (const c of kept) if (!(await taskRuns(c.id))) await d.host.start(ns, c.id);
-  const taken = new Set((await d.ctd.inNamespace(ns).containers.list()).map((x) => x.id));
+  const { taken } = await d.host.slots.used(ns, dep.service); // slot-index.ts
   const ids: string[] = [];
   for (let i = kept.length; i < n; i++) {
     const id = freeSlot(dep.service, taken);

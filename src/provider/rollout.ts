@@ -14,7 +14,6 @@ import {
   nextGeneration,
   primaryOf,
   replicasOf,
-  slotsFilter,
   type FunctionContainers,
 } from './instances.js';
 import type { Readiness } from './readiness.js';
@@ -57,7 +56,7 @@ export async function startInstance(
   // From the attach to the task's start: the netns pool's refill waits (it competed for the 2 cores).
   const launched = d.host.launching();
   try {
-    await d.runtime.create(spec, opts.timing);
+    await d.host.create(spec, opts.timing);
   } catch (err) {
     launched();
     throw err;
@@ -118,8 +117,8 @@ export async function rollout(
   const was = serving ? replicasOf(serving) : policy.min;
   // A stopped (scaled to zero) function gets its new version created, not started.
   const replicas = was === 0 ? 0 : Math.min(policy.max, Math.max(policy.min, was));
-  // Only the slots in use (NAME, NAME.k): a List of the whole namespace is ~3 MB at 1,000 functions.
-  const taken = new Set((await c.containers.list(slotsFilter(dep.service))).map((x) => x.id));
+  // Only the slots in use (NAME, NAME.k), as the provider keeps them (slot-index.ts).
+  const { taken } = await d.host.slots.used(ns, dep.service);
   const ids = Array.from({ length: Math.max(1, replicas) }, () => {
     const id = freeSlot(dep.service, taken);
     taken.add(id);

@@ -103,7 +103,9 @@ describe('network: pool of attached netns', { skip: needsRoot }, () => {
 
   it('a drained pool falls back to a direct attach', async () => {
     await ready(2);
-    const atts = await Promise.all(['a', 'b', 'c'].map((id) => net.network.attach(fn, id)));
+    // As deploys do (a launch from create to task start): no refill begins under the three attaches.
+    const launched = net.network.pool.launch();
+    const atts = await Promise.all(['a', 'b', 'c'].map((id) => net.network.attach(fn, id))).finally(launched);
     const names = atts.map((a) => basename(a.netnsPath));
     assert.equal(new Set(names).size, 3);
     assert.equal(names.filter((n) => n.startsWith(`${pool}--`)).length, 2);

@@ -63,13 +63,12 @@ describe('NetnsPool', () => {
     const pool = new NetnsPool(net, POOL);
     pool.start({ size: 2, ...quick });
     await filled(net, pool, 2);
-    const held = net.hold(); // refills wait, so the takes drain it
+    const held = pool.launch(); // no refill while a launch is under way, so the takes drain it
     const got = await Promise.all(['a', 'b', 'c'].map((id) => pool.take('fn', id)));
     assert.equal(got.filter((g) => g === undefined).length, 1);
     const paths = got.flatMap((g) => (g ? [g.netnsPath] : []));
     assert.equal(new Set(paths).size, 2);
-    await held;
-    net.open();
+    held();
     await filled(net, pool, 2);
     await pool.stop();
   });
