@@ -49,8 +49,11 @@ export interface Bundle {
  * Compiles the CommonJS bundle with the code cache and runs it as Node would run a CommonJS main
  * module, leaving the hook the daemon calls to save the cache once its start is done.
  */
-export function launch(b: Bundle, env: NodeJS.ProcessEnv = process.env): void {
-  const uid = process.getuid?.() ?? -1;
+export function launch(
+  b: Bundle,
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number = process.getuid?.() ?? -1,
+): void {
   const cacheFile = cacheFileFor(env, uid);
   const text = b.source.startsWith('#!') ? `//${b.source.slice(2)}` : b.source;
   const { script, status } = compileCached(Module.wrap(text), b.filename, cacheFile, b.key, uid);
