@@ -83,6 +83,8 @@ interface UpTiming {
   stackMs: number;
   /** The daemon's own milestones, ms since its process started (src/daemon/startup-marks.ts). */
   marks: Record<string, number>;
+  /** The launcher's code cache at this start: hit, missing, stale, ... (src/launcher/code-cache.ts). */
+  codeCache: string;
 }
 
 /**
@@ -106,15 +108,16 @@ async function upTimed(st: TestStack): Promise<UpTiming> {
   await pollUntil('the gateway /healthz', probe, poll);
   const healthzMs = performance.now() - started;
   await pollUntil('stack is up', async () => (p.output().includes('stack is up') ? true : undefined), poll);
+  const line =
+    p
+      .output()
+      .split('\n')
+      .find((l) => l.includes('stack is up')) ?? '';
   return {
     healthzMs,
     stackMs: performance.now() - started,
-    marks: parseStartupMarks(
-      p
-        .output()
-        .split('\n')
-        .find((l) => l.includes('stack is up')) ?? '',
-    ),
+    marks: parseStartupMarks(line),
+    codeCache: /\scode_cache=(\w+)/.exec(line)?.[1] ?? 'none',
   };
 }
 
@@ -147,7 +150,7 @@ export async function benchUp(st: TestStack): Promise<BenchResult[]> {
       name: 'faasd up -> gateway /healthz, cold (images packed on first start)',
       value: Math.round(cold.healthzMs),
       unit: 'ms',
-      note: `stack is up (core containers running) at ${Math.round(cold.stackMs)} ms`,
+      note: `stack is up (core containers running) at ${Math.round(cold.stackMs)} ms; code cache ${cold.codeCache}`,
     },
     {
       name: `faasd up -> gateway /healthz, warm (median of ${WARM_RUNS})`,
@@ -157,7 +160,7 @@ export async function benchUp(st: TestStack): Promise<BenchResult[]> {
       note:
         `spawn -> first 200 of GET /healthz polled every 5 ms, after a SIGTERM stop (core containers ` +
         `removed); runs (ms): ${runs((u) => u.healthzMs)}. In the daemon, ms since its process ` +
-        `started (median): ${medianMarks(warm)}`,
+        `started (median): ${medianMarks(warm)}; code cache: ${warm.map((u) => u.codeCache).join(' ')}`,
     },
     {
       name: `faasd up -> stack is up, warm (median of ${WARM_RUNS})`,

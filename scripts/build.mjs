@@ -1,11 +1,11 @@
-// The build: tsc to dist/ (for `node dist/cli/main.js`), assets beside it, and one ESM bundle in
-// dist/bundle/ (faasd.mjs + proto/ + ui/) for the packed gateway/queue-worker image and the
-// single-file executable. Records version + commit for `faasd version`.
+// The build: tsc to dist/ (for `node dist/cli/main.js`), assets beside it, and the bundle in
+// dist/bundle/ (faasd.mjs, its launcher, + faasd.cjs + proto/ + ui/) for `faasd install`, the packed
+// gateway/queue-worker image and the single-file executable. Records version + commit for `faasd version`.
 import { cpSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { buildUi } from './build-ui.mjs';
-import { COMPACT, asciiOnly, buildDataWorker } from './bundle-compact.mjs';
+import { COMPACT, asciiOnly, buildDataWorker, sourceKey } from './bundle-compact.mjs';
 
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 cpSync('src/containerd/proto', 'dist/containerd/proto', { recursive: true });
@@ -22,25 +22,33 @@ writeFileSync('dist/build-info.json', JSON.stringify({ version: pkg.version, com
 chmodSync('dist/cli/main.js', 0o755);
 
 mkdirSync('dist/bundle', { recursive: true });
+// The CommonJS bundle (faasd.cjs) and the small ES module users run (faasd.mjs), which compiles the
+// bundle with a V8 code cache (src/launcher/): a script, unlike an ES module, can take one on Node 20.
 await build({
   entryPoints: ['src/cli/main.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: 'dist/bundle/faasd.cjs',
+  ...COMPACT,
+  // Files beside the bundle (proto/, ui/, data-worker.cjs, ../build-info.json) are found from its URL.
+  define: { 'import.meta.url': '__faasdBundleUrl' },
+  banner: { js: "var __faasdBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+asciiOnly('dist/bundle/faasd.cjs');
+await build({
+  entryPoints: ['src/launcher/bundle-main.ts'],
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   outfile: 'dist/bundle/faasd.mjs',
   ...COMPACT,
-  // CommonJS dependencies call require(); give the ESM bundle one.
-  banner: {
-    js: [
-      // CommonJS dependencies call require(); give the ESM bundle one.
-      "import { createRequire as __faasdRequire } from 'node:module'; const require = __faasdRequire(import.meta.url);",
-      // In a container the gateway and queue-worker are PID 1, which ignores a SIGTERM it has no handler
-      // for: catch one that arrives while the bundle is still loading, for the daemon to honour.
-      "if (['gateway', 'queue-worker'].includes(process.argv[2] ?? '')) { for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => { globalThis.__faasdEarlySignal ??= s; }); }",
-    ].join('\n'),
-  },
-
+  // A cache made for another build of faasd.cjs is stale (V8 itself checks only the source's length).
+  define: { FAASD_BUNDLE_KEY: JSON.stringify(sourceKey('dist/bundle/faasd.cjs')) },
+  banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
 asciiOnly('dist/bundle/faasd.mjs');

@@ -41,3 +41,6 @@ export const shimWrapperFile = (cfg: State): string =>
 export const functionSecretsDir = (cfg: Provider): string => join(cfg.providerDir, 'secrets');
 /** Function logs, one folder per namespace. */
 export const functionLogDir = (cfg: Provider): string => join(cfg.providerDir, 'logs');
+
+/** The V8 code cache of the bundle (launcher/code-cache.ts): root's, beside the state it starts on. */
+export const codeCacheFile = (cfg: State): string => join(cfg.stateDir, 'cache', 'faasd.v8');

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../log.js';
 import { serverLimitsOf, urlSetting } from '../config/index.js';
 import { loadCore, type RunningCore } from '../supervisor/index.js';
 import { createProvider, prepareHostNetwork, type Provider } from '../provider/index.js';
+import { networkFromConfig } from '../network/index.js';
 import { listenAll, loadCredentials } from '../http/index.js';
 import { LocalBackend, authSecretsDir, serveGateway } from '../gateway/index.js';
 import { startQueueWorker, workerOptionsOf } from '../queue-worker/index.js';
@@ -11,6 +12,7 @@ import type { CoreService } from '../ui/index.js';
 import { serviceStatuses } from '../supervisor/index.js';
 import { gatewayAddresses, providerAddresses } from './addresses.js';
 import { StartupMarks } from './startup-marks.js';
+import { startupDone } from '../launcher/index.js';
 
 export interface DaemonOptions {
   config: FaasdConfig;
@@ -129,7 +131,23 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const loaded = await loadCore(o.config, { log, ...(o.composeFile ? { composeFile: o.composeFile } : {}) });
   marks.mark('compose');
   const names = new Set(loaded.services.map((s) => s.name));
-  const host = await openHost(o.config, { log, ...(o.signal ? { signal: o.signal } : {}) });
+  const providerLog = createLogger('faasd provider');
+  // The host network (files, bridge, iptables guard: spawned ip and iptables) is prepared beside the
+  // containerd connection (its .proto files parsed, the socket's readiness): neither needs the other.
+  const network = networkFromConfig(o.config);
+  const networkReady =
+    o.provider === false
+      ? undefined
+      : prepareHostNetwork({ config: o.config, network }, providerLog).then(() => marks.mark('network'));
+  networkReady?.catch(() => undefined); // awaited below, or before the clean-up of a failed connect
+  const host = await openHost(o.config, {
+    log,
+    network,
+    ...(o.signal ? { signal: o.signal } : {}),
+  }).catch(async (err: unknown) => {
+    await networkReady?.catch(() => undefined);
+    throw err;
+  });
   marks.mark('containerd');
   // Stopped in this order: worker, gateway, provider API, provider, core (NATS last: the others use it).
   const front: Stoppable[] = [];
@@ -148,12 +166,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     if (o.provider === false) {
       core = await loaded.start(host);
       marks.mark('core');
-      log.info('stack is up', { core: [...names].join(','), provider: 'separate', ...marks.fields() });
+      log.info('stack is up', {
+        core: [...names].join(','),
+        provider: 'separate',
+        ...marks.fields(),
+        ...startupDone(),
+      });
       return { services: [...names], stop: stopAll };
     }
-    const providerLog = createLogger('faasd provider');
-    await prepareHostNetwork(host, providerLog);
-    marks.mark('network');
+    await networkReady;
     // The core starts beside the provider's reconcile (issue #16: ~1.5 s of a start at N = 1,000), on
     // the bridge and files prepared above. Neither judges the other's namespace (network reconcile is
     // scoped), and nothing of the provider waits for it: NATS is looked up when first used. (Tried
@@ -182,10 +203,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       ok ? urlSetting(o.config.natsUrl, await coreUrl(host, 'nats', 4222, 'nats')()) : undefined,
     );
     const gateway = names.has('gateway') ? 'container' : 'in-process';
+    let cache: Record<string, string | boolean> | undefined;
     if (gateway === 'in-process') {
       front.push(await startGatewayIn(host, [...names], provider, natsUrl, createLogger('faasd gateway')));
       marks.mark('listen');
-      log.info('gateway is listening', marks.fields());
+      // The code cache (launcher/) is saved now, not once the core is up: it then holds what a start
+      // runs until it answers, not the core's start (a first start packs images), whose functions,
+      // deserialised on every start, cost ~4 MB of idle PSS.
+      cache = startupDone();
+      log.info('gateway is listening', { ...marks.fields(), ...cache });
     }
     try {
       await coreStarting;
@@ -202,6 +228,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       gateway,
       queue_worker: worker,
       ...marks.fields(),
+      ...(cache ?? startupDone()),
     });
     return {
       services: [...names],

@@ -28,6 +28,8 @@ export interface OpenHostOptions {
    */
   waitMs?: number;
   signal?: AbortSignal;
+  /** The network, when the caller built it first (the daemon prepares it while containerd answers). */
+  network?: CniNetwork;
 }
 
 /** Connects to containerd (waiting as told) and builds the clients on top; rejects when `signal` aborts. */
@@ -50,7 +52,7 @@ export async function openHost(config: FaasdConfig, o: OpenHostOptions): Promise
     containerd.close();
     throw err;
   }
-  const network = networkFromConfig(config);
+  const network = o.network ?? networkFromConfig(config);
   // Written before any container can name it; core services and functions alike (shim-wrapper.ts).
   let shimRuntime: string | undefined;
   try {

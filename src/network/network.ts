@@ -59,6 +59,7 @@ export class CniNetwork implements NetworkAttacher {
   readonly pool: NetnsPool;
   private readonly rules: HostRulesGuard;
   private bridgePinned = false;
+  private rulesBegun = false;
 
   constructor(private readonly options: NetworkOptions) {
     this.runner = new CniRunner(options.cniBinDirs, options.cniTimeoutMs);
@@ -106,9 +107,14 @@ export class CniNetwork implements NetworkAttacher {
     await mkdir(dirname(this.hostsPath), { recursive: true });
     await writeInPlace(this.resolvPath, await containerResolvConf(this.options.dns));
     await this.store.withLock(async () => this.writeHosts(await this.store.read()));
-    this.rules.begin((err) =>
-      log?.warn('host rules check failed; the first attach checks again', { error: errorMessage(err) }),
-    );
+    // Once per process: `faasd up` prepares the network and its core's supervisor prepares it again
+    // (~9 iptables spawns a check); attaches re-check every 10 s anyway (rules-guard.ts).
+    if (!this.rulesBegun) {
+      this.rulesBegun = true;
+      this.rules.begin((err) =>
+        log?.warn('host rules check failed; the first attach checks again', { error: errorMessage(err) }),
+      );
+    }
     return changed;
   }
 

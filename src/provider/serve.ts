@@ -57,11 +57,17 @@ export interface RunningProvider {
  * the first CNI ADD instead, it would have none). `faasd up` runs it before its core starts beside
  * the provider's reconcile.
  */
-export async function prepareHostNetwork(host: Host, log: Logger): Promise<void> {
+export async function prepareHostNetwork(host: Pick<Host, 'config' | 'network'>, log: Logger): Promise<void> {
   const network = host.network;
-  for (const change of await network.prepareFiles(log))
+  // Independent: files and sysctls, and the bridge with its guard (spawned ip and iptables).
+  const [files, bridge] = await Promise.allSettled([
+    network.prepareFiles(log),
+    ensureBridge(host.config.bridge, network.gateway, network.prefix),
+  ]);
+  if (files.status === 'rejected') throw files.reason;
+  if (bridge.status === 'rejected') throw bridge.reason;
+  for (const change of files.value)
     log.info('raised a host network limit for the subnet (neighbours, backlog)', { change });
-  await ensureBridge(host.config.bridge, network.gateway, network.prefix);
 }
 
 /** Builds the provider on the host's clients: reconcile, then follow task exits until stop(). */

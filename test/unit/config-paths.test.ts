@@ -22,6 +22,7 @@ describe('paths derived from the configuration', () => {
     { name: 'hostsFile', want: '/srv/state/hosts' },
     { name: 'resolvConfFile', want: '/srv/state/resolv.conf' },
     { name: 'shimWrapperFile', want: '/srv/state/bin/containerd-shim-runc-v2-mntns' },
+    { name: 'codeCacheFile', want: '/srv/state/cache/faasd.v8' },
     { name: 'networkStateDir', want: '/srv/state/network' },
     { name: 'ipamStoreFile', want: '/srv/state/network/ipam.json' },
     { name: 'cniStateDir', want: '/srv/state/cni' },

@@ -1,0 +1,1 @@
+export { startupDone } from './hook.js';
