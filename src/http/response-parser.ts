@@ -91,14 +91,10 @@ export class ResponseParser {
           at = end + 4;
           break;
         }
-        case State.Fixed: {
-          const n = Math.min(this.remaining, buf.length - at);
-          this.events.onBody(buf.subarray(at, at + n));
-          at += n;
-          this.remaining -= n;
-          if (this.remaining === 0) this.finish();
+        case State.Fixed:
+        case State.ChunkData:
+          at = this.counted(buf, at);
           break;
-        }
         case State.UntilClose:
           this.events.onBody(at === 0 ? buf : buf.subarray(at));
           at = buf.length;
@@ -110,14 +106,6 @@ export class ResponseParser {
           if (eol < 0) return this.keep(buf, at, MAX_LINE_BYTES, 'a chunk line');
           this.line(buf.toString('latin1', at, eol));
           at = eol + 2;
-          break;
-        }
-        case State.ChunkData: {
-          const n = Math.min(this.remaining, buf.length - at);
-          this.events.onBody(buf.subarray(at, at + n));
-          at += n;
-          this.remaining -= n;
-          if (this.remaining === 0) this.state = State.ChunkDataEnd;
           break;
         }
       }
@@ -133,6 +121,18 @@ export class ResponseParser {
     if (this.reported) return;
     this.reported = true;
     this.events.onEnd(this.keepAlive && !this.extra);
+  }
+
+  /** Passes on what is left of a counted body (a Content-Length's, or a chunk's); returns where it ends. */
+  private counted(buf: Buffer, at: number): number {
+    const n = Math.min(this.remaining, buf.length - at);
+    this.events.onBody(buf.subarray(at, at + n));
+    this.remaining -= n;
+    if (this.remaining === 0) {
+      if (this.state === State.Fixed) this.finish();
+      else this.state = State.ChunkDataEnd;
+    }
+    return at + n;
   }
 
   private keep(buf: Buffer, at: number, max: number, what: string): void {
