@@ -50,7 +50,7 @@ export class ResponseParser {
   private trailerBytes = 0;
   private reported = false;
   /** Bytes that came after the end of the response (a misbehaving server): the connection is not reused. */
-  extra = false;
+  private extra = false;
   /** Any byte of a response arrived. */
   started = false;
 

@@ -30,8 +30,6 @@ export interface UpstreamOptions {
 export class UpstreamConnection {
   user: ConnectionUser | undefined;
   connected = false;
-  /** Carried at least one exchange before the current one. */
-  reused = false;
 
   constructor(
     readonly socket: Socket,
@@ -125,7 +123,6 @@ export class UpstreamPool {
       conn.socket.destroy();
       return;
     }
-    conn.reused = true;
     // Paused by the last exchange for a slow client, whose answer then ended: the next one must read.
     if (conn.socket.isPaused()) conn.socket.resume();
     const next = this.waiting.shift();

@@ -6,8 +6,8 @@ import { compileCached, writeCache, type CacheStatus } from './code-cache.js';
 import { setCodeCacheHook } from './hook.js';
 
 /**
- * config.ts's default state folder: importing config.ts would bring the HTTP defaults, and undici with
- * them, into this small launcher (test/unit/launcher-code-cache.test.ts checks they agree).
+ * config.ts's default state folder: importing config.ts would bring the HTTP defaults and the rest of
+ * the configuration code into this small launcher (test/unit/launcher-code-cache.test.ts checks they agree).
  */
 export const DEFAULT_STATE_DIR = '/var/lib/faasd';
 
